@@ -1,0 +1,8 @@
+/* libgsttwitch-1.0: the whole public API. */
+#pragma once
+
+#include <gst/twitch/twitch-prelude.h>
+#include <gst/twitch/common/backoff.h>
+#include <gst/twitch/common/secrets.h>
+#include <gst/twitch/ingest/ingest.h>
+#include <gst/twitch/ingest/presets.h>
