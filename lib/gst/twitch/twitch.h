@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gst/twitch/twitch-prelude.h>
+#include <gst/twitch/cache/cache.h>
 #include <gst/twitch/common/backoff.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/ingest/ingest.h>

@@ -12,13 +12,13 @@
 #include <string>
 #include <string_view>
 
-namespace twitch {
+namespace twitch
+{
 
 #define TWITCH_CACHE_ERROR (twitch::cache_error_quark ())
 GST_TWITCH_API GQuark cache_error_quark ();
 
-enum CacheError
-{
+enum CacheError {
   /* The backend name is not none, memory, file, redis or memcache(d). */
   CACHE_ERROR_UNKNOWN_BACKEND = 1,
   /* The backend was not compiled in (meson option redis/memcached). */
@@ -29,8 +29,7 @@ enum CacheError
 
 /* What is cached: a response body exactly as the server sent it, and when it
  * was fetched (wall clock, microseconds since the Unix epoch). */
-struct CacheEntry
-{
+struct CacheEntry {
   std::string body;
   int64_t fetched_at_us = 0;
 };
@@ -42,7 +41,7 @@ struct CacheEntry
  * again later. */
 class GST_TWITCH_API Cache
 {
-public:
+ public:
   virtual ~Cache () = default;
 
   /* "memory", "file", "redis", "memcached". */
@@ -50,30 +49,31 @@ public:
 
   /* The entry stored under @key, or nullopt when absent, expired, corrupt
    * or the backend failed. */
-  virtual std::optional<CacheEntry> get (const std::string & key) = 0;
+  virtual std::optional<CacheEntry> get (const std::string &key) = 0;
 
   /* Stores @entry for @ttl_seconds (> 0). Values are compressed with zstd
    * by the backend (cache_encode()). */
-  virtual void put (const std::string & key, const CacheEntry & entry,
-      int64_t ttl_seconds) = 0;
+  virtual void put (
+      const std::string &key, const CacheEntry &entry, int64_t ttl_seconds)
+      = 0;
 
-  virtual void remove (const std::string & key) = 0;
+  virtual void remove (const std::string &key) = 0;
 };
 
 /* The cache key: lowercase hex SHA-256 of @url (with its query, as sent)
  * and @identity (what the answer depends on besides the URL: the client id
  * and the user id of a user token; never a token itself). */
-GST_TWITCH_API std::string cache_key (std::string_view url,
-    std::string_view identity);
+GST_TWITCH_API std::string cache_key (
+    std::string_view url, std::string_view identity);
 
 /* Serialized form shared by the backends that store bytes: a small header
  * (magic, format version, fetched_at_us, expires_at_us) then the zstd-
  * compressed body. decode returns nullopt on anything malformed, truncated or
  * expired at @now_us. */
-GST_TWITCH_API std::string cache_encode (const CacheEntry & entry,
-    int64_t expires_at_us);
-GST_TWITCH_API std::optional<CacheEntry> cache_decode (std::string_view data,
-    int64_t now_us);
+GST_TWITCH_API std::string cache_encode (
+    const CacheEntry &entry, int64_t expires_at_us);
+GST_TWITCH_API std::optional<CacheEntry> cache_decode (
+    std::string_view data, int64_t now_us);
 
 /* A backend by name, configured from the environment as itch was:
  *   "none" -> nullptr with no error (caching off)
@@ -85,6 +85,6 @@ GST_TWITCH_API std::optional<CacheEntry> cache_decode (std::string_view data,
  *              default localhost:11211)
  * Returns nullptr and sets @error for an unknown or unsupported name. */
 GST_TWITCH_API std::unique_ptr<Cache> cache_new_from_name (
-    std::string_view name, GError ** error);
+    std::string_view name, GError **error);
 
-}  // namespace twitch
+} // namespace twitch
