@@ -19,8 +19,10 @@
 #include <libmemcached/memcached.h>
 #endif
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <thread>
 
 using twitch_test::LogCapture;
 
@@ -415,6 +417,77 @@ TEST_P (CacheServer, StoppedServerCostsOneTimeoutThenIsSkipped)
     return e && e->body == "still here";
   })) << "the same server, resumed, serves its entries again";
   EXPECT_EQ (log.count (GST_LEVEL_WARNING), 1u);
+}
+
+TEST_P (CacheServer, ConcurrentCallersSurviveAKill)
+{
+  LogCapture log ("twitchcache", GST_LEVEL_WARNING);
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0}, hits{0}, calls{0};
+  std::atomic<gint64> worst_us{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; t++) {
+    threads.emplace_back ([&, t] {
+      int i = 0;
+      while (!stop) {
+        std::string key = "c" + std::to_string ((i + t) % 8);
+        std::string body (
+            2000 + (i + t) % 8, static_cast<char> ('a' + (i + t) % 8));
+        gint64 t0 = g_get_monotonic_time ();
+        if (i % 2 == 0) {
+          cache_->put (key, entry (body), 60);
+        } else if (auto e = cache_->get (key)) {
+          hits++;
+          /* Each key always holds the same body. */
+          if (e->body != body)
+            bad++;
+        }
+        gint64 took = g_get_monotonic_time () - t0;
+        gint64 w = worst_us;
+        while (took > w && !worst_us.compare_exchange_weak (w, took)) {
+        }
+        calls++;
+        i++;
+      }
+    });
+  }
+  EXPECT_TRUE (eventually ([&] { return hits > 100; }));
+  /* Killed while writes are in flight on pooled connections: no SIGPIPE
+   * (this process would die), no hang. */
+  server_->process ().kill_hard ();
+  int before = calls;
+  EXPECT_TRUE (eventually ([&] { return calls > before + 2000; }))
+      << "callers keep going while the server is gone";
+  stop = true;
+  for (auto &th : threads)
+    th.join ();
+  EXPECT_EQ (bad.load (), 0);
+  EXPECT_LT (worst_us / 1000, 3 * kTimeoutMs);
+  EXPECT_EQ (log.count (GST_LEVEL_WARNING), 1u);
+
+  GError *error = nullptr;
+  ASSERT_TRUE (server_->start (&error)) << error->message;
+  EXPECT_TRUE (eventually ([&] {
+    cache_->put ("again", entry ("a"), 60);
+    return cache_->get ("again").has_value ();
+  }));
+}
+
+TEST_P (CacheServer, ValueTooLargeForTheServerIsNotAnOutage)
+{
+  LogCapture log ("twitchcache", GST_LEVEL_WARNING);
+  /* Incompressible and over memcached's 1 MB item limit. */
+  GRand *r = g_rand_new_with_seed (1);
+  std::string big (3 << 20, '\0');
+  for (auto &ch : big)
+    ch = static_cast<char> (g_rand_int (r));
+  g_rand_free (r);
+  cache_->put ("big", entry (big), 60);
+  auto e = cache_->get ("big");
+  EXPECT_TRUE (!e || e->body == big);
+  cache_->put ("small", entry ("s"), 60);
+  EXPECT_TRUE (cache_->get ("small")) << "the backend is still in use";
+  EXPECT_EQ (log.count (GST_LEVEL_WARNING), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P (Backends, CacheServer,

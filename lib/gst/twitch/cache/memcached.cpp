@@ -46,6 +46,9 @@ is_server_failure (memcached_return_t rc)
     case MEMCACHED_NOTSTORED:
     case MEMCACHED_DATA_EXISTS:
     case MEMCACHED_E2BIG:
+    /* The server answered (e.g. "object too large", "out of memory"). */
+    case MEMCACHED_SERVER_ERROR:
+    case MEMCACHED_CLIENT_ERROR:
     case MEMCACHED_BAD_KEY_PROVIDED:
     case MEMCACHED_MEMORY_ALLOCATION_FAILURE:
     case MEMCACHED_SERVER_MEMORY_ALLOCATION_FAILURE:
