@@ -32,7 +32,7 @@ namespace
 constexpr int kTimeoutMs = 1000;
 constexpr int kRetryMs = 200;
 
-twitch::CacheNetworkOptions
+[[maybe_unused]] twitch::CacheNetworkOptions
 net_options ()
 {
   twitch::CacheNetworkOptions net;
@@ -218,7 +218,7 @@ class MemcachedServer : public Server
 #endif
 
 std::unique_ptr<Server>
-make_server (const std::string &name)
+make_server ([[maybe_unused]] const std::string &name)
 {
 #if HAVE_HIREDIS
   if (name == "redis")
