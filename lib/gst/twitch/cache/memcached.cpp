@@ -140,9 +140,12 @@ class MemcachedCache final : public Cache
     }
     memcached_return_t rc = op (m.get ());
     if (is_server_failure (rc)) {
-      std::string why = memcached_last_error_message (m.get ())
-                            ? memcached_last_error_message (m.get ())
-                            : memcached_strerror (m.get (), rc);
+      /* "CONNECTION FAILURE: Connection refused" (libmemcached's own
+       * message also carries its source location). */
+      std::string why = memcached_strerror (m.get (), rc);
+      int err = memcached_last_error_errno (m.get ());
+      if (err != 0)
+        why += std::string (": ") + g_strerror (err);
       drop_idle ();
       gate_.failed (pass, why);
       return;

@@ -180,8 +180,13 @@ class RedisCache final : public Cache
     return opts_.net.key_prefix + safe_key (key);
   }
 
-  static std::string io_error (redisContext *c)
+  /* Right after the failed call (reads errno). */
+  std::string io_error (redisContext *c) const
   {
+    int err = errno;
+    if (c->err == REDIS_ERR_IO && (err == EAGAIN || err == EWOULDBLOCK))
+      return "no answer within " + std::to_string (opts_.net.command_timeout_ms)
+             + " ms: server stopped or overloaded";
     return c->err ? std::string (c->errstr) : "no reply";
   }
 
