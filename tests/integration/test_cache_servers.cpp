@@ -324,6 +324,8 @@ TEST_P (CacheServer, HitsAndExpires)
     EXPECT_GT (ttl, 3000) << "SET ... EX ttl on db 1 under gst-twitch:";
     EXPECT_LE (ttl, 3600);
   }
+  cache_->put ("forever", entry ("f"), INT64_MAX);
+  EXPECT_TRUE (cache_->get ("forever")) << "a huge TTL is clamped, not refused";
   cache_->remove ("longlived");
   EXPECT_FALSE (cache_->get ("longlived"));
   EXPECT_EQ (log.count (GST_LEVEL_WARNING), 0u);
