@@ -12,8 +12,7 @@ namespace plot
 namespace
 {
 
-struct Axis
-{
+struct Axis {
   double lo = 0, hi = 0, bw = 0;
 };
 
@@ -57,8 +56,8 @@ make_axis (const double *v, size_t n, double bw_scale)
   auto [mn, mx] = std::minmax_element (v, v + n);
   a.lo = *mn;
   a.hi = *mx;
-  a.bw = spread (v, n) * std::pow (static_cast<double> (n), -1.0 / 6.0) *
-         bw_scale;
+  a.bw = spread (v, n) * std::pow (static_cast<double> (n), -1.0 / 6.0)
+         * bw_scale;
   return a;
 }
 
@@ -80,8 +79,8 @@ kernel (double sigma)
 } // namespace
 
 std::vector<float>
-kde_density (const double *x, const double *y, size_t n,
-    const DensityOptions &opts)
+kde_density (
+    const double *x, const double *y, size_t n, const DensityOptions &opts)
 {
   std::vector<float> out (n);
   if (n == 0)
@@ -161,8 +160,8 @@ kde_density (const double *x, const double *y, size_t n,
     int ix = static_cast<int> (fx[i]), iy = static_cast<int> (fy[i]);
     double tx = fx[i] - ix, ty = fy[i] - iy;
     const double *row = &grid[static_cast<size_t> (iy) * G + ix];
-    double v = row[0] * (1 - tx) * (1 - ty) + row[1] * tx * (1 - ty) +
-               row[G] * (1 - tx) * ty + row[G + 1] * tx * ty;
+    double v = row[0] * (1 - tx) * (1 - ty) + row[1] * tx * (1 - ty)
+               + row[G] * (1 - tx) * ty + row[G + 1] * tx * ty;
     out[i] = static_cast<float> (v);
     peak = std::max (peak, out[i]);
   }

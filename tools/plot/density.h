@@ -11,10 +11,9 @@ namespace twitch
 namespace plot
 {
 
-struct DensityOptions
-{
-  int grid = 256;         /* cells per axis */
-  double bw_scale = 1.0;  /* multiplies Scott's bandwidth */
+struct DensityOptions {
+  int grid = 256;        /* cells per axis */
+  double bw_scale = 1.0; /* multiplies Scott's bandwidth */
 };
 
 /* Density at each (x[i], y[i]) relative to the highest density found:
@@ -26,8 +25,8 @@ std::vector<float> kde_density (const double *x, const double *y, size_t n,
     const DensityOptions &opts = DensityOptions ());
 
 /* The exact O(n^2) estimate with the same bandwidths, for tests. */
-std::vector<float> kde_density_exact (const double *x, const double *y,
-    size_t n);
+std::vector<float> kde_density_exact (
+    const double *x, const double *y, size_t n);
 
 } // namespace plot
 } // namespace twitch

@@ -1,5 +1,6 @@
 /* gst-twitch-plot: charts from gst-twitch's reports (and itch's old files).
- * Replaces itch-plot; same options and defaults. See docs/gst-twitch-plot.md. */
+ * Replaces itch-plot; same options and defaults. See docs/gst-twitch-plot.md.
+ */
 #include "config.h"
 
 #include "plot-data.h"
@@ -71,12 +72,12 @@ main (int argc, char **argv)
       {"xmin", 'm', 0, G_OPTION_ARG_STRING, &xmin,
           "Drop records with x below (a number or a date like 2016-07-25)",
           "XMIN"},
-      {"xmax", 'M', 0, G_OPTION_ARG_STRING, &xmax,
-          "Drop records with x above", "XMAX"},
-      {"ymin", 'n', 0, G_OPTION_ARG_STRING, &ymin,
-          "Drop records with y below", "YMIN"},
-      {"ymax", 'N', 0, G_OPTION_ARG_STRING, &ymax,
-          "Drop records with y above", "YMAX"},
+      {"xmax", 'M', 0, G_OPTION_ARG_STRING, &xmax, "Drop records with x above",
+          "XMAX"},
+      {"ymin", 'n', 0, G_OPTION_ARG_STRING, &ymin, "Drop records with y below",
+          "YMIN"},
+      {"ymax", 'N', 0, G_OPTION_ARG_STRING, &ymax, "Drop records with y above",
+          "YMAX"},
       {"delimiter", 'd', 0, G_OPTION_ARG_STRING, &delimiter,
           "Field separator (default: tab; e.g. ',' or '\\t')", "DELIMITER"},
       {"record", 'r', 0, G_OPTION_ARG_NONE, &record,
@@ -103,8 +104,8 @@ main (int argc, char **argv)
       {"width", 0, 0, G_OPTION_ARG_INT, &width,
           "Chart width in pixels (PNG) or points (SVG, PDF; default 1280)",
           "W"},
-      {"height", 0, 0, G_OPTION_ARG_INT, &height,
-          "Chart height (default 800)", "H"},
+      {"height", 0, 0, G_OPTION_ARG_INT, &height, "Chart height (default 800)",
+          "H"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version",
           nullptr},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, nullptr,
@@ -139,8 +140,8 @@ main (int argc, char **argv)
   std::string infile = "-", outfile = "plot.png";
   guint nrest = rest ? g_strv_length (rest) : 0;
   if (nrest > 2)
-    return usage_error (std::string ("unexpected argument '") + rest[2] +
-                        "': give at most INFILE and OUTFILE");
+    return usage_error (std::string ("unexpected argument '") + rest[2]
+                        + "': give at most INFILE and OUTFILE");
   if (nrest >= 1)
     infile = rest[0];
   if (nrest >= 2)
@@ -152,8 +153,8 @@ main (int argc, char **argv)
   if (!format_from_path (outfile, &ro.format, &error))
     return fail (error);
   if (type && !chart_type_parse (type, &ro.type))
-    return usage_error (std::string ("unknown chart type -t '") + type +
-                        "': use scatter, line or mixed");
+    return usage_error (std::string ("unknown chart type -t '") + type
+                        + "': use scatter, line or mixed");
   if (width < 200 || height < 150 || width > 20000 || height > 20000)
     return usage_error ("--width and --height must be 200..20000 and "
                         "150..20000");
@@ -167,10 +168,10 @@ main (int argc, char **argv)
     return fail (error);
 
   Bounds bounds;
-  if ((xmin && !parse_bound ("-m/--xmin", xmin, &bounds.xmin, &error)) ||
-      (xmax && !parse_bound ("-M/--xmax", xmax, &bounds.xmax, &error)) ||
-      (ymin && !parse_bound ("-n/--ymin", ymin, &bounds.ymin, &error)) ||
-      (ymax && !parse_bound ("-N/--ymax", ymax, &bounds.ymax, &error)))
+  if ((xmin && !parse_bound ("-m/--xmin", xmin, &bounds.xmin, &error))
+      || (xmax && !parse_bound ("-M/--xmax", xmax, &bounds.xmax, &error))
+      || (ymin && !parse_bound ("-n/--ymin", ymin, &bounds.ymin, &error))
+      || (ymax && !parse_bound ("-N/--ymax", ymax, &bounds.ymax, &error)))
     return fail (error);
   if (bounds.xmin > bounds.xmax || bounds.ymin > bounds.ymax)
     return usage_error ("the minimum is above the maximum (-m/-M or -n/-N)");
@@ -190,8 +191,8 @@ main (int argc, char **argv)
 
   if (streams) {
     std::string stext;
-    if (!read_input (streams, stext, &error) ||
-        !spans_parse (stext, streams, ro.spans, &error))
+    if (!read_input (streams, stext, &error)
+        || !spans_parse (stext, streams, ro.spans, &error))
       return fail (error);
   }
 

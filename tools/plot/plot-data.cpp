@@ -16,7 +16,7 @@ namespace twitch
 namespace plot
 {
 
-G_DEFINE_QUARK (gst-twitch-plot-error-quark, plot_error)
+G_DEFINE_QUARK (gst - twitch - plot - error - quark, plot_error)
 
 const std::vector<std::string> &
 legacy_columns ()
@@ -52,11 +52,11 @@ parse_delimiter (const char *arg, char *out, GError **error)
 static std::string_view
 trim (std::string_view s)
 {
-  while (!s.empty () && (s.front () == ' ' || s.front () == '\t' ||
-             s.front () == '\r'))
+  while (!s.empty ()
+         && (s.front () == ' ' || s.front () == '\t' || s.front () == '\r'))
     s.remove_prefix (1);
-  while (!s.empty () && (s.back () == ' ' || s.back () == '\t' ||
-             s.back () == '\r'))
+  while (!s.empty ()
+         && (s.back () == ' ' || s.back () == '\t' || s.back () == '\r'))
     s.remove_suffix (1);
   return s;
 }
@@ -100,8 +100,8 @@ table_parse (std::string text, const std::string &source, char delim,
   size_t pos = 0;
   uint32_t line = 0;
   while (pos < size) {
-    const char *nl =
-        static_cast<const char *> (memchr (base + pos, '\n', size - pos));
+    const char *nl
+        = static_cast<const char *> (memchr (base + pos, '\n', size - pos));
     size_t end = nl ? static_cast<size_t> (nl - base) : size;
     line++;
     size_t len = end - pos;
@@ -174,9 +174,9 @@ table_find_column (const Table &table, const std::string &name)
         return i;
   }
   /* 1-based column number. */
-  if (!name.empty () &&
-      std::all_of (name.begin (), name.end (),
-          [] (char c) { return g_ascii_isdigit (c); })) {
+  if (!name.empty () && std::all_of (name.begin (), name.end (), [] (char c) {
+        return g_ascii_isdigit (c);
+      })) {
     long n = strtol (name.c_str (), nullptr, 10);
     if (n >= 1 && n <= 4096)
       return static_cast<int> (n - 1);
@@ -218,8 +218,8 @@ parse_date (std::string_view s, double *out)
   g_time_zone_unref (utc);
   if (!dt)
     return false;
-  *out = static_cast<double> (g_date_time_to_unix (dt)) +
-         g_date_time_get_microsecond (dt) / 1e6;
+  *out = static_cast<double> (g_date_time_to_unix (dt))
+         + g_date_time_get_microsecond (dt) / 1e6;
   g_date_time_unref (dt);
   return true;
 }
@@ -253,9 +253,8 @@ bool
 is_time_column_name (const std::string &name)
 {
   static const char *names[] = {"created", "followed", "start", "end",
-      "started", "ended", "started_at", "ended_at", "created_at",
-      "followed_at", "published_at", "time", "date", "timestamp", "at",
-      "updated_at"};
+      "started", "ended", "started_at", "ended_at", "created_at", "followed_at",
+      "published_at", "time", "date", "timestamp", "at", "updated_at"};
   for (const char *n : names)
     if (g_ascii_strcasecmp (n, name.c_str ()) == 0)
       return true;
@@ -307,19 +306,20 @@ column_list (const Table &t)
 
 bool
 series_extract (const Table &table, const std::string &xname,
-    const std::string &yname, const Bounds &bounds, Series &out,
-    GError **error)
+    const std::string &yname, const Bounds &bounds, Series &out, GError **error)
 {
   out = Series ();
   int xcol = table_find_column (table, xname);
   int ycol = table_find_column (table, yname);
   for (auto [col, name, opt] : {std::make_tuple (xcol, &xname, "-x"),
            std::make_tuple (ycol, &yname, "-y")}) {
-    if (col < 0 || (table.has_header &&
-                       static_cast<size_t> (col) >= table.columns.size ())) {
+    if (col < 0
+        || (table.has_header
+            && static_cast<size_t> (col) >= table.columns.size ())) {
       g_set_error (error, TWITCH_PLOT_ERROR, EXIT_DATA,
-          "%s has no column '%s' (%s): its columns are %s%s", table.source.c_str (),
-          name->c_str (), opt, column_list (table).c_str (),
+          "%s has no column '%s' (%s): its columns are %s%s",
+          table.source.c_str (), name->c_str (), opt,
+          column_list (table).c_str (),
           table.has_header ? "" : " (no '#' header: the old itch layout)");
       return false;
     }
@@ -357,14 +357,14 @@ series_extract (const Table &table, const std::string &xname,
       if (!parse_value (f, &v[k], &is_date)) {
         g_set_error (error, TWITCH_PLOT_ERROR, EXIT_DATA,
             "%s:%u: column '%s' is not a number or an ISO 8601 date: '%s'",
-            table.source.c_str (), table.records[i].line,
-            names[k]->c_str (), printable (f).c_str ());
+            table.source.c_str (), table.records[i].line, names[k]->c_str (),
+            printable (f).c_str ());
         return false;
       }
       *dates[k] |= is_date;
     }
-    if (v[0] < bounds.xmin || v[0] > bounds.xmax || v[1] < bounds.ymin ||
-        v[1] > bounds.ymax) {
+    if (v[0] < bounds.xmin || v[0] > bounds.xmax || v[1] < bounds.ymin
+        || v[1] > bounds.ymax) {
       out.dropped++;
       continue;
     }
@@ -411,8 +411,8 @@ spans_parse (const std::string &text, const std::string &source,
     }
     double a, b;
     bool da, db;
-    if (f.size () < 2 || !parse_value (f[0], &a, &da) ||
-        !parse_value (f[1], &b, &db)) {
+    if (f.size () < 2 || !parse_value (f[0], &a, &da)
+        || !parse_value (f[1], &b, &db)) {
       g_set_error (error, TWITCH_PLOT_ERROR, EXIT_DATA,
           "%s:%u: expected 'start<TAB>end' in Unix seconds or ISO 8601, got "
           "'%s'",
@@ -448,8 +448,7 @@ read_input (const std::string &path, std::string &out, GError **error)
   gsize len = 0;
   GError *err = nullptr;
   if (!g_file_get_contents (path.c_str (), &contents, &len, &err)) {
-    g_set_error (error, TWITCH_PLOT_ERROR, EXIT_NO_INPUT, "%s",
-        err->message);
+    g_set_error (error, TWITCH_PLOT_ERROR, EXIT_NO_INPUT, "%s", err->message);
     g_error_free (err);
     return false;
   }

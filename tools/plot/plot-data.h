@@ -18,13 +18,12 @@ namespace plot
 
 /* Exit codes of gst-twitch-plot (sysexits.h values, documented in
  * docs/gst-twitch-plot.md). */
-enum ExitCode
-{
+enum ExitCode {
   EXIT_OK = 0,
-  EXIT_USAGE = 64,       /* bad option, unknown -t, bad bound, bad outfile name */
-  EXIT_DATA = 65,        /* missing column, unparsable value, no records */
-  EXIT_NO_INPUT = 66,    /* infile or -S file cannot be read */
-  EXIT_SOFTWARE = 70,    /* the plotting library failed */
+  EXIT_USAGE = 64,    /* bad option, unknown -t, bad bound, bad outfile name */
+  EXIT_DATA = 65,     /* missing column, unparsable value, no records */
+  EXIT_NO_INPUT = 66, /* infile or -S file cannot be read */
+  EXIT_SOFTWARE = 70, /* the plotting library failed */
   EXIT_CANT_CREATE = 73, /* outfile cannot be written */
 };
 
@@ -36,16 +35,14 @@ GQuark plot_error_quark ();
 const std::vector<std::string> &legacy_columns ();
 
 /* A whole report held in memory: the text and where each record is. */
-struct Table
-{
+struct Table {
   std::string text;
   std::string source; /* file name for messages ("stdin" for -) */
   char delim = '\t';
   std::vector<std::string> columns;
   bool has_header = false;
   std::string header_line; /* the '#' line as read, without newline */
-  struct Record
-  {
+  struct Record {
     size_t offset;
     uint32_t length;
     uint32_t line; /* 1-based line number in the input */
@@ -54,8 +51,8 @@ struct Table
 
   std::string_view record_text (size_t i) const
   {
-    return std::string_view (text).substr (records[i].offset,
-        records[i].length);
+    return std::string_view (text).substr (
+        records[i].offset, records[i].length);
   }
 };
 
@@ -84,15 +81,13 @@ bool parse_value (std::string_view text, double *out, bool *is_date);
  * start, end, ...). */
 bool is_time_column_name (const std::string &name);
 
-struct Bounds
-{
+struct Bounds {
   double xmin = -G_MAXDOUBLE, xmax = G_MAXDOUBLE;
   double ymin = -G_MAXDOUBLE, ymax = G_MAXDOUBLE;
 };
 
 /* The points to draw: x and y of every kept record, in input order. */
-struct Series
-{
+struct Series {
   std::string xname, yname;
   std::vector<double> x, y;
   std::vector<uint32_t> record; /* index into Table::records */

@@ -69,21 +69,18 @@ namespace
 
 /* ---- colours ------------------------------------------------------------ */
 
-struct Rgba
-{
+struct Rgba {
   int r, g, b;
   double a = 1.0;
 };
 
-struct Theme
-{
+struct Theme {
   Rgba bg, fg, grid, points, cumulative, spans, legend_bg;
   std::vector<Rgba> cmap; /* density, low to high */
 };
 
 /* Palette indices in PLplot's colour map 0. */
-enum Col0
-{
+enum Col0 {
   C_BG = 0,
   C_FG,
   C_GRID,
@@ -104,19 +101,18 @@ theme (bool light)
   static const std::vector<Rgba> viridis = {{72, 36, 117}, {65, 68, 135},
       {53, 95, 141}, {42, 120, 142}, {33, 145, 140}, {34, 168, 132},
       {68, 191, 112}, {122, 209, 81}, {189, 223, 38}, {253, 231, 37}};
-  static const Theme dark = {{18, 18, 24}, {214, 214, 224}, {46, 46, 58},
-      {79, 163, 255, 0.75}, {255, 180, 84}, {145, 70, 255, 0.30},
-      {30, 30, 40, 0.85}, viridis};
-  static const Theme bright = {{255, 255, 255}, {34, 34, 40},
-      {222, 222, 228}, {31, 119, 180, 0.7}, {232, 113, 10},
-      {145, 70, 255, 0.16}, {255, 255, 255, 0.85}, viridis};
+  static const Theme dark
+      = {{18, 18, 24}, {214, 214, 224}, {46, 46, 58}, {79, 163, 255, 0.75},
+          {255, 180, 84}, {145, 70, 255, 0.30}, {30, 30, 40, 0.85}, viridis};
+  static const Theme bright
+      = {{255, 255, 255}, {34, 34, 40}, {222, 222, 228}, {31, 119, 180, 0.7},
+          {232, 113, 10}, {145, 70, 255, 0.16}, {255, 255, 255, 0.85}, viridis};
   return light ? bright : dark;
 }
 
 /* ---- axes --------------------------------------------------------------- */
 
-struct AxisFormat
-{
+struct AxisFormat {
   bool time = false;
   const char *fmt = nullptr; /* strftime-like, for g_date_time_format */
   double shift = 0;          /* added before formatting (see time_steps) */
@@ -127,8 +123,7 @@ struct AxisFormat
 /* Tick spacings for time axes. Months and years are multiples of their mean
  * length from 1970, so they drift up to ~2 days from the 1st; formatting the
  * tick 1.5 days later names the right month or year at every tick. */
-struct TimeStep
-{
+struct TimeStep {
   double seconds;
   const char *fmt;
   int nsub;
@@ -147,11 +142,11 @@ time_steps ()
       {15, "%H:%M:%S", 3, 0}, {30, "%H:%M:%S", 3, 0}, {60, "%H:%M", 4, 0},
       {120, "%H:%M", 2, 0}, {300, "%H:%M", 5, 0}, {600, "%H:%M", 2, 0},
       {900, "%H:%M", 3, 0}, {1800, "%H:%M", 3, 0}, {3600, "%H:%M", 4, 0},
-      {7200, "%H:%M", 2, 0}, {10800, "%H:%M", 3, 0},
-      {21600, "%H:%M", 6, 0}, {43200, "%H:%M", 2, 0},
-      {kDay, "%Y-%m-%d", 4, 0}, {2 * kDay, "%Y-%m-%d", 2, 0},
-      {7 * kDay, "%Y-%m-%d", 7, 0}, {14 * kDay, "%Y-%m-%d", 2, 0},
-      {kMonth, "%Y-%m", 0, 1.5 * kDay}, {2 * kMonth, "%Y-%m", 2, 1.5 * kDay},
+      {7200, "%H:%M", 2, 0}, {10800, "%H:%M", 3, 0}, {21600, "%H:%M", 6, 0},
+      {43200, "%H:%M", 2, 0}, {kDay, "%Y-%m-%d", 4, 0},
+      {2 * kDay, "%Y-%m-%d", 2, 0}, {7 * kDay, "%Y-%m-%d", 7, 0},
+      {14 * kDay, "%Y-%m-%d", 2, 0}, {kMonth, "%Y-%m", 0, 1.5 * kDay},
+      {2 * kMonth, "%Y-%m", 2, 1.5 * kDay},
       {3 * kMonth, "%Y-%m", 3, 1.5 * kDay},
       {6 * kMonth, "%Y-%m", 6, 1.5 * kDay}, {kYear, "%Y", 4, 1.5 * kDay},
       {2 * kYear, "%Y", 2, 1.5 * kDay}, {5 * kYear, "%Y", 5, 1.5 * kDay},
@@ -215,7 +210,8 @@ format_number (double v, double step)
     v = 0;
   if (std::fabs (v) >= 1e15 || (std::fabs (v) < 1e-4 && v != 0)) {
     g_snprintf (buf, sizeof buf, "%.3g", v);
-  } else if (std::fabs (v - std::round (v)) < 1e-9 * std::max (1.0, std::fabs (v))) {
+  } else if (std::fabs (v - std::round (v))
+             < 1e-9 * std::max (1.0, std::fabs (v))) {
     /* thousands separated by a thin space: 1 250 000 */
     long long n = std::llabs (std::llround (v));
     std::string digits = std::to_string (n), out;
@@ -226,16 +222,15 @@ format_number (double v, double step)
     }
     return (v < 0 ? "\u2212" : "") + out;
   } else {
-    int decimals = step > 0 ? std::max (0, static_cast<int> (
-                                               std::ceil (-std::log10 (step))))
+    int decimals = step > 0 ? std::max (
+                       0, static_cast<int> (std::ceil (-std::log10 (step))))
                             : 3;
     g_snprintf (buf, sizeof buf, "%.*f", std::min (decimals, 9), v);
   }
   return buf;
 }
 
-struct LabelData
-{
+struct LabelData {
   AxisFormat x, y;
 };
 
@@ -258,7 +253,8 @@ label_cb (PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
     text = format_number (value, f.tick);
   }
   g_strlcpy (label, text.c_str (), length);
-  if (g_getenv ("PLOT_DEBUG")) fprintf (stderr, "label %d %f %s\n", axis, value, label);
+  if (g_getenv ("PLOT_DEBUG"))
+    fprintf (stderr, "label %d %f %s\n", axis, value, label);
 }
 
 /* Padded range of @v (or the user's limits where given). */
@@ -327,8 +323,7 @@ abort_handler (const char *msg)
 
 /* ---- what to draw ------------------------------------------------------- */
 
-struct Frame
-{
+struct Frame {
   double xlo, xhi, ylo, yhi;
   double w_mm, h_mm; /* plot area */
 };
@@ -376,8 +371,8 @@ decimate (const std::vector<double> &x, const std::vector<double> &y,
   while (i < n) {
     long col = static_cast<long> (std::floor ((x[i] - xlo) * scale));
     size_t first = i, lo = i, hi = i, last = i;
-    while (i < n &&
-           static_cast<long> (std::floor ((x[i] - xlo) * scale)) == col) {
+    while (
+        i < n && static_cast<long> (std::floor ((x[i] - xlo) * scale)) == col) {
       if (y[i] < y[lo])
         lo = i;
       if (y[i] > y[hi])
@@ -453,8 +448,8 @@ render (const Series &s, const RenderOptions &o, GError **error)
         "cannot write %s: it is a folder", o.outfile.c_str ());
     return false;
   }
-  if (g_file_test (o.outfile.c_str (), G_FILE_TEST_EXISTS) &&
-      access (o.outfile.c_str (), W_OK) != 0) {
+  if (g_file_test (o.outfile.c_str (), G_FILE_TEST_EXISTS)
+      && access (o.outfile.c_str (), W_OK) != 0) {
     g_set_error (error, TWITCH_PLOT_ERROR, EXIT_CANT_CREATE,
         "cannot write %s: %s", o.outfile.c_str (), g_strerror (errno));
     return false;
@@ -525,13 +520,14 @@ render (const Series &s, const RenderOptions &o, GError **error)
   double plot_w = page_w * 0.8, plot_h = page_h * 0.75;
   for (int pass = 0; pass < 2; pass++) {
     if (s.x_time)
-      labels.x = time_axis (f.xlo, f.xhi, plot_w,
-          [cw] (int chars) { return cw * (chars + 5); });
+      labels.x = time_axis (
+          f.xlo, f.xhi, plot_w, [cw] (int chars) { return cw * (chars + 5); });
     if (s.y_time)
-      labels.y = time_axis (f.ylo, f.yhi, plot_h,
-          [ch] (int) { return ch * 3.5; });
+      labels.y
+          = time_axis (f.ylo, f.yhi, plot_h, [ch] (int) { return ch * 3.5; });
     double left = ch * 2.6 + cw * label_chars (labels.y, f.ylo, f.yhi) + ch;
-    double right = ch * 1.5;
+    /* room for half the last x label */
+    double right = ch + cw * 0.5 * label_chars (labels.x, f.xlo, f.xhi);
     if (mixed)
       right = ch * 3.2 + cw * label_chars (AxisFormat (), 0, n * 1.05);
     if (o.density)
@@ -551,8 +547,8 @@ render (const Series &s, const RenderOptions &o, GError **error)
   /* Grid first, under everything. */
   pls->col0 (C_GRID);
   pls->width (0.6 * scale);
-  pls->box ("g", labels.x.tick, labels.x.nsub, "g", labels.y.tick,
-      labels.y.nsub);
+  pls->box (
+      "g", labels.x.tick, labels.x.nsub, "g", labels.y.tick, labels.y.nsub);
 
   /* Broadcasts, as translucent bands across the plot. */
   std::vector<std::string> legend_text;
@@ -585,8 +581,8 @@ render (const Series &s, const RenderOptions &o, GError **error)
 
   /* The data. */
   const double px_per_mm = o.width / page_w;
-  const double marker_px = n <= 1000 ? 7.0
-                           : n <= 10000 ? 5.0
+  const double marker_px = n <= 1000     ? 7.0
+                           : n <= 10000  ? 5.0
                            : n <= 100000 ? 3.6
                                          : 2.8;
   /* A fraction of the page width, so markers look alike at any size. */
@@ -604,8 +600,8 @@ render (const Series &s, const RenderOptions &o, GError **error)
     std::vector<PLFLT> lx, ly;
     decimate (xs, ys, f.xlo, f.xhi,
         std::max (64, static_cast<int> (plot_w * px_per_mm)), lx, ly);
-    pls->col0 (C_POINTS);
     pls->scol0a (C_POINTS, th.points.r, th.points.g, th.points.b, 1.0);
+    pls->col0 (C_POINTS);
     pls->width (1.6 * scale);
     pls->line (static_cast<PLINT> (lx.size ()), lx.data (), ly.data ());
   }
@@ -615,8 +611,8 @@ render (const Series &s, const RenderOptions &o, GError **error)
     if (o.density)
       std::stable_sort (order.begin (), order.end (),
           [&] (uint32_t a, uint32_t b) { return dens[a] < dens[b]; });
-    std::vector<uint32_t> keep =
-        thin_points (s, f, std::max (marker_mm / 2.5, 0.05), order);
+    std::vector<uint32_t> keep
+        = thin_points (s, f, std::max (marker_mm / 2.5, 0.05), order);
     pls->ssym (marker_mm, 1.0);
     if (o.density) {
       /* Colour by density in 64 steps, densest drawn last (on top). */
@@ -691,9 +687,8 @@ render (const Series &s, const RenderOptions &o, GError **error)
     pls->col0 (C_FG);
     pls->box ("", 0, 0, "cmstvo", 0, 0);
     pls->col0 (C_CUMULATIVE);
-    pls->mtex ("r",
-        1.6 + cw * label_chars (AxisFormat (), 0, top) / ch, 0.5, 0.5,
-        "cumulative count");
+    pls->mtex ("r", 1.6 + cw * label_chars (AxisFormat (), 0, top) / ch, 0.5,
+        0.5, "cumulative count");
     pls->slabelfunc (label_cb, &labels);
     pls->wind (f.xlo, f.xhi, f.ylo, f.yhi);
   }
@@ -702,11 +697,11 @@ render (const Series &s, const RenderOptions &o, GError **error)
   {
     std::string label = o.label;
     if (label.empty ())
-      label = format_number (static_cast<double> (n), 1) +
-              (n == 1 ? " record" : " records");
+      label = format_number (static_cast<double> (n), 1)
+              + (n == 1 ? " record" : " records");
     std::vector<std::string> texts;
-    std::vector<PLINT> opts, text_colors, box_colors, box_patterns,
-        line_colors, line_styles, symbol_colors, symbol_numbers;
+    std::vector<PLINT> opts, text_colors, box_colors, box_patterns, line_colors,
+        line_styles, symbol_colors, symbol_numbers;
     std::vector<PLFLT> box_scales, box_widths, line_widths, symbol_scales;
     std::vector<const char *> symbols;
     auto add = [&] (PLINT opt, const std::string &text, int col) {
@@ -733,24 +728,27 @@ render (const Series &s, const RenderOptions &o, GError **error)
       add (PL_LEGEND_LINE, "cumulative count", C_CUMULATIVE);
     if (any_span)
       add (PL_LEGEND_COLOR_BOX,
-          format_number (static_cast<double> (o.spans.size ()), 1) +
-              (o.spans.size () == 1 ? " broadcast" : " broadcasts"),
+          format_number (static_cast<double> (o.spans.size ()), 1)
+              + (o.spans.size () == 1 ? " broadcast" : " broadcasts"),
           C_SPANS);
     std::vector<const char *> ctexts;
     for (const auto &t : texts)
       ctexts.push_back (t.c_str ());
-    pls->scol0a (C_POINTS, th.points.r, th.points.g, th.points.b, 1.0);
+    if (o.density) {
+      const Rgba &mid = th.cmap[th.cmap.size () / 2];
+      pls->scol0a (C_POINTS, mid.r, mid.g, mid.b, 1.0);
+    } else {
+      pls->scol0a (C_POINTS, th.points.r, th.points.g, th.points.b, 1.0);
+    }
     PLFLT lw, lh;
-    pls->legend (&lw, &lh,
-        PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-        PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_INSIDE, 0.015,
-        0.02, 0.06, C_LEGEND_BG, C_GRID, 1, 0, 0,
-        static_cast<PLINT> (opts.size ()), opts.data (), 0.8, 0.9, 2.0, 0.0,
-        text_colors.data (), ctexts.data (), box_colors.data (),
-        box_patterns.data (), box_scales.data (), box_widths.data (),
-        line_colors.data (), line_styles.data (), line_widths.data (),
-        symbol_colors.data (), symbol_scales.data (), symbol_numbers.data (),
-        symbols.data ());
+    pls->legend (&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+        PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_INSIDE, 0.015, 0.02,
+        0.06, C_LEGEND_BG, C_GRID, 1, 0, 0, static_cast<PLINT> (opts.size ()),
+        opts.data (), 0.8, 0.9, 2.0, 0.0, text_colors.data (), ctexts.data (),
+        box_colors.data (), box_patterns.data (), box_scales.data (),
+        box_widths.data (), line_colors.data (), line_styles.data (),
+        line_widths.data (), symbol_colors.data (), symbol_scales.data (),
+        symbol_numbers.data (), symbols.data ());
   }
 
   /* The density scale. */
@@ -759,22 +757,22 @@ render (const Series &s, const RenderOptions &o, GError **error)
     PLINT label_opts[] = {PL_COLORBAR_LABEL_RIGHT};
     const char *label_text[] = {"density (relative)"};
     const char *axis_opts[] = {"bcvtm"};
-    PLFLT ticks[] = {0.25};
+    PLFLT ticks[] = {0.2};
     PLINT sub_ticks[] = {5};
     PLINT n_values[] = {2};
     PLFLT vals[] = {0.0, 1.0};
     const PLFLT *values[] = {vals};
     pls->slabelfunc (nullptr, nullptr);
     pls->col0 (C_FG);
-    double offset = mixed ? (ch * 3.6 + cw * label_chars (AxisFormat (), 0,
-                                            n * 1.05)) /
-                                plot_w
-                          : 0.02;
+    double offset
+        = mixed ? (ch * 3.6 + cw * label_chars (AxisFormat (), 0, n * 1.05))
+                      / plot_w
+                : 0.02;
     pls->colorbar (&cw_out, &chh,
         PL_COLORBAR_GRADIENT | PL_COLORBAR_BOUNDING_BOX,
-        PL_POSITION_RIGHT | PL_POSITION_OUTSIDE | PL_POSITION_VIEWPORT,
-        offset, 0.0, 0.025, 0.8, C_BG, C_FG, 1, 0, 0, 0, 0, 1, label_opts,
-        label_text, 1, axis_opts, ticks, sub_ticks, n_values, values);
+        PL_POSITION_RIGHT | PL_POSITION_OUTSIDE | PL_POSITION_VIEWPORT, offset,
+        0.0, 0.025, 0.8, C_BG, C_FG, 1, 0, 0, 0, 0, 1, label_opts, label_text,
+        1, axis_opts, ticks, sub_ticks, n_values, values);
   }
 
   pls.reset (); /* plend: the driver writes the file */

@@ -11,8 +11,7 @@ namespace twitch
 namespace plot
 {
 
-enum class ChartType
-{
+enum class ChartType {
   SCATTER, /* points */
   LINE,    /* points joined in x order */
   MIXED,   /* points, plus the cumulative count on a second y axis */
@@ -21,8 +20,7 @@ enum class ChartType
 /* "scatter", "line", "mixed"; false for anything else. */
 bool chart_type_parse (const char *name, ChartType *out);
 
-enum class Format
-{
+enum class Format {
   PNG,
   SVG,
   PDF,
@@ -31,8 +29,7 @@ enum class Format
 /* The format named by @path's extension (.png, .svg, .pdf, any case). */
 bool format_from_path (const std::string &path, Format *out, GError **error);
 
-struct RenderOptions
-{
+struct RenderOptions {
   std::string outfile;
   Format format = Format::PNG;
   ChartType type = ChartType::MIXED;
