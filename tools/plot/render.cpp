@@ -253,8 +253,6 @@ label_cb (PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
     text = format_number (value, f.tick);
   }
   g_strlcpy (label, text.c_str (), length);
-  if (g_getenv ("PLOT_DEBUG"))
-    fprintf (stderr, "label %d %f %s\n", axis, value, label);
 }
 
 /* Padded range of @v (or the user's limits where given). */
@@ -521,7 +519,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
   for (int pass = 0; pass < 2; pass++) {
     if (s.x_time)
       labels.x = time_axis (
-          f.xlo, f.xhi, plot_w, [cw] (int chars) { return cw * (chars + 5); });
+          f.xlo, f.xhi, plot_w, [cw] (int chars) { return cw * (chars + 3); });
     if (s.y_time)
       labels.y
           = time_axis (f.ylo, f.yhi, plot_h, [ch] (int) { return ch * 3.5; });
@@ -531,7 +529,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
     if (mixed)
       right = ch * 3.2 + cw * label_chars (AxisFormat (), 0, n * 1.05);
     if (o.density)
-      right += ch * 7.5;
+      right += ch * 9.0;
     double top = o.title.empty () ? ch * 1.5 : ch * 3.6;
     double bottom = ch * 5.0;
     plot_w = page_w - left - right;
@@ -612,7 +610,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
       std::stable_sort (order.begin (), order.end (),
           [&] (uint32_t a, uint32_t b) { return dens[a] < dens[b]; });
     std::vector<uint32_t> keep
-        = thin_points (s, f, std::max (marker_mm / 2.5, 0.05), order);
+        = thin_points (s, f, std::max (marker_mm / 3.2 / 1.6, 0.05), order);
     pls->ssym (marker_mm, 1.0);
     if (o.density) {
       /* Colour by density in 64 steps, densest drawn last (on top). */
@@ -743,7 +741,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
     PLFLT lw, lh;
     pls->legend (&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
         PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_INSIDE, 0.015, 0.02,
-        0.06, C_LEGEND_BG, C_GRID, 1, 0, 0, static_cast<PLINT> (opts.size ()),
+        0.04, C_LEGEND_BG, C_GRID, 1, 0, 0, static_cast<PLINT> (opts.size ()),
         opts.data (), 0.8, 0.9, 2.0, 0.0, text_colors.data (), ctexts.data (),
         box_colors.data (), box_patterns.data (), box_scales.data (),
         box_widths.data (), line_colors.data (), line_styles.data (),
@@ -767,7 +765,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
     double offset
         = mixed ? (ch * 3.6 + cw * label_chars (AxisFormat (), 0, n * 1.05))
                       / plot_w
-                : 0.02;
+                : 0.035;
     pls->colorbar (&cw_out, &chh,
         PL_COLORBAR_GRADIENT | PL_COLORBAR_BOUNDING_BOX,
         PL_POSITION_RIGHT | PL_POSITION_OUTSIDE | PL_POSITION_VIEWPORT, offset,
