@@ -16,7 +16,15 @@ namespace twitch
 namespace plot
 {
 
-G_DEFINE_QUARK (gst - twitch - plot - error - quark, plot_error)
+GQuark
+plot_error_quark ()
+{
+  return g_quark_from_static_string ("gst-twitch-plot-error-quark");
+}
+
+/* Beyond this, the axis arithmetic loses all precision (and a Unix time of
+ * 1e15 s is 31 million years away). */
+constexpr double kMaxValue = 1e15;
 
 const std::vector<std::string> &
 legacy_columns ()
@@ -357,6 +365,14 @@ series_extract (const Table &table, const std::string &xname,
       if (!parse_value (f, &v[k], &is_date)) {
         g_set_error (error, TWITCH_PLOT_ERROR, EXIT_DATA,
             "%s:%u: column '%s' is not a number or an ISO 8601 date: '%s'",
+            table.source.c_str (), table.records[i].line, names[k]->c_str (),
+            printable (f).c_str ());
+        return false;
+      }
+      if (std::fabs (v[k]) > kMaxValue) {
+        g_set_error (error, TWITCH_PLOT_ERROR, EXIT_DATA,
+            "%s:%u: column '%s' value %s is out of range (beyond "
+            "\u00b11e15)",
             table.source.c_str (), table.records[i].line, names[k]->c_str (),
             printable (f).c_str ());
         return false;

@@ -222,12 +222,55 @@ format_number (double v, double step)
     }
     return (v < 0 ? "\u2212" : "") + out;
   } else {
-    int decimals = step > 0 ? std::max (
-                       0, static_cast<int> (std::ceil (-std::log10 (step))))
-                            : 3;
-    g_snprintf (buf, sizeof buf, "%.*f", std::min (decimals, 9), v);
+    int decimals = 3;
+    if (step > 0)
+      decimals = std::max (
+          0, static_cast<int> (std::ceil (-std::log10 (step) - 1e-9)));
+    g_snprintf (buf, sizeof buf, "%.*f", std::min (decimals, 9), std::fabs (v));
+    return (v < 0 ? "\u2212" : "") + std::string (buf);
   }
   return buf;
+}
+
+/* Characters of the widest label of a number axis with ticks every @step. */
+int
+number_chars (double lo, double hi, double step)
+{
+  double m = std::max (std::fabs (lo), std::fabs (hi));
+  int digits = m >= 1 ? static_cast<int> (std::floor (std::log10 (m))) + 1 : 1;
+  int decimals = step < 1 && step > 0
+                     ? static_cast<int> (std::ceil (-std::log10 (step) - 1e-9))
+                     : 0;
+  return digits + (digits - 1) / 3 + (decimals ? decimals + 1 : 0)
+         + (lo < 0 ? 1 : 0);
+}
+
+/* The finest 1-2-5 step whose labels fit in @room_mm; at least @min_step. */
+template <typename Size>
+AxisFormat
+number_axis (
+    double lo, double hi, double room_mm, Size label_mm, double min_step = 0)
+{
+  AxisFormat f;
+  double span = hi - lo;
+  double step = std::pow (10.0, std::floor (std::log10 (span / 50)));
+  const double mult[] = {1, 2, 5};
+  const int subs[] = {5, 4, 5};
+  for (int k = 0; k < 60; k++) {
+    double cand = step * mult[k % 3] * std::pow (10.0, k / 3);
+    if (cand < min_step)
+      continue;
+    double ticks = span / cand;
+    if (ticks * label_mm (number_chars (lo, hi, cand)) <= room_mm
+        || ticks <= 2) {
+      f.tick = cand;
+      f.nsub = subs[k % 3];
+      if (min_step >= 1 && cand < 5)
+        f.nsub = static_cast<int> (cand); /* whole counts only */
+      return f;
+    }
+  }
+  return f; /* let PLplot choose */
 }
 
 struct LabelData {
@@ -289,9 +332,7 @@ label_chars (const AxisFormat &f, double lo, double hi)
       g_date_time_unref (dt);
     return n;
   }
-  double m = std::max (std::fabs (lo), std::fabs (hi));
-  int digits = m >= 1 ? static_cast<int> (std::floor (std::log10 (m))) + 1 : 3;
-  return digits + (digits - 1) / 3 + (lo < 0 ? 1 : 0);
+  return number_chars (lo, hi, f.tick);
 }
 
 /* ---- PLplot error handling --------------------------------------------- */
@@ -476,6 +517,10 @@ render (const Series &s, const RenderOptions &o, GError **error)
   plsexit (exit_handler);
   plsabort (abort_handler);
   auto pls = std::make_unique<plstream> ();
+  /* PLplot reports recoverable errors here instead of on stderr. */
+  PLINT pl_errcode = 0;
+  char pl_errmsg[320] = "";
+  pls->sError (&pl_errcode, pl_errmsg);
   pls->sdev (device (o.format));
   pls->sfnam (g_tmp_path.c_str ());
   pls->spage (0, 0, o.width, o.height, 0, 0);
@@ -520,11 +565,19 @@ render (const Series &s, const RenderOptions &o, GError **error)
     if (s.x_time)
       labels.x = time_axis (
           f.xlo, f.xhi, plot_w, [cw] (int chars) { return cw * (chars + 3); });
+    else
+      labels.x = number_axis (
+          f.xlo, f.xhi, plot_w, [cw] (int chars) { return cw * (chars + 3); });
     if (s.y_time)
       labels.y
           = time_axis (f.ylo, f.yhi, plot_h, [ch] (int) { return ch * 3.5; });
+    else
+      labels.y
+          = number_axis (f.ylo, f.yhi, plot_h, [ch] (int) { return ch * 3.5; });
     double left = ch * 2.6 + cw * label_chars (labels.y, f.ylo, f.yhi) + ch;
-    /* room for half the last x label */
+    /* room for half the first and the last x label */
+    left
+        = std::max (left, ch + cw * 0.5 * label_chars (labels.x, f.xlo, f.xhi));
     double right = ch + cw * 0.5 * label_chars (labels.x, f.xlo, f.xhi);
     if (mixed)
       right = ch * 3.2 + cw * label_chars (AxisFormat (), 0, n * 1.05);
@@ -532,6 +585,17 @@ render (const Series &s, const RenderOptions &o, GError **error)
       right += ch * 9.0;
     double top = o.title.empty () ? ch * 1.5 : ch * 3.6;
     double bottom = ch * 5.0;
+    /* A small page keeps at least half of itself for the plot. */
+    if (left + right > page_w * 0.5) {
+      double k = page_w * 0.5 / (left + right);
+      left *= k;
+      right *= k;
+    }
+    if (top + bottom > page_h * 0.5) {
+      double k = page_h * 0.5 / (top + bottom);
+      top *= k;
+      bottom *= k;
+    }
     plot_w = page_w - left - right;
     plot_h = page_h - top - bottom;
     if (pass == 1)
@@ -660,11 +724,18 @@ render (const Series &s, const RenderOptions &o, GError **error)
 
   /* The cumulative count of records along x, on its own right axis. */
   if (mixed) {
-    std::vector<double> xs (s.x);
-    std::sort (xs.begin (), xs.end ());
-    std::vector<double> cy (n);
-    for (size_t i = 0; i < n; i++)
-      cy[i] = static_cast<double> (i + 1);
+    std::vector<double> sorted (s.x);
+    std::sort (sorted.begin (), sorted.end ());
+    /* A staircase: the count steps up at each record. */
+    std::vector<double> xs, cy;
+    xs.reserve (2 * n + 1);
+    cy.reserve (2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+      xs.push_back (sorted[i]);
+      cy.push_back (static_cast<double> (i));
+      xs.push_back (sorted[i]);
+      cy.push_back (static_cast<double> (i + 1));
+    }
     /* Run the line to the right edge so the total reads at a glance. */
     if (n > 0 && xs.back () < f.xhi) {
       xs.push_back (f.xhi);
@@ -680,10 +751,11 @@ render (const Series &s, const RenderOptions &o, GError **error)
     pls->line (static_cast<PLINT> (lx.size ()), lx.data (), ly.data ());
     pls->width (1.0 * scale);
     LabelData right = labels;
-    right.y = AxisFormat ();
+    right.y = number_axis (
+        0, top, plot_h, [ch] (int) { return ch * 3.5; }, 1.0);
     pls->slabelfunc (label_cb, &right);
     pls->col0 (C_FG);
-    pls->box ("", 0, 0, "cmstvo", 0, 0);
+    pls->box ("", 0, 0, "cmstvo", right.y.tick, right.y.nsub);
     pls->col0 (C_CUMULATIVE);
     pls->mtex ("r", 1.6 + cw * label_chars (AxisFormat (), 0, top) / ch, 0.5,
         0.5, "cumulative count");
@@ -775,6 +847,12 @@ render (const Series &s, const RenderOptions &o, GError **error)
 
   pls.reset (); /* plend: the driver writes the file */
   g_tmp_path.clear ();
+  if (pl_errcode != 0) {
+    g_unlink (tmp.data ());
+    g_set_error (error, TWITCH_PLOT_ERROR, EXIT_SOFTWARE,
+        "the plotting library failed: %s", pl_errmsg);
+    return false;
+  }
 
   GStatBuf st;
   if (g_stat (tmp.data (), &st) != 0 || st.st_size == 0) {

@@ -725,6 +725,8 @@ TEST_F (PlotCli, BadInputGivesOneLineAndItsExitCode)
       "a\tc\t1300000000\t1469404800\t1\t0\n"
       "b\tc\tsoon\t1469404900\t1\t0\n"));
   ASSERT_TRUE (twitch_test::write_file (bad_streams, "yesterday\ttoday\n"));
+  std::string huge = tmp.file ("huge.tsv");
+  ASSERT_TRUE (twitch_test::write_file (huge, "# x\ty\n1\t2\n1e300\t3\n"));
   std::string png = tmp.file ("never.png");
   struct {
     std::vector<std::string> args;
@@ -735,6 +737,7 @@ TEST_F (PlotCli, BadInputGivesOneLineAndItsExitCode)
       {{"-y", "views", followers, png}, EXIT_DATA, "no column 'views'"},
       {{garbage, png}, EXIT_DATA, "g.tsv:3: column 'created'"},
       {{empty, png}, EXIT_DATA, "no records"},
+      {{"-x", "x", "-y", "y", huge, png}, EXIT_DATA, "huge.tsv:3: column 'x'"},
       {{"-t", "pie", followers, png}, EXIT_USAGE, "unknown chart type"},
       {{followers, tmp.file ("no/such/dir/x.png")}, EXIT_CANT_CREATE,
           "cannot write"},
@@ -777,4 +780,30 @@ TEST_F (PlotCli, HelpDocumentsExitCodes)
            "--ymax", "--delimiter", "--record", "--silent", "--streams",
            "--type", "--label", "--title", "--density", "--light", "73"})
     EXPECT_NE (r.out.find (opt), std::string::npos) << opt;
+}
+
+TEST_F (PlotCli, SmallPagesAndEdgeCasesStillRender)
+{
+  /* the smallest page with everything on it */
+  std::string out = tmp.file ("small.png");
+  Result r = run ({"--width", "200", "--height", "150", "-D", "-S", streams,
+      "-T", "a title longer than the page is wide", followers, out});
+  ASSERT_EQ (r.status, 0) << r.err;
+  PngStats st;
+  ASSERT_TRUE (png_stats (out, &st));
+  EXPECT_EQ (st.width, 200);
+  EXPECT_GT (st.non_background, 1000);
+  /* one record; all records equal; negative and fractional values */
+  std::string one = tmp.file ("one.tsv"), same = tmp.file ("same.tsv"),
+              neg = tmp.file ("neg.tsv");
+  ASSERT_TRUE (twitch_test::write_file (one, "# x\ty\n5\t5\n"));
+  ASSERT_TRUE (twitch_test::write_file (same, "# x\ty\n5\t5\n5\t5\n5\t5\n"));
+  ASSERT_TRUE (twitch_test::write_file (neg, "# x\ty\n-5\t-0.001\n3\t0.002\n"));
+  for (const std::string &in : {one, same, neg})
+    for (const char *t : {"mixed", "scatter", "line"}) {
+      r = run ({"-s", "-D", "-t", t, "-x", "x", "-y", "y", in,
+          tmp.file ("edge.svg")});
+      EXPECT_EQ (r.status, 0) << in << " " << t << ": " << r.err;
+      EXPECT_TRUE (r.err.empty ()) << r.err;
+    }
 }
