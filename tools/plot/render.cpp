@@ -430,6 +430,47 @@ decimate (const std::vector<double> &x, const std::vector<double> &y,
   }
 }
 
+/* The corner where the legend hides the fewest records and the least of the
+ * count line (matplotlib's loc="best"), top left on a tie. The legend box is
+ * @w x @h, as fractions of the plot area; @line holds points of the count
+ * line in the same fractions. */
+PLINT
+legend_corner (const Series &s, const Frame &f,
+    const std::vector<std::pair<double, double>> &line, double w, double h)
+{
+  const PLINT corners[4] = {PL_POSITION_LEFT | PL_POSITION_TOP,
+      PL_POSITION_RIGHT | PL_POSITION_TOP,
+      PL_POSITION_LEFT | PL_POSITION_BOTTOM,
+      PL_POSITION_RIGHT | PL_POSITION_BOTTOM};
+  size_t hits[4] = {0, 0, 0, 0};
+  auto count = [&] (double u, double v, size_t weight) {
+    bool left = u <= w + 0.02, right = u >= 1 - w - 0.02;
+    bool top = v >= 1 - h - 0.03, bottom = v <= h + 0.03;
+    if (left && top)
+      hits[0] += weight;
+    if (right && top)
+      hits[1] += weight;
+    if (left && bottom)
+      hits[2] += weight;
+    if (right && bottom)
+      hits[3] += weight;
+  };
+  size_t n = s.x.size ();
+  size_t step = std::max<size_t> (1, n / 200000);
+  for (size_t i = 0; i < n; i += step)
+    count ((s.x[i] - f.xlo) / (f.xhi - f.xlo),
+        (s.y[i] - f.ylo) / (f.yhi - f.ylo), 1);
+  /* a line under the legend is worse than a few points */
+  size_t line_weight = std::max<size_t> (1, n / step / 200);
+  for (const auto &p : line)
+    count (p.first, p.second, line_weight);
+  int best = 0;
+  for (int c = 1; c < 4; c++)
+    if (hits[c] < hits[best])
+      best = c;
+  return corners[best];
+}
+
 const char *
 device (Format f)
 {
@@ -723,6 +764,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
   }
 
   /* The cumulative count of records along x, on its own right axis. */
+  std::vector<std::pair<double, double>> count_line;
   if (mixed) {
     std::vector<double> sorted (s.x);
     std::sort (sorted.begin (), sorted.end ());
@@ -745,6 +787,8 @@ render (const Series &s, const RenderOptions &o, GError **error)
     decimate (xs, cy, f.xlo, f.xhi,
         std::max (64, static_cast<int> (plot_w * px_per_mm)), lx, ly);
     double top = std::max (1.0, n * 1.05);
+    for (size_t i = 0; i < lx.size (); i++)
+      count_line.emplace_back ((lx[i] - f.xlo) / (f.xhi - f.xlo), ly[i] / top);
     pls->wind (f.xlo, f.xhi, 0, top);
     pls->col0 (C_CUMULATIVE);
     pls->width (2.0 * scale);
@@ -810,15 +854,22 @@ render (const Series &s, const RenderOptions &o, GError **error)
     } else {
       pls->scol0a (C_POINTS, th.points.r, th.points.g, th.points.b, 1.0);
     }
+    size_t longest = 0;
+    for (const auto &t : texts)
+      longest = std::max (
+          longest, static_cast<size_t> (g_utf8_strlen (t.c_str (), -1)));
+    double box_w = (cw * longest + ch * 5.5) / plot_w;
+    double box_h = (ch * 2.0 * texts.size () + ch) / plot_h;
+    PLINT corner = legend_corner (s, f, count_line, box_w, box_h);
     PLFLT lw, lh;
     pls->legend (&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-        PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_INSIDE, 0.015, 0.02,
-        0.04, C_LEGEND_BG, C_GRID, 1, 0, 0, static_cast<PLINT> (opts.size ()),
-        opts.data (), 0.8, 0.9, 2.0, 0.0, text_colors.data (), ctexts.data (),
-        box_colors.data (), box_patterns.data (), box_scales.data (),
-        box_widths.data (), line_colors.data (), line_styles.data (),
-        line_widths.data (), symbol_colors.data (), symbol_scales.data (),
-        symbol_numbers.data (), symbols.data ());
+        corner | PL_POSITION_INSIDE, 0.015, 0.02, 0.04, C_LEGEND_BG, C_GRID, 1,
+        0, 0, static_cast<PLINT> (opts.size ()), opts.data (), 0.8, 0.9, 2.0,
+        0.0, text_colors.data (), ctexts.data (), box_colors.data (),
+        box_patterns.data (), box_scales.data (), box_widths.data (),
+        line_colors.data (), line_styles.data (), line_widths.data (),
+        symbol_colors.data (), symbol_scales.data (), symbol_numbers.data (),
+        symbols.data ());
   }
 
   /* The density scale. */
