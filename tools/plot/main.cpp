@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include <clocale>
 #include <cstdio>
 #include <string>
 #include <unistd.h>
@@ -54,14 +55,20 @@ parse_bound (const char *opt, const char *arg, double *out, GError **error)
 int
 main (int argc, char **argv)
 {
-  gchar *xfield = nullptr, *yfield = nullptr;
-  gchar *xmin = nullptr, *xmax = nullptr, *ymin = nullptr, *ymax = nullptr;
-  gchar *delimiter = nullptr, *streams = nullptr, *type = nullptr;
-  gchar *label = nullptr, *title = nullptr;
+  /* Messages in the user's language and charset; numbers always with a
+   * decimal point, whatever the locale, like the reports. */
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");
+
+  g_autofree gchar *xfield = nullptr, *yfield = nullptr;
+  g_autofree gchar *xmin = nullptr, *xmax = nullptr;
+  g_autofree gchar *ymin = nullptr, *ymax = nullptr;
+  g_autofree gchar *delimiter = nullptr, *streams = nullptr, *type = nullptr;
+  g_autofree gchar *label = nullptr, *title = nullptr;
   gboolean record = FALSE, silent = FALSE, density = FALSE, light = FALSE;
   gboolean version = FALSE;
   gint width = 1280, height = 800;
-  gchar **rest = nullptr;
+  g_auto (GStrv) rest = nullptr;
 
   GOptionEntry entries[] = {
       {"xfield", 'x', 0, G_OPTION_ARG_STRING, &xfield,
@@ -146,7 +153,6 @@ main (int argc, char **argv)
     infile = rest[0];
   if (nrest >= 2)
     outfile = rest[1];
-  g_strfreev (rest);
 
   RenderOptions ro;
   ro.outfile = outfile;
@@ -242,16 +248,5 @@ main (int argc, char **argv)
       fprintf (stderr, "gst-twitch-plot: %zu records plotted to %s\n",
           series.x.size (), outfile.c_str ());
   }
-  g_free (xfield);
-  g_free (yfield);
-  g_free (xmin);
-  g_free (xmax);
-  g_free (ymin);
-  g_free (ymax);
-  g_free (delimiter);
-  g_free (streams);
-  g_free (type);
-  g_free (label);
-  g_free (title);
   return EXIT_OK;
 }
