@@ -807,3 +807,19 @@ TEST_F (PlotCli, SmallPagesAndEdgeCasesStillRender)
       EXPECT_TRUE (r.err.empty ()) << r.err;
     }
 }
+
+TEST_F (PlotCli, StreamsShadeAYTimeAxis)
+{
+  /* followed on y, a number on x: the bands run across */
+  std::string out = tmp.file ("yspan.png");
+  Result r = run ({"-s", "-t", "scatter", "-x", "delta", "-y", "followed", "-S",
+      streams, followers, out});
+  ASSERT_EQ (r.status, 0) << r.err;
+  PngStats st;
+  ASSERT_TRUE (png_stats (out, &st));
+  EXPECT_GT (st.purple, 20000);
+  /* mixed keeps y for the points and the count: it says how to get bands */
+  r = run ({"-x", "delta", "-y", "followed", "-S", streams, followers, out});
+  EXPECT_EQ (r.status, EXIT_USAGE);
+  EXPECT_NE (r.err.find ("-t scatter"), std::string::npos) << r.err;
+}
