@@ -11,6 +11,7 @@
 
 #include <cairo.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gtest/gtest.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -520,6 +521,58 @@ class PlotCharts : public PlotCli,
 {
 };
 
+/* Where librsvg's or poppler's command-line tools are installed
+ * (librsvg2-bin, poppler-utils), SVG and PDF are rasterised and must show
+ * the same things as the PNG. */
+static void
+check_vector_raster (const std::string &file, const ChartCase &c,
+    const char *tool, std::vector<std::string> args)
+{
+  std::string prog = twitch_test::find_program (tool);
+  if (prog.empty ())
+    return;
+  std::string png = file + ".raster";
+  std::vector<std::string> argv = {prog};
+  if (std::string (tool) == "pdftoppm") {
+    argv.insert (argv.end (), args.begin (), args.end ());
+    argv.push_back (file);
+    argv.push_back (png); /* pdftoppm adds .png */
+    png += ".png";
+  } else {
+    argv.insert (argv.end (), args.begin (), args.end ());
+    argv.push_back (png);
+    argv.push_back (file);
+  }
+  std::vector<const char *> cargv;
+  for (const auto &a : argv)
+    cargv.push_back (a.c_str ());
+  cargv.push_back (nullptr);
+  GError *error = nullptr;
+  GSubprocess *p = g_subprocess_newv (cargv.data (),
+      static_cast<GSubprocessFlags> (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                     | G_SUBPROCESS_FLAGS_STDERR_SILENCE),
+      &error);
+  ASSERT_NE (p, nullptr) << error->message;
+  ASSERT_TRUE (g_subprocess_wait_check (p, nullptr, &error))
+      << tool << " " << file << ": " << error->message;
+  g_object_unref (p);
+  PngStats st;
+  ASSERT_TRUE (png_stats (png, &st)) << png;
+  EXPECT_EQ (st.width, 1280) << file;
+  EXPECT_GT (st.non_background, 20000) << file;
+  if (c.density)
+    EXPECT_GT (st.viridis, 500) << file;
+  else
+    EXPECT_GT (st.bluish, 500) << file;
+  if (c.spans) {
+    EXPECT_GT (st.purple, c.line ? 1500 : 20000) << file;
+  }
+  if (c.cumulative) {
+    EXPECT_GT (st.orange, 300) << file;
+  }
+  g_unlink (png.c_str ());
+}
+
 TEST_P (PlotCharts, PngSvgPdf)
 {
   const ChartCase &c = GetParam ();
@@ -556,8 +609,11 @@ TEST_P (PlotCharts, PngSvgPdf)
         EXPECT_LT (st.orange, 50) << c.name;
     } else if (std::string (ext) == "svg") {
       EXPECT_TRUE (valid_svg (out, c.line ? 50 : 500));
+      check_vector_raster (out, c, "rsvg-convert", {"-w", "1280", "-o"});
     } else {
       EXPECT_TRUE (valid_pdf (out));
+      check_vector_raster (
+          out, c, "pdftoppm", {"-png", "-r", "72", "-singlefile"});
     }
   }
   EXPECT_TRUE (no_leftovers (tmp.path ()));
