@@ -107,6 +107,10 @@ table_parse (std::string text, const std::string &source, char delim,
   size_t size = out.text.size ();
   size_t pos = 0;
   uint32_t line = 0;
+  /* A UTF-8 byte order mark (spreadsheet exports) is not part of the
+   * header. */
+  if (size >= 3 && memcmp (base, "\xEF\xBB\xBF", 3) == 0)
+    pos = 3;
   while (pos < size) {
     const char *nl
         = static_cast<const char *> (memchr (base + pos, '\n', size - pos));

@@ -334,6 +334,16 @@ TEST (PlotData, HeaderNamesColumns)
   EXPECT_EQ (table_find_column (t, "nope"), -1);
 }
 
+TEST (PlotData, ByteOrderMarkIsSkipped)
+{
+  Table t;
+  ASSERT_TRUE (
+      table_parse ("\xEF\xBB\xBF# x\ty\n1\t2\n", "bom", '\t', t, nullptr));
+  EXPECT_TRUE (t.has_header);
+  EXPECT_EQ (table_find_column (t, "x"), 0);
+  ASSERT_EQ (t.records.size (), 1u);
+}
+
 TEST (PlotData, NoHeaderMeansTheOldLayout)
 {
   Table t;
