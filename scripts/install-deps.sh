@@ -10,6 +10,8 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libhiredis-dev libmemcached-dev libzstd-dev libssl-dev libcairo2-dev
   libplplot-dev plplot-driver-cairo
+  libxml2-dev  # gst-twitch-plot tests: SVG output parsed as XML
+  librsvg2-bin poppler-utils  # gst-twitch-plot tests: SVG and PDF rasterised and checked
   libgtest-dev libgmock-dev libbenchmark-dev
   # GStreamer runtime: encoders, flvmux, rtmp2sink, textoverlay, tools
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
