@@ -124,6 +124,10 @@ secrets_install_log_filter ()
   /* Not under the registry lock: GStreamer logs while it adds and removes
    * log functions, and that log line comes back into our function. */
   static gsize done = 0;
+  /* Before gst_init() there is no default log function to replace yet: try
+   * again on the next call instead of settling for nothing. */
+  if (!gst_is_initialized ())
+    return;
   if (!g_once_init_enter (&done))
     return;
   FILE *out = open_log_output ();

@@ -32,7 +32,8 @@ GST_TWITCH_API std::string secrets_redact (
  * secrets before writing to stderr or GST_DEBUG_FILE. While any secret is
  * registered, memory dumps (GST_MEMDUMP, level 9) are withheld: they print
  * network payloads as hex, where a key would be split across lines.
- * Idempotent and thread-safe; needs gst_init() first. */
+ * Idempotent and thread-safe. Does nothing before gst_init(); every
+ * secrets_register() call tries again. */
 GST_TWITCH_API void secrets_install_log_filter ();
 
 /* Number of currently registered secrets (for tests). */
