@@ -310,8 +310,7 @@ make_stats (GstTwitchSink *self)
   guint64 bitrate
       = window_us > 0 ? window_bytes * 8 * G_USEC_PER_SEC / window_us : 0;
   bool connected = priv->conn == Conn::CONNECTED;
-  GstClockTime queued
-      = qs.video.buffers ? qs.video.duration : qs.audio.duration;
+  GstClockTime queued = priv->want_video ? qs.video.late : qs.audio.late;
   double congestion = (double)queued / (double)DEFAULT_DROP_NONKEY_TIME;
   if (!connected && priv->conn != Conn::IDLE)
     congestion = 1.0;
@@ -382,10 +381,12 @@ configure_sink (GstTwitchSink *self)
       t.application.c_str (), "stream", t.stream.c_str (), nullptr);
 }
 
-/* Builds flvmux + sink and links the queue into them (worker thread or
- * NULL->READY). */
+/* Builds flvmux, links the queue into it and it into the network sink.
+ * @configure: (re)configure the sink first (start of a run; the sink is
+ * taken out of the bin for that). On reconnects the sink stays in the bin,
+ * NULL and locked: a bin that loses its only sink would post EOS. */
 static bool
-output_setup (GstTwitchSink *self)
+output_setup (GstTwitchSink *self, bool configure)
 {
   GstTwitchSinkPrivate *priv = self->priv;
   GstElement *mux = make_element (self, "flvmux", "mux");
@@ -395,14 +396,34 @@ output_setup (GstTwitchSink *self)
   if (has_property (mux, "encoder"))
     g_object_set (mux, "encoder", "gst-twitch " VERSION, nullptr);
 
-  configure_sink (self);
-  gst_bin_add_many (GST_BIN (self), mux, priv->sink, nullptr);
+  bool in_bin = GST_OBJECT_PARENT (priv->sink) == GST_OBJECT (self);
+  if (configure && in_bin) {
+    gst_object_ref (priv->sink);
+    gst_bin_remove (GST_BIN (self), priv->sink);
+    in_bin = false;
+  }
+  if (!in_bin) {
+    configure_sink (self);
+    gst_bin_add (GST_BIN (self), priv->sink);
+    if (priv->sink_probe == 0) {
+      GstPad *sinkpad = gst_element_get_static_pad (priv->sink, "sink");
+      if (sinkpad) {
+        priv->sink_probe = gst_pad_add_probe (sinkpad,
+            (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER
+                              | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+            sink_probe_cb, self, nullptr);
+        gst_object_unref (sinkpad);
+      }
+    }
+  }
+  gst_element_set_locked_state (priv->sink, FALSE);
+  gst_bin_add (GST_BIN (self), mux);
   if (!gst_element_link_pads (mux, "src", priv->sink, "sink")) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("The sink element cannot take FLV: set twitchsink's sink property "
          "to rtmp2sink or an element that takes video/x-flv"),
         (nullptr));
-    gst_bin_remove_many (GST_BIN (self), mux, priv->sink, nullptr);
+    gst_bin_remove (GST_BIN (self), mux);
     return false;
   }
   const char *names[2] = {"video", "audio"};
@@ -420,13 +441,6 @@ output_setup (GstTwitchSink *self)
     gst_object_unref (muxpad);
   }
 
-  GstPad *sinkpad = gst_element_get_static_pad (priv->sink, "sink");
-  priv->sink_probe = gst_pad_add_probe (sinkpad,
-      (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER
-                        | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      sink_probe_cb, self, nullptr);
-  gst_object_unref (sinkpad);
-
   {
     std::lock_guard<std::mutex> lk (priv->state_lock);
     priv->mux = mux;
@@ -441,8 +455,8 @@ output_setup (GstTwitchSink *self)
   return true;
 }
 
-/* Takes flvmux + sink out of the bin (worker thread or READY->NULL). The
- * queue must be holding. */
+/* Stops the network sink (left in the bin, NULL and locked) and takes
+ * flvmux out (worker thread, or when stopping). The queue must be holding. */
 static void
 output_teardown (GstTwitchSink *self)
 {
@@ -456,11 +470,6 @@ output_teardown (GstTwitchSink *self)
   if (priv->sink && GST_OBJECT_PARENT (priv->sink) == GST_OBJECT (self)) {
     gst_element_set_locked_state (priv->sink, TRUE);
     gst_element_set_state (priv->sink, GST_STATE_NULL);
-    GstPad *sinkpad = gst_element_get_static_pad (priv->sink, "sink");
-    if (priv->sink_probe)
-      gst_pad_remove_probe (sinkpad, priv->sink_probe);
-    priv->sink_probe = 0;
-    gst_object_unref (sinkpad);
   }
   if (mux) {
     gst_element_set_locked_state (mux, TRUE);
@@ -476,10 +485,6 @@ output_teardown (GstTwitchSink *self)
       gst_object_unref (qpad);
     }
     gst_bin_remove (GST_BIN (self), mux);
-  }
-  if (priv->sink && GST_OBJECT_PARENT (priv->sink) == GST_OBJECT (self)) {
-    gst_bin_remove (GST_BIN (self), priv->sink);
-    gst_element_set_locked_state (priv->sink, FALSE);
   }
 }
 
@@ -572,7 +577,7 @@ retry_cb (gpointer user_data)
     if (priv->conn != Conn::WAITING)
       return G_SOURCE_REMOVE;
   }
-  if (!output_setup (self))
+  if (!output_setup (self, false))
     return G_SOURCE_REMOVE;
   gst_element_sync_state_with_parent (self->priv->sink);
   gst_element_sync_state_with_parent (self->priv->mux);
@@ -945,7 +950,12 @@ build_input (GstTwitchSink *self, Input &in, InputKind kind, GstCaps *caps)
     ok = conv && enc && filter && parse;
     if (ok) {
       std::string options = twitch::x264_option_string ();
-      options += ":nal-hrd=cbr:filler=1";
+      /* CBR as OBS does it (HRD CBR signalling, filler); CABAC (and the
+       * 8x8 transform for high) so that fast presets still give the
+       * main/high profile Twitch asks for, not constrained baseline. */
+      options += ":nal-hrd=cbr:filler=1:cabac=1";
+      if (s.profile == "high")
+        options += ":8x8dct=1";
       gst_util_set_object_arg (G_OBJECT (enc), "pass", "cbr");
       g_object_set (enc, "bitrate", bitrate, "key-int-max", keyint,
           "vbv-buf-capacity", 1000, "option-string", options.c_str (), nullptr);
@@ -1234,7 +1244,9 @@ gst_twitch_sink_class_init (GstTwitchSinkClass *klass)
    * GstTwitchSink:stream-key:
    *
    * The stream key (Twitch dashboard, Settings > Stream). A secret:
-   * write-only, and kept out of every log, error and message.
+   * write-only, and kept out of every log, error and message. When not
+   * set, the environment variable TWITCH_STREAM_KEY is used (which keeps
+   * the key off gst-launch-1.0 command lines, which GStreamer logs).
    *
    * Since: 1.0
    */
@@ -1604,12 +1616,21 @@ gst_twitch_sink_set_property (
       break;
     case PROP_SINK: {
       GstElement *sink = GST_ELEMENT (g_value_get_object (value));
-      if (priv->sink && GST_OBJECT_PARENT (priv->sink)) {
-        GST_WARNING_OBJECT (self, "cannot change the sink while streaming");
+      if (priv->sink && GST_STATE (self) > GST_STATE_NULL) {
+        GST_WARNING_OBJECT (self, "the sink can only be changed in NULL");
         break;
       }
       if (sink)
         gst_object_ref_sink (sink);
+      if (priv->sink && GST_OBJECT_PARENT (priv->sink) == GST_OBJECT (self)) {
+        if (priv->sink_probe) {
+          GstPad *pad = gst_element_get_static_pad (priv->sink, "sink");
+          gst_pad_remove_probe (pad, priv->sink_probe);
+          gst_object_unref (pad);
+          priv->sink_probe = 0;
+        }
+        gst_bin_remove (GST_BIN (self), priv->sink);
+      }
       gst_clear_object (&priv->sink);
       priv->sink = sink;
       break;
@@ -1770,6 +1791,20 @@ gst_twitch_sink_start (GstTwitchSink *self)
     std::lock_guard<std::mutex> lk (priv->settings_lock);
     s = priv->settings;
   }
+  if (s.stream_key.empty ()) {
+    /* Keeps the key off command lines (gst-launch-1.0 logs its arguments
+     * before any plugin is loaded). */
+    const char *env = g_getenv ("TWITCH_STREAM_KEY");
+    if (env && *env) {
+      std::lock_guard<std::mutex> lk (priv->settings_lock);
+      twitch::secrets_register (env);
+      if (!priv->registered_key.empty ())
+        twitch::secrets_unregister (priv->registered_key);
+      priv->registered_key = env;
+      s.stream_key = env;
+      GST_INFO_OBJECT (self, "stream key from TWITCH_STREAM_KEY");
+    }
+  }
   if (priv->sink == nullptr) {
     priv->sink = make_element (self, "rtmp2sink", "rtmpsink");
     if (priv->sink == nullptr)
@@ -1852,7 +1887,7 @@ gst_twitch_sink_activate (GstTwitchSink *self)
         (nullptr));
     return false;
   }
-  if (!output_setup (self))
+  if (!output_setup (self, true))
     return false;
   worker_start (self);
   return true;
@@ -2021,8 +2056,14 @@ gst_twitch_sink_handle_message (GstBin *bin, GstMessage *message)
     std::string text = twitch::secrets_redact (err->message);
     std::string dbg = twitch::secrets_redact (debug ? debug : "");
     if (type == GST_MESSAGE_ERROR && from_output) {
-      bool not_authorized = err->domain == GST_RESOURCE_ERROR
-                            && err->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+      /* rtmp2sink: NOT_AUTHORIZED when the server rejects the connect;
+       * "'publish' cmd failed" when it closes on (nginx on_publish 4xx) or
+       * answers an error to the publish of the key (Twitch). */
+      bool not_authorized
+          = (err->domain == GST_RESOURCE_ERROR
+                && err->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED)
+            || text.find ("'publish' cmd failed") != std::string::npos
+            || text.find ("Publish.BadName") != std::string::npos;
       GST_INFO_OBJECT (self, "output error (%s:%d): %s; %s",
           g_quark_to_string (err->domain), err->code, text.c_str (),
           dbg.c_str ());

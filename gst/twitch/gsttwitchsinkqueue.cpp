@@ -236,16 +236,22 @@ clock_running_time (GstTwitchSinkQueue *self)
   return now;
 }
 
-/* Whether the queue (led by video when present) is ahead of the clock: its
- * oldest buffer is not due yet. Then it is full because the network sink is
- * pacing a fast producer, not because the network is behind. */
-static bool
-queue_is_early (GstTwitchSinkQueue *self, const Stream &lead, GstClockTime now)
+/* How far behind the queue of @s is: the queued duration that is already
+ * due on the clock (now - oldest, at most the queued span). Data ahead of
+ * the clock (an app or a file pushing faster than real time, paced by the
+ * network sink) is not late and never dropped. Without a running clock,
+ * only a held queue (ingest away) counts as late. */
+static GstClockTime
+late_duration (GstTwitchSinkQueue *self, const Stream &s, GstClockTime now)
 {
-  if (self->priv->holding || !GST_CLOCK_TIME_IS_VALID (now))
-    return false;
-  const Item *oldest = oldest_buffer (lead);
-  return oldest && GST_CLOCK_TIME_IS_VALID (oldest->ts) && oldest->ts > now;
+  GstClockTime span = queued_duration (s);
+  if (!GST_CLOCK_TIME_IS_VALID (now))
+    return self->priv->holding ? span : 0;
+  const Item *oldest = oldest_buffer (s);
+  if (oldest == nullptr || !GST_CLOCK_TIME_IS_VALID (oldest->ts)
+      || now <= oldest->ts)
+    return 0;
+  return MIN (span, now - oldest->ts);
 }
 
 static void
@@ -383,8 +389,8 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
       s.waiting_keyframe = false;
     }
     GstClockTime now = clock_running_time (self);
-    if (!queue_is_early (self, s, now) && !item.keyframe) {
-      GstClockTime queued = queued_duration (s);
+    if (!item.keyframe) {
+      GstClockTime queued = late_duration (self, s, now);
       if (queued > priv->drop_nonkey) {
         GST_DEBUG_OBJECT (self,
             "%" GST_TIME_FORMAT " of video queued: dropping non-keyframes",
@@ -407,8 +413,9 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   }
 
   /* A producer ahead of the clock waits for room instead of losing data. */
-  while (!s.flushing && queue_is_early (self, lead, clock_running_time (self))
-         && queued_duration (lead) > priv->max_time) {
+  while (!s.flushing && queued_duration (lead) > priv->max_time
+         && late_duration (self, lead, clock_running_time (self))
+                <= priv->max_time) {
     priv->cond.wait_for (lk, std::chrono::milliseconds (50));
   }
   if (s.flushing) {
@@ -420,7 +427,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   s.items.push_back (item);
   s.buffers++;
   s.bytes += item.size;
-  if (!queue_is_early (self, lead, clock_running_time (self)))
+  if (late_duration (self, lead, clock_running_time (self)) > priv->max_time)
     enforce_bound (self);
   lk.unlock ();
   priv->cond.notify_all ();
@@ -745,6 +752,9 @@ gst_twitch_sink_queue_get_status (
   status->audio.bytes = a.bytes;
   status->video_dropped = v.dropped;
   status->audio_dropped = a.dropped;
+  GstClockTime now = clock_running_time (queue);
+  status->video.late = late_duration (queue, v, now);
+  status->audio.late = late_duration (queue, a, now);
   status->waiting_keyframe = v.waiting_keyframe;
   status->holding = priv->holding;
   gint64 blocked = 0;

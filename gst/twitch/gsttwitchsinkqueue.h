@@ -21,6 +21,7 @@ typedef struct {
   guint buffers;
   GstClockTime duration; /* newest end - oldest start of the queued buffers */
   guint64 bytes;
+  GstClockTime late; /* of duration, how much is already due on the clock */
 } GstTwitchSinkQueueLevel;
 
 typedef struct {
