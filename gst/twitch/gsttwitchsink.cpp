@@ -219,6 +219,8 @@ struct GstTwitchSinkPrivate {
   guint64 bytes_at_attempt = 0;
   gint64 last_progress_us = 0;
   guint64 sink_out_bytes = 0; /* rtmp2sink stats, last poll */
+  guint64 sink_acked_bytes = 0;
+  gint64 last_ack_us = 0;
   std::deque<ByteSample> byte_history;
   Level level_state = Level::NORMAL;
   bool want_video = false, want_audio = false;
@@ -702,33 +704,54 @@ tick_cb (gpointer user_data)
   gst_twitch_sink_queue_get_status (GST_TWITCH_SINK_QUEUE (priv->queue), &qs);
 
   /* Connection established? rtmp2sink: bytes leaving through its socket
-   * (its stats); other sinks: bytes reaching them. */
+   * (its stats); other sinks: bytes reaching them. The same stats tell
+   * whether the ingest still acknowledges what it receives. */
   GstElement *sink = nullptr;
-  bool check_rtmp = false;
+  bool check_rtmp = false, connecting = false;
   {
     std::lock_guard<std::mutex> lk (priv->state_lock);
-    if (priv->conn == Conn::CONNECTING && priv->mux) {
+    if ((priv->conn == Conn::CONNECTING || priv->conn == Conn::CONNECTED)
+        && priv->mux) {
       sink = GST_ELEMENT (gst_object_ref (priv->sink));
-      check_rtmp = has_property (sink, "stats") && priv->rtmp_sink;
+      check_rtmp = priv->rtmp_sink && has_property (sink, "stats");
+      connecting = priv->conn == Conn::CONNECTING;
     }
   }
+  bool ack_stalled = false;
   if (sink) {
     bool up = false;
     if (check_rtmp) {
       GstStructure *st = nullptr;
       g_object_get (sink, "stats", &st, nullptr);
-      guint64 out = 0;
-      if (st)
+      guint64 out = 0, acked = 0;
+      guint window = 0;
+      if (st) {
         gst_structure_get_uint64 (st, "out-bytes-total", &out);
-      if (st)
+        gst_structure_get_uint64 (st, "out-bytes-acked", &acked);
+        gst_structure_get_uint (st, "out-window-ack-size", &window);
         gst_structure_free (st);
+      }
       std::lock_guard<std::mutex> lk (priv->state_lock);
-      up = out > 0 && priv->sink_out_bytes > 0 && out > priv->sink_out_bytes
+      up = connecting && out > 0 && priv->sink_out_bytes > 0
+           && out > priv->sink_out_bytes
            && priv->bytes_sent > priv->bytes_at_attempt;
       priv->sink_out_bytes = out;
+      /* A peer that acknowledges (RTMP window acks) and stops: more than
+       * 1.5 windows unacknowledged and no new ack for stall-timeout. The
+       * kernel buffers on the way can hold megabytes, so a stalled peer
+       * does not block the sender for a long while. */
+      if (acked != priv->sink_acked_bytes || connecting) {
+        priv->sink_acked_bytes = acked;
+        priv->last_ack_us = now;
+      }
+      if (!connecting && acked > 0 && window > 0
+          && out > acked + window + window / 2
+          && now - priv->last_ack_us > (gint64)priv->run.stall_timeout * 1000
+          && priv->run.stall_timeout > 0)
+        ack_stalled = true;
     } else {
       std::lock_guard<std::mutex> lk (priv->state_lock);
-      up = priv->bytes_sent > priv->bytes_at_attempt;
+      up = connecting && priv->bytes_sent > priv->bytes_at_attempt;
     }
     gst_object_unref (sink);
     if (up) {
@@ -771,6 +794,8 @@ tick_cb (gpointer user_data)
           && now - qs.push_blocked_since > (gint64)stall_ms * 1000
           && now - priv->last_progress_us > (gint64)stall_ms * 1000)
         stalled = true;
+      if (ack_stalled && priv->conn == Conn::CONNECTED)
+        stalled = true;
       if (priv->byte_history.empty ()
           || now - priv->byte_history.back ().when_us >= 100000)
         priv->byte_history.push_back ({now, priv->bytes_sent});
@@ -782,7 +807,7 @@ tick_cb (gpointer user_data)
       GST_WARNING_OBJECT (
           self, "ingest stalled: nothing sent for %u ms", stall_ms);
       handle_disconnect (self,
-          "the ingest stopped reading (nothing sent for "
+          "the ingest stopped reading (no progress for "
               + std::to_string (stall_ms) + " ms)",
           false);
     }
@@ -2024,6 +2049,22 @@ gst_twitch_sink_handle_message (GstBin *bin, GstMessage *message)
   GstTwitchSinkPrivate *priv = self->priv;
 
   GstMessageType type = GST_MESSAGE_TYPE (message);
+  if (type == GST_MESSAGE_EOS && priv->sink
+      && GST_MESSAGE_SRC (message) == GST_OBJECT (priv->sink)) {
+    /* flvmux pushes EOS when the network sink fails (aggregator on a flow
+     * error): only the EOS of our inputs ends the stream. */
+    GstTwitchSinkQueue *q = GST_TWITCH_SINK_QUEUE (priv->queue);
+    bool inputs_eos
+        = (!priv->want_video
+              || gst_twitch_sink_queue_is_eos (q, GST_TWITCH_SINK_QUEUE_VIDEO))
+          && (!priv->want_audio
+              || gst_twitch_sink_queue_is_eos (q, GST_TWITCH_SINK_QUEUE_AUDIO));
+    if (!inputs_eos) {
+      GST_DEBUG_OBJECT (self, "ignoring the network sink's EOS: a reconnect");
+      gst_message_unref (message);
+      return;
+    }
+  }
   if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING) {
     GError *err = nullptr;
     gchar *debug = nullptr;

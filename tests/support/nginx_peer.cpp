@@ -65,6 +65,10 @@ NginxRtmpPeer::start (GError **error)
        << "events { worker_connections 64; }\n"
        << "rtmp {\n  server {\n    listen 127.0.0.1:" << port_ << ";\n"
        << "    chunk_size 4096;\n"
+       /* Acknowledge every 500 kB, as ingests do (Twitch: 2.5 MB): how a
+        * sender sees that a peer stopped reading while loopback's socket
+        * buffers (tens of MB) still take its bytes. */
+       << "    ack_window 500000;\n"
        << "    application app {\n      live on;\n      record all;\n"
        << "      record_path " << record_dir_ << ";\n"
        << "      record_unique on;\n";
