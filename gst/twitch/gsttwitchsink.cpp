@@ -833,6 +833,11 @@ tick_cb (gpointer user_data)
       priv->level_state = next;
     }
     GstState state = GST_STATE (self);
+    GST_TRACE_OBJECT (self, "level %" GST_TIME_FORMAT " (%u video, %u audio)",
+        GST_TIME_ARGS (level), qs.video.buffers, qs.audio.buffers);
+    if (next != prev)
+      GST_LOG_OBJECT (self, "buffer level %" GST_TIME_FORMAT ": %d -> %d",
+          GST_TIME_ARGS (level), (int)prev, (int)next);
     if (next != prev && state >= GST_STATE_PAUSED) {
       if (next == Level::LOW)
         g_signal_emit (self, signals[SIGNAL_BUFFER_LOW], 0);
@@ -893,7 +898,18 @@ worker_stop (GstTwitchSink *self)
   GstTwitchSinkPrivate *priv = self->priv;
   if (priv->thread == nullptr)
     return;
-  g_main_loop_quit (priv->loop);
+  /* Through the loop's own context: a g_main_loop_quit() before the thread
+   * has entered g_main_loop_run() would be lost. */
+  GSource *quit = g_idle_source_new ();
+  g_source_set_callback (
+      quit,
+      [] (gpointer loop) -> gboolean {
+        g_main_loop_quit (static_cast<GMainLoop *> (loop));
+        return G_SOURCE_REMOVE;
+      },
+      priv->loop, nullptr);
+  g_source_attach (quit, priv->context);
+  g_source_unref (quit);
   g_thread_join (priv->thread);
   priv->thread = nullptr;
   {
@@ -1185,13 +1201,12 @@ input_query (GstPad *pad, GstObject *parent, GstQuery *query)
         gst_caps_unref (caps);
         return TRUE;
       }
-      case GST_QUERY_ACCEPT_CAPS: {
-        GstCaps *caps;
-        gst_query_parse_accept_caps (query, &caps);
-        gst_query_set_accept_caps_result (
-            query, classify_caps (caps, in.is_video) != InputKind::NONE);
+      case GST_QUERY_ACCEPT_CAPS:
+        /* Accepted here so that the CAPS event reaches input_event, which
+         * names the problem (a refused accept-caps would only give upstream
+         * a bare not-negotiated). The CAPS query answers the template. */
+        gst_query_set_accept_caps_result (query, TRUE);
         return TRUE;
-      }
       default:
         return FALSE;
     }
