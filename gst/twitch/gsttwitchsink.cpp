@@ -1245,8 +1245,9 @@ input_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
           dur = 0;
       }
       if (in.filled > 0 && GST_CLOCK_TIME_IS_VALID (in.next_ts)
-          && pts + dur / 2 < in.next_ts && in.is_video) {
-        /* fill-gaps already covered this instant with a repeated frame. */
+          && pts + dur / 2 < in.next_ts) {
+        /* fill-gaps already covered this instant (a repeated frame, or
+         * silence): keep the timeline monotonic. */
         gst_buffer_unref (buffer);
         return GST_FLOW_OK;
       }
