@@ -8,7 +8,8 @@
  *   twitchsink-colors --server rtmp://127.0.0.1:1935/app        # local test
  *
  * Options: --server URL|auto (auto), --seconds N (30), --width/--height
- * (1280x720), --fps N (30). */
+ * (1280x720), --fps N (30), --format RGB|I420 (RGB, as the Python library
+ * hands frames to ffmpeg; I420 skips the colour conversion). */
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
@@ -28,6 +29,7 @@ struct App {
   GstAppSrc *video = nullptr;
   GstAppSrc *audio = nullptr;
   int width = 1280, height = 720, fps = 30, seconds = 30;
+  bool i420 = false;
   std::atomic<bool> feeding{true};
   std::atomic<bool> stop{false};
   std::atomic<int> lows{0}, highs{0};
@@ -65,12 +67,44 @@ hue_to_rgb (double h, guint8 rgb[3])
   rgb[2] = (guint8)(b * 255);
 }
 
+/* One full-screen colour frame, RGB (as python-twitch-stream hands frames
+ * to ffmpeg) or I420 (what the encoder takes, no conversion). */
+GstBuffer *
+draw (App *app, guint64 second)
+{
+  guint8 rgb[3];
+  hue_to_rgb ((double)((second * 47) % 360), rgb);
+  gsize pixels = (gsize)app->width * app->height;
+  GstBuffer *frame;
+  GstMapInfo map;
+  if (app->i420) {
+    double r = rgb[0], g = rgb[1], b = rgb[2];
+    guint8 y = (guint8)(16 + 0.183 * r + 0.614 * g + 0.062 * b);
+    guint8 u = (guint8)(128 - 0.101 * r - 0.339 * g + 0.439 * b);
+    guint8 v = (guint8)(128 + 0.439 * r - 0.399 * g - 0.040 * b);
+    frame = gst_buffer_new_allocate (nullptr, pixels * 3 / 2, nullptr);
+    gst_buffer_map (frame, &map, GST_MAP_WRITE);
+    memset (map.data, y, pixels);
+    memset (map.data + pixels, u, pixels / 4);
+    memset (map.data + pixels + pixels / 4, v, pixels / 4);
+  } else {
+    frame = gst_buffer_new_allocate (nullptr, pixels * 3, nullptr);
+    gst_buffer_map (frame, &map, GST_MAP_WRITE);
+    for (gsize i = 0; i < pixels * 3; i += 3)
+      memcpy (map.data + i, rgb, 3);
+  }
+  gst_buffer_unmap (frame, &map);
+  return frame;
+}
+
 void
 feed (App *app)
 {
   const guint64 total = (guint64)app->seconds * app->fps;
-  const gsize frame_size = (gsize)app->width * app->height * 3;
   guint64 sample = 0;
+  GstBuffer *current = nullptr;
+  guint64 current_second = 0;
+  GstMapInfo map;
   for (guint64 n = 0; n < total && !app->stop; n++) {
     while (!app->feeding && !app->stop)
       std::this_thread::sleep_for (std::chrono::milliseconds (5));
@@ -78,16 +112,15 @@ feed (App *app)
     GstClockTime dur
         = gst_util_uint64_scale (n + 1, GST_SECOND, app->fps) - pts;
 
-    /* A new colour (and note) every second, like the Python demo. */
+    /* A new colour (and note) every second, like the Python demo. The
+     * frame is drawn once a second; each push shares its memory. */
     guint64 second = n / app->fps;
-    guint8 rgb[3];
-    hue_to_rgb ((double)((second * 47) % 360), rgb);
-    GstBuffer *frame = gst_buffer_new_allocate (nullptr, frame_size, nullptr);
-    GstMapInfo map;
-    gst_buffer_map (frame, &map, GST_MAP_WRITE);
-    for (gsize i = 0; i < frame_size; i += 3)
-      memcpy (map.data + i, rgb, 3);
-    gst_buffer_unmap (frame, &map);
+    if (current == nullptr || second != current_second) {
+      gst_clear_buffer (&current);
+      current = draw (app, second);
+      current_second = second;
+    }
+    GstBuffer *frame = gst_buffer_copy (current);
     GST_BUFFER_PTS (frame) = pts;
     GST_BUFFER_DURATION (frame) = dur;
     gst_app_src_push_buffer (app->video, frame);
@@ -109,6 +142,7 @@ feed (App *app)
     sample = end;
     gst_app_src_push_buffer (app->audio, tone);
   }
+  gst_clear_buffer (&current);
   gst_app_src_end_of_stream (app->video);
   gst_app_src_end_of_stream (app->audio);
 }
@@ -133,6 +167,8 @@ main (int argc, char **argv)
       app.height = atoi (argv[i + 1]);
     else if (opt == "--fps")
       app.fps = atoi (argv[i + 1]);
+    else if (opt == "--format")
+      app.i420 = g_ascii_strcasecmp (argv[i + 1], "I420") == 0;
     else {
       fprintf (stderr, "unknown option %s\n", opt.c_str ());
       return 2;
@@ -151,13 +187,13 @@ main (int argc, char **argv)
   gchar *desc = g_strdup_printf (
       /* A short appsrc queue: the buffer the app watches is twitchsink's. */
       "appsrc name=v format=time block=true max-bytes=%d "
-      "caps=video/x-raw,format=RGB,width=%d,height=%d,framerate=%d/1 ! "
+      "caps=video/x-raw,format=%s,width=%d,height=%d,framerate=%d/1 ! "
       "twitchsink name=t server=%s fill-gaps=true "
       "appsrc name=a format=time "
       "caps=audio/x-raw,format=S16LE,layout=interleaved,rate=%d,channels=2 "
       "! t.audio",
-      app.width * app.height * 3 * 2, app.width, app.height, app.fps,
-      server.c_str (), kRate);
+      app.width * app.height * 3 * 2, app.i420 ? "I420" : "RGB", app.width,
+      app.height, app.fps, server.c_str (), kRate);
   GError *err = nullptr;
   app.pipeline = gst_parse_launch (desc, &err);
   g_free (desc);

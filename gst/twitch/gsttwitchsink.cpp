@@ -376,6 +376,10 @@ configure_sink (GstTwitchSink *self)
     g_object_set (sink, "async", FALSE, nullptr);
   if (!priv->rtmp_sink || !priv->target)
     return;
+  /* 4096-byte RTMP chunks, as OBS and ffmpeg send (rtmp2sink's default of
+   * 128 costs a header and a write per 128 bytes). */
+  if (has_property (sink, "chunk-size"))
+    g_object_set (sink, "chunk-size", 4096u, nullptr);
   const twitch::RtmpTarget &t = *priv->target;
   gst_util_set_object_arg (
       G_OBJECT (sink), "scheme", t.secure ? "rtmps" : "rtmp");
@@ -873,7 +877,7 @@ worker_thread (gpointer user_data)
   GstTwitchSink *self = GST_TWITCH_SINK (user_data);
   GstTwitchSinkPrivate *priv = self->priv;
   g_main_context_push_thread_default (priv->context);
-  GSource *tick = g_timeout_source_new (20);
+  GSource *tick = g_timeout_source_new (50);
   g_source_set_callback (tick, tick_cb, self, nullptr);
   g_source_attach (tick, priv->context);
   g_main_loop_run (priv->loop);
@@ -955,6 +959,23 @@ classify_caps (GstCaps *caps, bool is_video)
   return InputKind::NONE;
 }
 
+/* Encoded caps flvmux takes as they are: H.264 in AVC form, whole access
+ * units, with codec data; raw AAC (MPEG-4) with codec data. */
+static bool
+caps_ready_for_flv (GstCaps *caps, bool video)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  if (!gst_structure_has_field (s, "codec_data"))
+    return false;
+  if (video)
+    return !g_strcmp0 (gst_structure_get_string (s, "stream-format"), "avc")
+           && !g_strcmp0 (gst_structure_get_string (s, "alignment"), "au");
+  int version = 0;
+  gst_structure_get_int (s, "mpegversion", &version);
+  return version == 4
+         && !g_strcmp0 (gst_structure_get_string (s, "stream-format"), "raw");
+}
+
 static bool
 build_input (GstTwitchSink *self, Input &in, InputKind kind, GstCaps *caps)
 {
@@ -1016,8 +1037,12 @@ build_input (GstTwitchSink *self, Input &in, InputKind kind, GstCaps *caps)
           s.speed_preset.c_str (), s.tune.c_str (), s.profile.c_str ());
     }
   } else if (in.is_video) {
-    GstElement *parse = add ("h264parse");
-    ok = parse != nullptr;
+    /* Already what flvmux takes (AVC, whole access units, codec data), as
+     * from flvdemux or qtdemux: straight to the queue, nothing to parse. */
+    if (!caps_ready_for_flv (caps, true)) {
+      GstElement *parse = add ("h264parse");
+      ok = parse != nullptr;
+    }
   } else if (kind == InputKind::RAW) {
     GstAudioInfo info;
     gst_audio_info_init (&info);
@@ -1038,7 +1063,7 @@ build_input (GstTwitchSink *self, Input &in, InputKind kind, GstCaps *caps)
       gst_caps_unref (fcaps);
       g_object_set (enc, "bitrate", (gint)s.audio_bitrate * 1000, nullptr);
     }
-  } else {
+  } else if (!caps_ready_for_flv (caps, false)) {
     GstElement *parse = add ("aacparse");
     ok = parse != nullptr;
   }
@@ -1048,14 +1073,22 @@ build_input (GstTwitchSink *self, Input &in, InputKind kind, GstCaps *caps)
     return false;
   }
 
+  GstPad *qsink = gst_element_get_static_pad (
+      priv->queue, in.is_video ? "video_sink" : "audio_sink");
+  if (chain.empty ()) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (in.ghost), qsink);
+    gst_object_unref (qsink);
+    in.kind = kind;
+    GST_INFO_OBJECT (
+        self, "%s passes straight through", in.is_video ? "H.264" : "AAC");
+    return true;
+  }
   for (GstElement *e : chain) {
     gst_bin_add (GST_BIN (self), e);
     gst_object_ref (e); /* Input::elements holds one until release_pad */
   }
   for (size_t i = 0; i + 1 < chain.size (); i++)
     gst_element_link (chain[i], chain[i + 1]);
-  GstPad *qsink = gst_element_get_static_pad (
-      priv->queue, in.is_video ? "video_sink" : "audio_sink");
   GstPad *last = gst_element_get_static_pad (chain.back (), "src");
   GstPadLinkReturn lr = gst_pad_link (last, qsink);
   gst_object_unref (last);
