@@ -401,6 +401,12 @@ output_setup (GstTwitchSink *self, bool configure)
   g_object_set (mux, "streamable", TRUE, nullptr);
   if (has_property (mux, "encoder"))
     g_object_set (mux, "encoder", "gst-twitch " VERSION, nullptr);
+  /* In live pipelines, give a late stream 250 ms before flvmux moves on
+   * without it: jittery producers and fill-gaps' repeated frames and
+   * silence (made ~100-150 ms after the producer went quiet) stay in order.
+   * Twitch's own latency is seconds; this adds a quarter of one. */
+  if (has_property (mux, "latency"))
+    g_object_set (mux, "latency", (guint64)(250 * GST_MSECOND), nullptr);
 
   bool in_bin = GST_OBJECT_PARENT (priv->sink) == GST_OBJECT (self);
   if (configure && in_bin) {
