@@ -512,16 +512,22 @@ handle_disconnect (
     GstTwitchSink *self, const std::string &reason, bool not_authorized)
 {
   GstTwitchSinkPrivate *priv = self->priv;
+  bool was_connected;
+  {
+    /* Out of CONNECTING/CONNECTED first: errors the output posts while it
+     * is taken down are stragglers, not new disconnects. */
+    std::lock_guard<std::mutex> lk (priv->state_lock);
+    was_connected = priv->conn == Conn::CONNECTED;
+    priv->conn = Conn::WAITING;
+  }
   gst_twitch_sink_queue_hold (GST_TWITCH_SINK_QUEUE (priv->queue));
   output_teardown (self);
 
-  bool was_connected;
   std::optional<int64_t> delay;
   int attempt;
   std::string url;
   {
     std::lock_guard<std::mutex> lk (priv->state_lock);
-    was_connected = priv->conn == Conn::CONNECTED;
     url = priv->target ? priv->target->redacted_url () : std::string ("sink");
     if (not_authorized) {
       priv->conn = Conn::FAILED;
@@ -629,12 +635,21 @@ static void
 schedule_disconnect (
     GstTwitchSink *self, std::string reason, bool not_authorized)
 {
+  GstTwitchSinkPrivate *priv = self->priv;
+  gst_twitch_sink_queue_hold (GST_TWITCH_SINK_QUEUE (priv->queue));
+  /* Always through an idle source on the bin's thread, never a direct
+   * call: this may run on that very thread, inside a teardown. */
+  std::lock_guard<std::mutex> lk (priv->state_lock);
+  if (priv->context == nullptr)
+    return; /* stopping: nothing to reconnect */
   auto *req = new DisconnectRequest{
       self, std::move (reason), not_authorized, nullptr};
-  gst_twitch_sink_queue_hold (GST_TWITCH_SINK_QUEUE (self->priv->queue));
-  g_main_context_invoke_full (self->priv->context, G_PRIORITY_HIGH,
-      disconnect_cb, req,
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, disconnect_cb, req,
       [] (gpointer p) { delete static_cast<DisconnectRequest *> (p); });
+  g_source_attach (source, priv->context);
+  g_source_unref (source);
 }
 
 /* Repeats the last frame / inserts silence while an app under-feeds
@@ -897,7 +912,10 @@ static void
 worker_start (GstTwitchSink *self)
 {
   GstTwitchSinkPrivate *priv = self->priv;
-  priv->context = g_main_context_new ();
+  {
+    std::lock_guard<std::mutex> lk (priv->state_lock);
+    priv->context = g_main_context_new ();
+  }
   priv->loop = g_main_loop_new (priv->context, FALSE);
   priv->thread = g_thread_new ("twitchsink", worker_thread, self);
 }
@@ -933,8 +951,13 @@ worker_stop (GstTwitchSink *self)
   /* Pending disconnect requests are freed with the context. */
   g_main_loop_unref (priv->loop);
   priv->loop = nullptr;
-  g_main_context_unref (priv->context);
-  priv->context = nullptr;
+  GMainContext *context;
+  {
+    std::lock_guard<std::mutex> lk (priv->state_lock);
+    context = priv->context;
+    priv->context = nullptr;
+  }
+  g_main_context_unref (context);
 }
 
 /* ------------------------------------------------------------------------ */
