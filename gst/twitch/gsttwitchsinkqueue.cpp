@@ -49,6 +49,7 @@ struct Stream {
   bool waiting_keyframe = false;
   gint64 push_started = 0; /* monotonic us while in gst_pad_push, else 0 */
   GstFlowReturn last_flow = GST_FLOW_OK;
+  std::condition_variable cond; /* item added, or state change: the task */
   guint buffers = 0;
   guint64 bytes = 0;
   guint64 dropped = 0;
@@ -59,13 +60,22 @@ struct Stream {
 
 struct GstTwitchSinkQueuePrivate {
   std::mutex lock;
-  std::condition_variable cond; /* item added, item removed, state change */
+  std::condition_variable space_cond; /* items left: producers may go on */
   Stream streams[2];
   bool holding = false;
   GstClockTime drop_nonref = 700 * GST_MSECOND;
   GstClockTime drop_nonkey = 900 * GST_MSECOND;
   GstClockTime max_time = 5 * GST_SECOND;
 };
+
+/* State changes (hold, resume, flushing) concern every waiter. */
+static void
+wake_all (GstTwitchSinkQueuePrivate *priv)
+{
+  for (Stream &s : priv->streams)
+    s.cond.notify_all ();
+  priv->space_cond.notify_all ();
+}
 
 struct _GstTwitchSinkQueue {
   GstElement parent;
@@ -400,7 +410,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
         s.dropped++;
         lk.unlock ();
         gst_buffer_unref (buffer);
-        priv->cond.notify_all ();
+        priv->space_cond.notify_all ();
         return GST_FLOW_OK;
       }
       if (queued > priv->drop_nonref && item.droppable) {
@@ -416,7 +426,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   while (!s.flushing && queued_duration (lead) > priv->max_time
          && late_duration (self, lead, clock_running_time (self))
                 <= priv->max_time) {
-    priv->cond.wait_for (lk, std::chrono::milliseconds (50));
+    priv->space_cond.wait_for (lk, std::chrono::milliseconds (50));
   }
   if (s.flushing) {
     lk.unlock ();
@@ -430,7 +440,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   if (late_duration (self, lead, clock_running_time (self)) > priv->max_time)
     enforce_bound (self);
   lk.unlock ();
-  priv->cond.notify_all ();
+  s.cond.notify_one ();
   return GST_FLOW_OK;
 }
 
@@ -448,7 +458,7 @@ gst_twitch_sink_queue_sink_event (
         std::lock_guard<std::mutex> lk (priv->lock);
         s.flushing = true;
       }
-      priv->cond.notify_all ();
+      wake_all (priv);
       gst_pad_push_event (s.srcpad, event);
       gst_pad_pause_task (s.srcpad);
       return TRUE;
@@ -496,7 +506,7 @@ gst_twitch_sink_queue_sink_event (
   item.obj = GST_MINI_OBJECT_CAST (event);
   s.items.push_back (item);
   lk.unlock ();
-  priv->cond.notify_all ();
+  s.cond.notify_one ();
   return TRUE;
 }
 
@@ -604,7 +614,7 @@ gst_twitch_sink_queue_src_activate_mode (
     std::lock_guard<std::mutex> lk (priv->lock);
     s.flushing = true;
   }
-  priv->cond.notify_all ();
+  wake_all (priv);
   gboolean ret = gst_pad_stop_task (pad);
   std::lock_guard<std::mutex> lk (priv->lock);
   clear_items (s);
@@ -620,7 +630,7 @@ gst_twitch_sink_queue_loop (GstPad *pad)
 
   std::unique_lock<std::mutex> lk (priv->lock);
   while (!s.flushing && (priv->holding || s.items.empty ()))
-    priv->cond.wait (lk);
+    s.cond.wait (lk);
   if (s.flushing) {
     lk.unlock ();
     gst_pad_pause_task (pad);
@@ -634,7 +644,7 @@ gst_twitch_sink_queue_loop (GstPad *pad)
   }
   s.push_started = g_get_monotonic_time ();
   lk.unlock ();
-  priv->cond.notify_all ();
+  priv->space_cond.notify_all ();
 
   GstFlowReturn ret = GST_FLOW_OK;
   if (item.is_buffer) {
@@ -658,7 +668,7 @@ gst_twitch_sink_queue_loop (GstPad *pad)
       s.waiting_keyframe = !priv->holding;
     if (!priv->holding && !s.flushing) {
       /* Wait for twitchsink to hold or stop us, without spinning. */
-      priv->cond.wait_for (lk, std::chrono::milliseconds (100));
+      s.cond.wait_for (lk, std::chrono::milliseconds (100));
     }
   }
 }
@@ -680,7 +690,7 @@ gst_twitch_sink_queue_hold (GstTwitchSinkQueue *queue)
     std::lock_guard<std::mutex> lk (queue->priv->lock);
     queue->priv->holding = true;
   }
-  queue->priv->cond.notify_all ();
+  wake_all (queue->priv);
 }
 
 gboolean
@@ -732,7 +742,7 @@ gst_twitch_sink_queue_resume (GstTwitchSinkQueue *queue)
     for (Stream &s : priv->streams)
       s.last_flow = GST_FLOW_OK;
   }
-  priv->cond.notify_all ();
+  wake_all (priv);
   return need_keyframe;
 }
 
