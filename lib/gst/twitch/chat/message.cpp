@@ -1,0 +1,641 @@
+/* Twitch message model (see message.h). */
+#include "config.h"
+
+#include <gst/twitch/chat/message.h>
+
+#include "chat-private.h"
+
+#include <json-glib/json-glib.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace twitch
+{
+
+GstDebugCategory *
+chat_debug_category ()
+{
+  static GstDebugCategory *cat = nullptr;
+  static gsize once = 0;
+  if (g_once_init_enter (&once)) {
+    cat = _gst_debug_category_new ("twitchchat", 0, "Twitch chat client");
+    g_once_init_leave (&once, 1);
+  }
+  return cat;
+}
+
+static const struct {
+  ChatKind kind;
+  const char *name;
+} kKindNames[] = {
+  {ChatKind::PRIVMSG, "PRIVMSG"},
+  {ChatKind::USERNOTICE, "USERNOTICE"},
+  {ChatKind::CLEARCHAT, "CLEARCHAT"},
+  {ChatKind::CLEARMSG, "CLEARMSG"},
+  {ChatKind::ROOMSTATE, "ROOMSTATE"},
+  {ChatKind::USERSTATE, "USERSTATE"},
+  {ChatKind::GLOBALUSERSTATE, "GLOBALUSERSTATE"},
+  {ChatKind::NOTICE, "NOTICE"},
+  {ChatKind::WHISPER, "WHISPER"},
+  {ChatKind::RECONNECT, "RECONNECT"},
+  {ChatKind::PING, "PING"},
+  {ChatKind::PONG, "PONG"},
+  {ChatKind::JOIN, "JOIN"},
+  {ChatKind::PART, "PART"},
+  {ChatKind::CAP, "CAP"},
+  {ChatKind::HOSTTARGET, "HOSTTARGET"},
+};
+
+const char *
+chat_kind_name (ChatKind kind)
+{
+  if (kind == ChatKind::NUMERIC)
+    return "NUMERIC";
+  for (const auto &k : kKindNames)
+    if (k.kind == kind)
+      return k.name;
+  return "UNKNOWN";
+}
+
+ChatKind
+chat_kind_from_command (std::string_view command)
+{
+  for (const auto &k : kKindNames)
+    if (command == k.name)
+      return k.kind;
+  if (command.size () == 3 && g_ascii_isdigit (command[0]) &&
+      g_ascii_isdigit (command[1]) && g_ascii_isdigit (command[2]))
+    return ChatKind::NUMERIC;
+  return ChatKind::UNKNOWN;
+}
+
+const std::string &
+ChatMessage::tag (std::string_view key) const
+{
+  static const std::string empty;
+  for (const auto &t : tags)
+    if (t.first == key)
+      return t.second;
+  return empty;
+}
+
+bool
+ChatMessage::has_tag (std::string_view key) const
+{
+  for (const auto &t : tags)
+    if (t.first == key)
+      return true;
+  return false;
+}
+
+static bool
+parse_int (std::string_view s, int64_t *out)
+{
+  if (s.empty () || s.size () > 20)
+    return false;
+  char buf[24];
+  memcpy (buf, s.data (), s.size ());
+  buf[s.size ()] = '\0';
+  char *end = nullptr;
+  gint64 v = g_ascii_strtoll (buf, &end, 10);
+  if (end != buf + s.size ())
+    return false;
+  *out = v;
+  return true;
+}
+
+int64_t
+ChatMessage::tag_int (std::string_view key, int64_t fallback) const
+{
+  int64_t v;
+  if (!has_tag (key) || !parse_int (tag (key), &v))
+    return fallback;
+  return v;
+}
+
+bool
+ChatMessage::has_badge (std::string_view name) const
+{
+  for (const auto &b : badges)
+    if (b.name == name)
+      return true;
+  return false;
+}
+
+bool
+ChatMessage::is_moderator () const
+{
+  return mod || has_badge ("moderator") || has_badge ("broadcaster") ||
+         user_type == "mod";
+}
+
+size_t
+utf8_code_points (std::string_view s)
+{
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80)
+      ++n;
+  return n;
+}
+
+std::vector<ChatBadge>
+chat_parse_badges (std::string_view v)
+{
+  std::vector<ChatBadge> out;
+  while (!v.empty ()) {
+    size_t comma = v.find (',');
+    std::string_view item = v.substr (0, comma);
+    if (!item.empty ()) {
+      size_t slash = item.find ('/');
+      ChatBadge b;
+      b.name = std::string (item.substr (0, slash));
+      if (slash != std::string_view::npos)
+        b.version = std::string (item.substr (slash + 1));
+      if (!b.name.empty ())
+        out.push_back (std::move (b));
+    }
+    if (comma == std::string_view::npos)
+      break;
+    v.remove_prefix (comma + 1);
+  }
+  return out;
+}
+
+std::vector<ChatEmote>
+chat_parse_emotes (std::string_view v, std::string_view text)
+{
+  std::vector<ChatEmote> out;
+  if (v.empty ())
+    return out;
+  /* Byte offset of every code point, and one past the end. */
+  std::vector<size_t> cp_offsets;
+  cp_offsets.reserve (text.size () + 1);
+  for (size_t i = 0; i < text.size (); ++i)
+    if ((static_cast<unsigned char> (text[i]) & 0xC0) != 0x80)
+      cp_offsets.push_back (i);
+  const int n_cp = static_cast<int> (cp_offsets.size ());
+  cp_offsets.push_back (text.size ());
+
+  while (!v.empty ()) {
+    size_t slash = v.find ('/');
+    std::string_view item = v.substr (0, slash);
+    size_t colon = item.find (':');
+    if (colon != std::string_view::npos && colon > 0) {
+      std::string id (item.substr (0, colon));
+      std::string_view ranges = item.substr (colon + 1);
+      while (!ranges.empty ()) {
+        size_t comma = ranges.find (',');
+        std::string_view r = ranges.substr (0, comma);
+        size_t dash = r.find ('-');
+        int64_t a, b;
+        if (dash != std::string_view::npos &&
+            parse_int (r.substr (0, dash), &a) &&
+            parse_int (r.substr (dash + 1), &b) && a >= 0 && b >= a &&
+            b < n_cp) {
+          ChatEmote e;
+          e.id = id;
+          e.start = static_cast<int> (a);
+          e.end = static_cast<int> (b);
+          e.byte_start = cp_offsets[a];
+          e.byte_end = cp_offsets[b + 1];
+          out.push_back (std::move (e));
+        } else {
+          GST_DEBUG ("skipping emote range '%.*s' of emote %s (text has %d "
+                     "code points)",
+              (int)r.size (), r.data (), id.c_str (), n_cp);
+        }
+        if (comma == std::string_view::npos)
+          break;
+        ranges.remove_prefix (comma + 1);
+      }
+    }
+    if (slash == std::string_view::npos)
+      break;
+    v.remove_prefix (slash + 1);
+  }
+  std::sort (out.begin (), out.end (),
+      [] (const ChatEmote &x, const ChatEmote &y) { return x.start < y.start; });
+  return out;
+}
+
+static std::string_view
+strip_hash (std::string_view c)
+{
+  if (!c.empty () && c[0] == '#')
+    c.remove_prefix (1);
+  return c;
+}
+
+static void
+derive_typed (ChatMessage &m)
+{
+  int64_t v;
+  m.id = m.tag ("id");
+  if (m.kind == ChatKind::WHISPER && m.id.empty ())
+    m.id = m.tag ("message-id");
+  m.user_id = m.tag ("user-id");
+  m.room_id = m.tag ("room-id");
+  m.color = m.tag ("color");
+  m.user_type = m.tag ("user-type");
+  if (m.has_tag ("display-name"))
+    m.display_name = m.tag ("display-name");
+  m.badges = chat_parse_badges (m.tag ("badges"));
+  m.badge_info = chat_parse_badges (m.tag ("badge-info"));
+  m.emotes = chat_parse_emotes (m.tag ("emotes"), m.text);
+  m.bits = m.tag_int ("bits", 0);
+  m.first_msg = m.tag ("first-msg") == "1";
+  m.returning_chatter = m.tag ("returning-chatter") == "1";
+  m.mod = m.tag ("mod") == "1";
+  m.subscriber = m.tag ("subscriber") == "1";
+  m.vip = m.has_tag ("vip") ? m.tag ("vip") != "0" : m.has_badge ("vip");
+  m.turbo = m.tag ("turbo") == "1";
+  m.tmi_sent_ts = m.tag_int ("tmi-sent-ts", -1);
+  m.reply.parent_msg_id = m.tag ("reply-parent-msg-id");
+  m.reply.parent_user_id = m.tag ("reply-parent-user-id");
+  m.reply.parent_user_login = m.tag ("reply-parent-user-login");
+  m.reply.parent_display_name = m.tag ("reply-parent-display-name");
+  m.reply.parent_msg_body = m.tag ("reply-parent-msg-body");
+  m.reply.thread_parent_msg_id = m.tag ("reply-thread-parent-msg-id");
+  m.reply.thread_parent_user_login = m.tag ("reply-thread-parent-user-login");
+  m.msg_id = m.tag ("msg-id");
+  m.system_msg = m.tag ("system-msg");
+  m.target_user_id = m.tag ("target-user-id");
+  m.ban_duration = m.tag_int ("ban-duration", -1);
+  m.target_msg_id = m.tag ("target-msg-id");
+  auto opt = [&] (const char *key) -> std::optional<int64_t> {
+    if (m.has_tag (key) && parse_int (m.tag (key), &v))
+      return v;
+    return std::nullopt;
+  };
+  m.emote_only = opt ("emote-only");
+  m.followers_only = opt ("followers-only");
+  m.r9k = opt ("r9k");
+  m.slow = opt ("slow");
+  m.subs_only = opt ("subs-only");
+  m.thread_id = m.tag ("thread-id");
+  m.emote_sets = m.tag ("emote-sets");
+  if (m.kind == ChatKind::USERNOTICE || m.kind == ChatKind::CLEARMSG) {
+    if (m.login.empty ())
+      m.login = m.tag ("login");
+  }
+}
+
+static bool
+invalid (GError **error, const IrcMessage &irc, const char *what)
+{
+  g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_INVALID,
+      "%.*s message %s", (int)irc.command.size (), irc.command.data (), what);
+  return false;
+}
+
+bool
+chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
+{
+  m = ChatMessage ();
+  m.command = std::string (irc.command);
+  m.kind = chat_kind_from_command (irc.command);
+  m.tags.reserve (irc.tags.size ());
+  for (const auto &t : irc.tags) {
+    std::string value;
+    irc_unescape_tag_value_into (t.raw_value, value);
+    m.tags.emplace_back (std::string (t.key), std::move (value));
+  }
+
+  switch (m.kind) {
+    case ChatKind::PRIVMSG:
+      if (irc.params.size () < 2)
+        return invalid (error, irc, "without a channel and a text");
+      if (irc.nick.empty ())
+        return invalid (error, irc, "without a sender");
+      m.channel = std::string (strip_hash (irc.params[0]));
+      m.login = std::string (irc.nick);
+      m.text = std::string (irc.params[1]);
+      break;
+    case ChatKind::WHISPER:
+      if (irc.params.size () < 2)
+        return invalid (error, irc, "without a recipient and a text");
+      m.recipient = std::string (irc.params[0]);
+      m.login = std::string (irc.nick);
+      m.text = std::string (irc.params[1]);
+      break;
+    case ChatKind::USERNOTICE:
+    case ChatKind::ROOMSTATE:
+    case ChatKind::USERSTATE:
+    case ChatKind::JOIN:
+    case ChatKind::PART:
+    case ChatKind::HOSTTARGET:
+      if (irc.params.empty ())
+        return invalid (error, irc, "without a channel");
+      m.channel = std::string (strip_hash (irc.params[0]));
+      if (irc.params.size () > 1)
+        m.text = std::string (irc.params[1]);
+      if (m.kind == ChatKind::JOIN || m.kind == ChatKind::PART)
+        m.login = std::string (irc.nick);
+      break;
+    case ChatKind::CLEARCHAT:
+    case ChatKind::CLEARMSG:
+      if (irc.params.empty ())
+        return invalid (error, irc, "without a channel");
+      m.channel = std::string (strip_hash (irc.params[0]));
+      if (irc.params.size () > 1) {
+        if (m.kind == ChatKind::CLEARCHAT)
+          m.login = std::string (irc.params[1]);
+        else
+          m.text = std::string (irc.params[1]);
+      }
+      break;
+    case ChatKind::NOTICE:
+      if (irc.params.empty ())
+        return invalid (error, irc, "without a target");
+      if (irc.params[0] != "*")
+        m.channel = std::string (strip_hash (irc.params[0]));
+      if (irc.params.size () > 1)
+        m.text = std::string (irc.params[1]);
+      break;
+    case ChatKind::PING:
+    case ChatKind::PONG:
+      if (!irc.params.empty ())
+        m.text = std::string (irc.params.back ());
+      break;
+    default:
+      /* GLOBALUSERSTATE, RECONNECT, CAP, numerics, unknown: text is the
+       * last param when there is one. */
+      if (irc.params.size () > 1 || irc.has_trailing)
+        m.text = std::string (irc.params.back ());
+      break;
+  }
+
+  /* CTCP ACTION: "\x01ACTION text\x01". */
+  if ((m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::WHISPER) &&
+      m.text.size () >= 8 && m.text.compare (0, 8, "\x01"
+                                                   "ACTION ") == 0) {
+    size_t len = m.text.size () - 8;
+    if (len > 0 && m.text.back () == '\x01')
+      --len;
+    m.text = m.text.substr (8, len);
+    m.action = true;
+  }
+  if (m.login.empty () && m.kind == ChatKind::PRIVMSG)
+    m.login = std::string (irc.nick);
+  derive_typed (m);
+  if (m.display_name.empty () &&
+      (m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::WHISPER ||
+          m.kind == ChatKind::USERNOTICE))
+    m.display_name = m.login;
+  return true;
+}
+
+bool
+chat_message_parse (std::string_view line, ChatMessage &out, GError **error)
+{
+  thread_local IrcMessage irc;
+  if (!irc_parse (line, irc, error))
+    return false;
+  if (!chat_message_from_irc (irc, out, error))
+    return false;
+  while (!line.empty () && (line.back () == '\n' || line.back () == '\r'))
+    line.remove_suffix (1);
+  out.raw = std::string (line);
+  return true;
+}
+
+/* JSON ------------------------------------------------------------------ */
+
+static void
+add_badges (JsonBuilder *b, const char *name, const std::vector<ChatBadge> &v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  for (const auto &x : v) {
+    json_builder_set_member_name (b, x.name.c_str ());
+    json_builder_add_string_value (b, x.version.c_str ());
+  }
+  json_builder_end_object (b);
+}
+
+static void
+add_str (JsonBuilder *b, const char *name, const std::string &v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, v.c_str ());
+}
+
+std::string
+chat_message_to_json (const ChatMessage &m, int64_t pts)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  add_str (b, "command", m.command);
+  add_str (b, "channel", m.channel);
+  add_str (b, "login", m.login);
+  add_str (b, "display-name", m.display_name);
+  add_str (b, "text", m.text);
+  json_builder_set_member_name (b, "action");
+  json_builder_add_boolean_value (b, m.action);
+  json_builder_set_member_name (b, "timestamp");
+  json_builder_add_int_value (b, m.timestamp_ms ());
+  json_builder_set_member_name (b, "arrival");
+  json_builder_add_int_value (b, m.arrival_ms);
+  if (pts >= 0) {
+    json_builder_set_member_name (b, "pts");
+    json_builder_add_int_value (b, pts);
+  }
+  if (!m.id.empty ())
+    add_str (b, "id", m.id);
+  if (!m.user_id.empty ())
+    add_str (b, "user-id", m.user_id);
+  if (!m.color.empty ())
+    add_str (b, "color", m.color);
+  if (!m.msg_id.empty ())
+    add_str (b, "msg-id", m.msg_id);
+  if (!m.badges.empty ())
+    add_badges (b, "badges", m.badges);
+  if (!m.emotes.empty ()) {
+    json_builder_set_member_name (b, "emotes");
+    json_builder_begin_array (b);
+    for (const auto &e : m.emotes) {
+      json_builder_begin_object (b);
+      add_str (b, "id", e.id);
+      json_builder_set_member_name (b, "start");
+      json_builder_add_int_value (b, e.start);
+      json_builder_set_member_name (b, "end");
+      json_builder_add_int_value (b, e.end);
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+  }
+  if (m.bits > 0) {
+    json_builder_set_member_name (b, "bits");
+    json_builder_add_int_value (b, m.bits);
+  }
+  json_builder_set_member_name (b, "tags");
+  json_builder_begin_object (b);
+  for (const auto &t : m.tags) {
+    json_builder_set_member_name (b, t.first.c_str ());
+    json_builder_add_string_value (b, t.second.c_str ());
+  }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+
+  JsonNode *root = json_builder_get_root (b);
+  JsonGenerator *gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  gchar *s = json_generator_to_data (gen, nullptr);
+  std::string out (s ? s : "{}");
+  g_free (s);
+  g_object_unref (gen);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+static std::string
+member_str (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_STRING)
+    return {};
+  return json_node_get_string (n);
+}
+
+static int64_t
+member_int (JsonObject *o, const char *name, int64_t fallback)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n))
+    return fallback;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64)
+    return json_node_get_int (n);
+  if (t == G_TYPE_DOUBLE)
+    return static_cast<int64_t> (json_node_get_double (n));
+  return fallback;
+}
+
+bool
+chat_message_from_json (
+    std::string_view line, ChatMessage &m, int64_t *pts, GError **error)
+{
+  m = ChatMessage ();
+  JsonParser *parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (
+          parser, line.data (), static_cast<gssize> (line.size ()), error)) {
+    g_object_unref (parser);
+    return false;
+  }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
+        "Chat recording line is not a JSON object");
+    g_object_unref (parser);
+    return false;
+  }
+  JsonObject *o = json_node_get_object (root);
+  m.command = member_str (o, "command");
+  if (m.command.empty ()) {
+    g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
+        "Chat recording line has no \"command\"");
+    g_object_unref (parser);
+    return false;
+  }
+  m.kind = chat_kind_from_command (m.command);
+  m.channel = member_str (o, "channel");
+  m.login = member_str (o, "login");
+  m.text = member_str (o, "text");
+  JsonNode *act = json_object_get_member (o, "action");
+  m.action = act && JSON_NODE_HOLDS_VALUE (act) &&
+             json_node_get_value_type (act) == G_TYPE_BOOLEAN &&
+             json_node_get_boolean (act);
+  m.arrival_ms = member_int (o, "arrival", member_int (o, "timestamp", 0));
+  if (pts)
+    *pts = member_int (o, "pts", -1);
+  JsonNode *tags = json_object_get_member (o, "tags");
+  if (tags && JSON_NODE_HOLDS_OBJECT (tags)) {
+    JsonObject *to = json_node_get_object (tags);
+    JsonObjectIter it;
+    const gchar *k;
+    JsonNode *v;
+    json_object_iter_init (&it, to);
+    while (json_object_iter_next (&it, &k, &v)) {
+      if (JSON_NODE_HOLDS_VALUE (v) &&
+          json_node_get_value_type (v) == G_TYPE_STRING)
+        m.tags.emplace_back (k, json_node_get_string (v));
+    }
+  }
+  std::string login = m.login;
+  derive_typed (m);
+  if (m.kind != ChatKind::USERNOTICE && m.kind != ChatKind::CLEARMSG)
+    m.login = login;
+  std::string dn = member_str (o, "display-name");
+  if (!dn.empty ())
+    m.display_name = dn;
+  if (m.display_name.empty ())
+    m.display_name = m.login;
+  g_object_unref (parser);
+  return true;
+}
+
+/* Template ---------------------------------------------------------------- */
+
+static std::string
+field (std::string_view name, const ChatMessage &m)
+{
+  if (name == "display-name")
+    return m.display_name.empty () ? m.login : m.display_name;
+  if (name == "login" || name == "user")
+    return m.login;
+  if (name == "channel")
+    return m.channel;
+  if (name == "message" || name == "text")
+    return m.text;
+  if (name == "command")
+    return m.command;
+  if (name == "color")
+    return m.color;
+  if (name == "id")
+    return m.id;
+  if (name == "msg-id")
+    return m.msg_id;
+  if (name == "system-msg")
+    return m.system_msg;
+  if (name == "bits")
+    return m.bits ? std::to_string (m.bits) : std::string ();
+  if (name.substr (0, 4) == "tag:")
+    return m.tag (name.substr (4));
+  return {};
+}
+
+std::string
+chat_format (std::string_view tmpl, const ChatMessage &m)
+{
+  std::string out;
+  out.reserve (tmpl.size () + m.text.size () + 32);
+  size_t i = 0;
+  while (i < tmpl.size ()) {
+    char c = tmpl[i];
+    if (c == '{' && i + 1 < tmpl.size () && tmpl[i + 1] == '{') {
+      out.push_back ('{');
+      i += 2;
+    } else if (c == '}' && i + 1 < tmpl.size () && tmpl[i + 1] == '}') {
+      out.push_back ('}');
+      i += 2;
+    } else if (c == '{') {
+      size_t close = tmpl.find ('}', i + 1);
+      if (close == std::string_view::npos) {
+        out.append (tmpl.substr (i));
+        break;
+      }
+      out += field (tmpl.substr (i + 1, close - i - 1), m);
+      i = close + 1;
+    } else {
+      out.push_back (c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+} // namespace twitch
