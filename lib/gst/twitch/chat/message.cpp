@@ -555,15 +555,15 @@ chat_message_from_json (
   JsonNode *tags = json_object_get_member (o, "tags");
   if (tags && JSON_NODE_HOLDS_OBJECT (tags)) {
     JsonObject *to = json_node_get_object (tags);
-    JsonObjectIter it;
-    const gchar *k;
-    JsonNode *v;
-    json_object_iter_init (&it, to);
-    while (json_object_iter_next (&it, &k, &v)) {
-      if (JSON_NODE_HOLDS_VALUE (v) &&
+    /* Members in document order (json_object_get_members keeps it). */
+    GList *keys = json_object_get_members (to);
+    for (GList *k = keys; k; k = k->next) {
+      JsonNode *v = json_object_get_member (to, (const char *)k->data);
+      if (v && JSON_NODE_HOLDS_VALUE (v) &&
           json_node_get_value_type (v) == G_TYPE_STRING)
-        m.tags.emplace_back (k, json_node_get_string (v));
+        m.tags.emplace_back ((const char *)k->data, json_node_get_string (v));
     }
+    g_list_free (keys);
   }
   std::string login = m.login;
   derive_typed (m);
