@@ -16,7 +16,8 @@ namespace
 std::vector<std::string>
 fixture_lines ()
 {
-  std::ifstream f (std::string (TWITCH_TEST_FIXTURES) + "/chat/twitch-docs.irc");
+  std::ifstream f (
+      std::string (TWITCH_TEST_FIXTURES) + "/chat/twitch-docs.irc");
   std::vector<std::string> out;
   std::string l;
   while (std::getline (f, l))
@@ -51,11 +52,11 @@ TEST (ChatParser, FixtureHasEveryKind)
   std::map<ChatKind, int> kinds;
   for (auto &l : d.l)
     kinds[parse_ok (l).kind]++;
-  for (ChatKind k : {ChatKind::PRIVMSG, ChatKind::USERNOTICE,
-           ChatKind::CLEARCHAT, ChatKind::CLEARMSG, ChatKind::ROOMSTATE,
-           ChatKind::USERSTATE, ChatKind::GLOBALUSERSTATE, ChatKind::NOTICE,
-           ChatKind::WHISPER, ChatKind::RECONNECT, ChatKind::PING,
-           ChatKind::JOIN, ChatKind::PART})
+  for (ChatKind k :
+      {ChatKind::PRIVMSG, ChatKind::USERNOTICE, ChatKind::CLEARCHAT,
+          ChatKind::CLEARMSG, ChatKind::ROOMSTATE, ChatKind::USERSTATE,
+          ChatKind::GLOBALUSERSTATE, ChatKind::NOTICE, ChatKind::WHISPER,
+          ChatKind::RECONNECT, ChatKind::PING, ChatKind::JOIN, ChatKind::PART})
     EXPECT_GT (kinds[k], 0) << chat_kind_name (k);
 }
 
@@ -120,7 +121,8 @@ TEST (ChatParser, ReplyFieldsUnescaped)
   EXPECT_EQ (m.reply.parent_user_login, "ronni");
   EXPECT_EQ (m.reply.parent_display_name, "ronni");
   EXPECT_EQ (m.reply.parent_msg_body, "Kappa Keepo Kappa");
-  EXPECT_EQ (m.reply.thread_parent_msg_id, "b34ccfc7-4977-403a-8a94-33c6bac34fb8");
+  EXPECT_EQ (
+      m.reply.thread_parent_msg_id, "b34ccfc7-4977-403a-8a94-33c6bac34fb8");
   EXPECT_EQ (m.reply.thread_parent_user_login, "ronni");
   EXPECT_TRUE (m.subscriber);
   ASSERT_EQ (m.badge_info.size (), 1u);
@@ -141,7 +143,7 @@ TEST (ChatParser, ActionWithEmojiBeforeEmote)
   /* The emoji is 4 bytes but one code point: bytes 5..10. */
   EXPECT_EQ (m.emotes[0].byte_start, 5u);
   EXPECT_EQ (m.text.substr (m.emotes[0].byte_start,
-                m.emotes[0].byte_end - m.emotes[0].byte_start),
+                 m.emotes[0].byte_end - m.emotes[0].byte_start),
       "Kappa");
 }
 
@@ -151,8 +153,8 @@ TEST (ChatParser, EmoteRangesAfterManyEmoji)
   std::string text = "🎉🎉 é Kappa";
   auto e = chat_parse_emotes ("25:5-9", text);
   ASSERT_EQ (e.size (), 1u);
-  EXPECT_EQ (text.substr (e[0].byte_start, e[0].byte_end - e[0].byte_start),
-      "Kappa");
+  EXPECT_EQ (
+      text.substr (e[0].byte_start, e[0].byte_end - e[0].byte_start), "Kappa");
   /* Out of range, reversed, garbage: skipped, never read out of bounds. */
   EXPECT_TRUE (chat_parse_emotes ("25:5-10", text).empty ());
   EXPECT_TRUE (chat_parse_emotes ("25:9-5", text).empty ());
@@ -177,7 +179,8 @@ TEST (ChatParser, UserNotices)
   ChatMessage sub = d.at (5);
   EXPECT_EQ (sub.msg_id, "sub");
   EXPECT_EQ (sub.text, "");
-  EXPECT_EQ (sub.tag ("msg-param-sub-plan-name"), "Channel Subscription (dallas)");
+  EXPECT_EQ (
+      sub.tag ("msg-param-sub-plan-name"), "Channel Subscription (dallas)");
 
   ChatMessage gift = d.at (6);
   EXPECT_EQ (gift.msg_id, "subgift");
@@ -258,8 +261,9 @@ TEST (ChatParser, ModerationAndState)
 TEST (IrcParser, TagEscapes)
 {
   IrcMessage m;
-  ASSERT_TRUE (irc_parse (
-      "@a=x\\sy\\:z\\\\w\\r\\n;b;c=;+example.com/d=\\q;e=end\\ :n!u@h CMD p1 p2 :t r", m));
+  ASSERT_TRUE (irc_parse ("@a=x\\sy\\:z\\\\w\\r\\n;b;c=;+example.com/"
+                          "d=\\q;e=end\\ :n!u@h CMD p1 p2 :t r",
+      m));
   EXPECT_EQ (m.tag ("a"), "x y;z\\w\r\n");
   EXPECT_TRUE (m.has_tag ("b"));
   EXPECT_EQ (m.tag ("b"), "");
@@ -286,7 +290,8 @@ TEST (IrcParser, MalformedLinesAreErrors)
     GError *err = nullptr;
     EXPECT_FALSE (irc_parse (bad, m, &err)) << "'" << bad << "'";
     ASSERT_NE (err, nullptr) << bad;
-    EXPECT_TRUE (g_error_matches (err, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE));
+    EXPECT_TRUE (
+        g_error_matches (err, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE));
     g_error_free (err);
   }
   std::string with_nul ("PRIVMSG #a :b\0c", 15);
@@ -296,7 +301,8 @@ TEST (IrcParser, MalformedLinesAreErrors)
   ChatMessage c;
   GError *err = nullptr;
   EXPECT_FALSE (chat_message_parse (":a!a@a PRIVMSG #chan", c, &err));
-  EXPECT_TRUE (g_error_matches (err, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_INVALID));
+  EXPECT_TRUE (
+      g_error_matches (err, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_INVALID));
   g_clear_error (&err);
   EXPECT_FALSE (chat_message_parse ("PRIVMSG #chan :no sender", c, &err));
   g_clear_error (&err);
@@ -369,7 +375,8 @@ TEST (ChatFormat, Template)
 {
   Docs d;
   ChatMessage m = d.at (0);
-  EXPECT_EQ (chat_format ("{display-name}: {message}", m), "ronni: Kappa Keepo Kappa");
+  EXPECT_EQ (
+      chat_format ("{display-name}: {message}", m), "ronni: Kappa Keepo Kappa");
   EXPECT_EQ (chat_format ("[{channel}] {{{login}}} {tag:color} {nope}", m),
       "[ronni] {ronni} #0D4200 ");
   EXPECT_EQ (chat_format ("{unterminated", m), "{unterminated");

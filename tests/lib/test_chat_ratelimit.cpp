@@ -104,6 +104,7 @@ TEST (ChatSplit, FiveHundredCodePointsOnSpaces)
   ASSERT_EQ (cut.size (), 3u);
   EXPECT_EQ (utf8_code_points (cut[0]), 100u);
   EXPECT_TRUE (g_utf8_validate (cut[2].data (), cut[2].size (), nullptr));
-  EXPECT_EQ (chat_split_message ("short", 500), std::vector<std::string>{"short"});
+  EXPECT_EQ (
+      chat_split_message ("short", 500), std::vector<std::string>{"short"});
   EXPECT_TRUE (chat_split_message ("   ", 500).empty ());
 }

@@ -23,36 +23,43 @@ InspircdPeer::start (GError **error)
   dir_ = std::make_unique<TempDir> ("inspircd");
   port_ = free_loopback_port ();
   const std::string &d = dir_->path ();
-  std::string conf =
-      "<server name=\"irc.test.local\" description=\"gst-twitch test\" "
-      "network=\"TestNet\">\n"
-      "<admin name=\"test\" nick=\"test\" email=\"test@example.invalid\">\n"
-      "<bind address=\"127.0.0.1\" port=\"" +
-      std::to_string (port_) +
-      "\" type=\"clients\">\n"
-      "<power diepass=\"die-test\" restartpass=\"restart-test\">\n"
-      "<connect allow=\"*\" timeout=\"60\" threshold=\"1000\" "
-      "pingfreq=\"120\" hardsendq=\"1048576\" softsendq=\"262144\" "
-      "recvq=\"65536\" localmax=\"1000\" globalmax=\"1000\" "
-      "resolvehostnames=\"no\" useident=\"no\" fakelag=\"off\" "
-      "commandrate=\"100000\">\n"
-      "<files motd=\"" + d + "/motd\">\n"
-      "<dns server=\"127.0.0.1\" timeout=\"1\">\n"
-      "<pid file=\"" + d + "/inspircd.pid\">\n"
-      "<path configdir=\"" + d + "\" datadir=\"" + d + "\" logdir=\"" + d +
-      "\" runtimedir=\"" + d + "\">\n"
-      "<options syntaxhints=\"no\" announcets=\"yes\" pingwarning=\"15\">\n"
-      "<security hideserver=\"\" userstats=\"Pu\" maxtargets=\"20\">\n"
-      "<performance netbuffersize=\"10240\" somaxconn=\"128\" "
-      "softlimit=\"1024\" clonesonconnect=\"no\" timeskipwarn=\"0\" "
-      "quietbursts=\"yes\">\n"
-      "<log method=\"file\" type=\"* -USERINPUT -USEROUTPUT\" "
-      "level=\"default\" target=\"" + d + "/ircd.log\">\n"
-      "<limits maxline=\"8192\">\n"
-      "<module name=\"cap\">\n"
-      "<module name=\"ircv3\">\n"
-      "<module name=\"ircv3_ctctags\">\n"
-      "<module name=\"ircv3_msgid\">\n";
+  std::string conf
+      = "<server name=\"irc.test.local\" description=\"gst-twitch test\" "
+        "network=\"TestNet\">\n"
+        "<admin name=\"test\" nick=\"test\" email=\"test@example.invalid\">\n"
+        "<bind address=\"127.0.0.1\" port=\""
+        + std::to_string (port_)
+        + "\" type=\"clients\">\n"
+          "<power diepass=\"die-test\" restartpass=\"restart-test\">\n"
+          "<connect allow=\"*\" timeout=\"60\" threshold=\"1000\" "
+          "pingfreq=\"120\" hardsendq=\"1048576\" softsendq=\"262144\" "
+          "recvq=\"65536\" localmax=\"1000\" globalmax=\"1000\" "
+          "resolvehostnames=\"no\" useident=\"no\" fakelag=\"off\" "
+          "commandrate=\"100000\">\n"
+          "<files motd=\""
+        + d
+        + "/motd\">\n"
+          "<dns server=\"127.0.0.1\" timeout=\"1\">\n"
+          "<pid file=\""
+        + d
+        + "/inspircd.pid\">\n"
+          "<path configdir=\""
+        + d + "\" datadir=\"" + d + "\" logdir=\"" + d + "\" runtimedir=\"" + d
+        + "\">\n"
+          "<options syntaxhints=\"no\" announcets=\"yes\" pingwarning=\"15\">\n"
+          "<security hideserver=\"\" userstats=\"Pu\" maxtargets=\"20\">\n"
+          "<performance netbuffersize=\"10240\" somaxconn=\"128\" "
+          "softlimit=\"1024\" clonesonconnect=\"no\" timeskipwarn=\"0\" "
+          "quietbursts=\"yes\">\n"
+          "<log method=\"file\" type=\"* -USERINPUT -USEROUTPUT\" "
+          "level=\"default\" target=\""
+        + d
+        + "/ircd.log\">\n"
+          "<limits maxline=\"8192\">\n"
+          "<module name=\"cap\">\n"
+          "<module name=\"ircv3\">\n"
+          "<module name=\"ircv3_ctctags\">\n"
+          "<module name=\"ircv3_msgid\">\n";
   write_file (dir_->file ("motd"), "gst-twitch test server\n");
   write_file (dir_->file ("inspircd.conf"), conf);
   return launch (error);
@@ -62,8 +69,9 @@ bool
 InspircdPeer::launch (GError **error)
 {
   proc_ = std::make_unique<PeerProcess> ("inspircd",
-      std::vector<std::string>{binary_, "--config=" + dir_->file ("inspircd.conf"),
-          "--nofork", "--runasroot", "--nopid"},
+      std::vector<std::string>{binary_,
+          "--config=" + dir_->file ("inspircd.conf"), "--nofork", "--runasroot",
+          "--nopid"},
       dir_->file ("stdout.log"));
   if (!proc_->start (error))
     return false;
@@ -104,7 +112,8 @@ InspircdPeer::log () const
 {
   if (!dir_)
     return {};
-  return read_file (dir_->file ("stdout.log")) + read_file (dir_->file ("ircd.log"));
+  return read_file (dir_->file ("stdout.log"))
+         + read_file (dir_->file ("ircd.log"));
 }
 
 } // namespace twitch_test

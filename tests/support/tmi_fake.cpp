@@ -24,7 +24,8 @@ make_self_signed_cert (
       "-out", cert->c_str (), nullptr};
   gint status = 0;
   if (!g_spawn_sync (nullptr, (gchar **)argv, nullptr,
-          (GSpawnFlags) (G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
+          (GSpawnFlags)(G_SPAWN_STDOUT_TO_DEV_NULL
+                        | G_SPAWN_STDERR_TO_DEV_NULL),
           nullptr, nullptr, nullptr, nullptr, &status, error))
     return false;
   return g_spawn_check_wait_status (status, error);
@@ -46,9 +47,10 @@ TmiFake::start (const TmiFakeOptions &opts, GError **error)
     return false;
   std::string py = "/usr/bin/python3";
   std::string port_file = dir_->file ("ports.json");
-  std::vector<std::string> argv = {py, std::string (TWITCH_TEST_PEERS) + "/tmi_fake.py",
-      "--port-file", port_file, "--record", dir_->file ("record.jsonl"),
-      "--fixtures", std::string (TWITCH_TEST_FIXTURES) + "/chat"};
+  std::vector<std::string> argv
+      = {py, std::string (TWITCH_TEST_PEERS) + "/tmi_fake.py", "--port-file",
+          port_file, "--record", dir_->file ("record.jsonl"), "--fixtures",
+          std::string (TWITCH_TEST_FIXTURES) + "/chat"};
   if (tls_) {
     argv.insert (argv.end (), {"--cert", cert_, "--key", key_});
   }
@@ -56,7 +58,8 @@ TmiFake::start (const TmiFakeOptions &opts, GError **error)
     argv.insert (argv.end (), {"--token", opts.token});
   if (opts.login_fail)
     argv.push_back ("--login-fail");
-  proc_ = std::make_unique<PeerProcess> ("tmi-fake", argv, dir_->file ("fake.log"));
+  proc_ = std::make_unique<PeerProcess> (
+      "tmi-fake", argv, dir_->file ("fake.log"));
   if (!proc_->start (error))
     return false;
   gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
@@ -115,8 +118,8 @@ TmiFake::stop ()
 std::string
 TmiFake::uri () const
 {
-  return std::string (tls_ ? "ircs" : "irc") + "://127.0.0.1:" +
-         std::to_string (port_);
+  return std::string (tls_ ? "ircs" : "irc")
+         + "://127.0.0.1:" + std::to_string (port_);
 }
 
 std::string
@@ -126,12 +129,12 @@ TmiFake::control (const std::string &command)
     return {};
   std::string l = command + "\n";
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (ctl_));
-  if (!g_output_stream_write_all (out, l.data (), l.size (), nullptr, nullptr,
-          nullptr))
+  if (!g_output_stream_write_all (
+          out, l.data (), l.size (), nullptr, nullptr, nullptr))
     return {};
   gsize len = 0;
-  gchar *reply =
-      g_data_input_stream_read_line_utf8 (ctl_in_, &len, nullptr, nullptr);
+  gchar *reply
+      = g_data_input_stream_read_line_utf8 (ctl_in_, &len, nullptr, nullptr);
   std::string r (reply ? reply : "");
   g_free (reply);
   return r;
@@ -155,7 +158,8 @@ TmiFake::recorded () const
       r.t = json_object_get_double_member (o, "t");
       r.conn = (int)json_object_get_int_member (o, "conn");
       r.line = json_object_get_string_member (o, "line");
-      r.live = g_strcmp0 (json_object_get_string_member (o, "state"), "live") == 0;
+      r.live
+          = g_strcmp0 (json_object_get_string_member (o, "state"), "live") == 0;
       out.push_back (std::move (r));
     }
     g_object_unref (parser);

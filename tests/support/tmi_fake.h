@@ -13,8 +13,8 @@ namespace twitch_test
 {
 
 struct RecordedLine {
-  double t = 0;   /* arrival, Unix seconds */
-  int conn = 0;   /* connection number, from 1 */
+  double t = 0; /* arrival, Unix seconds */
+  int conn = 0; /* connection number, from 1 */
   std::string line;
   bool live = true; /* false: read after the server dropped the socket */
 };
@@ -28,8 +28,8 @@ struct TmiFakeOptions {
 
 /* Writes a self-signed certificate for 127.0.0.1/localhost (openssl) to
  * @dir/cert.pem and @dir/key.pem. */
-bool make_self_signed_cert (const TempDir &dir, std::string *cert,
-    std::string *key, GError **error);
+bool make_self_signed_cert (
+    const TempDir &dir, std::string *cert, std::string *key, GError **error);
 
 class TmiFake
 {

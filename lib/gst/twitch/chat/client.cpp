@@ -198,7 +198,7 @@ struct ChatClient::Impl {
   bool wake_pending = false;
   ChatStats stats;
   ChatState state = ChatState::STOPPED;
-  std::atomic<uint64_t> next_id {1};
+  std::atomic<uint64_t> next_id{1};
   bool started = false;
 
   /* Client thread only. */
@@ -275,11 +275,12 @@ struct ChatClient::Impl {
       GSocketConnectable *, GIOStream *connection, gpointer user_data)
   {
     auto *self = static_cast<Impl *> (user_data);
-    if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING &&
-        !self->cfg.tls_ca_file.empty () && G_IS_TLS_CONNECTION (connection)) {
+    if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING
+        && !self->cfg.tls_ca_file.empty ()
+        && G_IS_TLS_CONNECTION (connection)) {
       GError *err = nullptr;
-      GTlsDatabase *db =
-          g_tls_file_database_new (self->cfg.tls_ca_file.c_str (), &err);
+      GTlsDatabase *db
+          = g_tls_file_database_new (self->cfg.tls_ca_file.c_str (), &err);
       if (db) {
         g_tls_connection_set_database (G_TLS_CONNECTION (connection), db);
         g_object_unref (db);
@@ -305,8 +306,8 @@ struct ChatClient::Impl {
     }
     g_socket_client_set_tls (sclient, cfg.tls);
     g_socket_client_set_timeout (sclient,
-        static_cast<guint> (std::max<int64_t> (1,
-            cfg.connect_timeout_us / G_USEC_PER_SEC)));
+        static_cast<guint> (
+            std::max<int64_t> (1, cfg.connect_timeout_us / G_USEC_PER_SEC)));
     cancel = g_cancellable_new ();
     GST_INFO ("connecting to %s:%d (%s)", cfg.host.c_str (), cfg.port,
         cfg.tls ? "TLS" : "plain TCP");
@@ -322,8 +323,8 @@ struct ChatClient::Impl {
     uint64_t serial = p->second;
     delete p;
     GError *err = nullptr;
-    GSocketConnection *conn =
-        g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (src), res, &err);
+    GSocketConnection *conn = g_socket_client_connect_to_host_finish (
+        G_SOCKET_CLIENT (src), res, &err);
     if (!conn) {
       if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         GST_DEBUG ("connect cancelled");
@@ -358,8 +359,9 @@ struct ChatClient::Impl {
     g_socket_set_keepalive (sock, TRUE);
     io = G_IO_STREAM (conn);
     GInputStream *istream = g_io_stream_get_input_stream (io);
-    if (!G_IS_POLLABLE_INPUT_STREAM (istream) ||
-        !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (istream))) {
+    if (!G_IS_POLLABLE_INPUT_STREAM (istream)
+        || !g_pollable_input_stream_can_poll (
+            G_POLLABLE_INPUT_STREAM (istream))) {
       GError *e = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_CONNECTION,
           "Connection stream cannot be polled");
       schedule_reconnect (e);
@@ -381,7 +383,7 @@ struct ChatClient::Impl {
     }
     read_source = g_pollable_input_stream_create_source (in, cancel);
     g_source_set_callback (
-        read_source, (GSourceFunc) (void *) &Impl::on_readable, this, nullptr);
+        read_source, (GSourceFunc)(void *)&Impl::on_readable, this, nullptr);
     g_source_attach (read_source, ctx);
 
     GST_INFO ("connected to %s:%d, logging in as %s", cfg.host.c_str (),
@@ -549,10 +551,10 @@ struct ChatClient::Impl {
       auto d = backoff->next_delay_us ();
       if (!d) {
         fatal = true;
-        GError *e = g_error_new (TWITCH_CHAT_ERROR,
-            TWITCH_CHAT_ERROR_CONNECTION,
-            "Giving up on chat after %d attempts: %s", backoff->attempt (),
-            why ? why->message : "connection failed");
+        GError *e
+            = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_CONNECTION,
+                "Giving up on chat after %d attempts: %s", backoff->attempt (),
+                why ? why->message : "connection failed");
         set_state (ChatState::STOPPED, backoff->attempt (), 0, e);
         if (cb.on_fatal)
           cb.on_fatal (e);
@@ -608,8 +610,8 @@ struct ChatClient::Impl {
     ChatMessage m;
     GError *err = nullptr;
     if (!irc_parse (line, irc, &err) || !chat_message_from_irc (irc, m, &err)) {
-      GST_WARNING ("%s: %.*s", err->message, (int)std::min<size_t> (line.size (), 200),
-          line.data ());
+      GST_WARNING ("%s: %.*s", err->message,
+          (int)std::min<size_t> (line.size (), 200), line.data ());
       g_error_free (err);
       std::lock_guard<std::mutex> lk (mu);
       stats.parse_errors++;
@@ -621,7 +623,9 @@ struct ChatClient::Impl {
 
     switch (m.kind) {
       case ChatKind::PING:
-        write_line ("PONG :" + (m.text.empty () ? std::string ("tmi.twitch.tv") : m.text));
+        write_line (
+            "PONG :"
+            + (m.text.empty () ? std::string ("tmi.twitch.tv") : m.text));
         break;
       case ChatKind::NUMERIC:
         if (m.command == "001")
@@ -630,8 +634,9 @@ struct ChatClient::Impl {
           login_failed (m.text.empty () ? "nickname refused" : m.text.c_str ());
         break;
       case ChatKind::CAP:
-        if (irc.param (1) == "ACK" &&
-            irc.params.back ().find ("twitch.tv/commands") != std::string_view::npos)
+        if (irc.param (1) == "ACK"
+            && irc.params.back ().find ("twitch.tv/commands")
+                   != std::string_view::npos)
           twitch_commands = true;
         break;
       case ChatKind::NOTICE:
@@ -643,7 +648,8 @@ struct ChatClient::Impl {
           confirm_join (m.channel);
         break;
       case ChatKind::JOIN:
-        if (!twitch_commands && g_ascii_strcasecmp (m.login.c_str (), nick.c_str ()) == 0)
+        if (!twitch_commands
+            && g_ascii_strcasecmp (m.login.c_str (), nick.c_str ()) == 0)
           confirm_join (m.channel);
         break;
       case ChatKind::USERSTATE:
@@ -653,8 +659,8 @@ struct ChatClient::Impl {
         break;
     }
 
-    if (m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::USERNOTICE ||
-        m.kind == ChatKind::WHISPER) {
+    if (m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::USERNOTICE
+        || m.kind == ChatKind::WHISPER) {
       if (is_duplicate (m.id)) {
         GST_DEBUG ("dropping duplicate message %s", m.id.c_str ());
         std::lock_guard<std::mutex> lk (mu);
@@ -700,12 +706,10 @@ struct ChatClient::Impl {
   /* Returns true when the notice was consumed (fatal). */
   bool handle_notice (ChatMessage &m)
   {
-    if (!logged_in && (m.text.find ("Login authentication failed") !=
-                              std::string::npos ||
-                          m.text.find ("Improperly formatted auth") !=
-                              std::string::npos ||
-                          m.text.find ("Login unsuccessful") !=
-                              std::string::npos)) {
+    if (!logged_in
+        && (m.text.find ("Login authentication failed") != std::string::npos
+            || m.text.find ("Improperly formatted auth") != std::string::npos
+            || m.text.find ("Login unsuccessful") != std::string::npos)) {
       login_failed (m.text.c_str ());
       return true;
     }
@@ -715,18 +719,20 @@ struct ChatClient::Impl {
     if (it == channels.end ())
       return false;
     auto &cs = it->second;
-    if (!cs.joined && (m.msg_id == "msg_channel_suspended" ||
-                          m.msg_id == "msg_banned" ||
-                          m.msg_id == "tos_ban")) {
-      GError *e = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_JOIN_TIMEOUT,
-          "Cannot join #%s: %s", m.channel.c_str (), m.text.c_str ());
+    if (!cs.joined
+        && (m.msg_id == "msg_channel_suspended" || m.msg_id == "msg_banned"
+            || m.msg_id == "tos_ban")) {
+      GError *e
+          = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_JOIN_TIMEOUT,
+              "Cannot join #%s: %s", m.channel.c_str (), m.text.c_str ());
       cs.join_failed_reported = true;
       if (cb.on_join_failed)
         cb.on_join_failed (m.channel, e);
       g_error_free (e);
     }
-    if (!cs.awaiting.empty () && (m.msg_id.rfind ("msg_", 0) == 0 ||
-                                     m.msg_id == "whisper_restricted")) {
+    if (!cs.awaiting.empty ()
+        && (m.msg_id.rfind ("msg_", 0) == 0
+            || m.msg_id == "whisper_restricted")) {
       Awaiting a = std::move (cs.awaiting.front ());
       cs.awaiting.pop_front ();
       GST_INFO ("send %" G_GUINT64_FORMAT " to #%s dropped by Twitch: %s",
@@ -761,8 +767,8 @@ struct ChatClient::Impl {
     logged_in = true;
     ever_logged_in = true;
     backoff->reset ();
-    GST_INFO ("logged in to %s:%d as %s", cfg.host.c_str (), cfg.port,
-        nick.c_str ());
+    GST_INFO (
+        "logged in to %s:%d as %s", cfg.host.c_str (), cfg.port, nick.c_str ());
     set_state (ChatState::CONNECTED, 0, 0, nullptr);
     pump ();
   }
@@ -859,8 +865,8 @@ struct ChatClient::Impl {
         if (channels[j.first].join_sent && connected_socket)
           write_line ("PART #" + j.first);
         channels.erase (j.first);
-        channel_order.erase (std::remove (channel_order.begin (),
-                                 channel_order.end (), j.first),
+        channel_order.erase (
+            std::remove (channel_order.begin (), channel_order.end (), j.first),
             channel_order.end ());
       }
     }
@@ -952,8 +958,8 @@ struct ChatClient::Impl {
       }
       auto &cs = channels[q.channel];
       bool ready = logged_in && cs.join_sent && cs.awaiting.size () < 8;
-      int64_t t = ready ? limiter.next_message (now, q.channel, cs.mod)
-                        : INT64_MAX;
+      int64_t t
+          = ready ? limiter.next_message (now, q.channel, cs.mod) : INT64_MAX;
       if (t > now) {
         if (!q.policy_checked && cfg.send_policy != SendPolicy::ENQUEUE) {
           QueuedSend copy = q;
@@ -974,8 +980,8 @@ struct ChatClient::Impl {
       }
       std::string line;
       if (!q.reply_parent.empty ())
-        line = "@reply-parent-msg-id=" + irc_escape_tag_value (q.reply_parent) +
-               " ";
+        line = "@reply-parent-msg-id=" + irc_escape_tag_value (q.reply_parent)
+               + " ";
       line += "PRIVMSG #" + q.channel + " :" + q.text;
       if (!write_line (line)) {
         connection_lost ("write failed");
@@ -1031,21 +1037,21 @@ struct ChatClient::Impl {
     if (logged_in) {
       for (auto &name : channel_order) {
         auto &cs = channels[name];
-        if (cs.join_sent && !cs.joined && !cs.join_failed_reported &&
-            now > cs.join_deadline_us) {
+        if (cs.join_sent && !cs.joined && !cs.join_failed_reported
+            && now > cs.join_deadline_us) {
           cs.join_failed_reported = true;
-          GError *e = g_error_new (TWITCH_CHAT_ERROR,
-              TWITCH_CHAT_ERROR_JOIN_TIMEOUT,
-              "Joining #%s was not confirmed within %" G_GINT64_FORMAT
-              " s: check the channel name",
-              name.c_str (), cfg.join_timeout_us / G_USEC_PER_SEC);
+          GError *e
+              = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_JOIN_TIMEOUT,
+                  "Joining #%s was not confirmed within %" G_GINT64_FORMAT
+                  " s: check the channel name",
+                  name.c_str (), cfg.join_timeout_us / G_USEC_PER_SEC);
           GST_WARNING ("%s", e->message);
           if (cb.on_join_failed)
             cb.on_join_failed (name, e);
           g_error_free (e);
         }
-        while (!cs.awaiting.empty () &&
-               now > cs.awaiting.front ().deadline_us) {
+        while (
+            !cs.awaiting.empty () && now > cs.awaiting.front ().deadline_us) {
           Awaiting a = std::move (cs.awaiting.front ());
           cs.awaiting.pop_front ();
           finish_piece (a.piece, SendOutcome::SENT, "unconfirmed", {});
@@ -1063,12 +1069,14 @@ struct ChatClient::Impl {
     auto *self = static_cast<Impl *> (data);
     g_main_context_push_thread_default (self->ctx);
     int64_t tick_ms = std::clamp<int64_t> (
-        std::min (self->cfg.pong_timeout_us, self->cfg.ping_idle_us) / 4000,
-        10, 1000);
+        std::min (self->cfg.pong_timeout_us, self->cfg.ping_idle_us) / 4000, 10,
+        1000);
     self->tick_source = g_timeout_source_new (static_cast<guint> (tick_ms));
     g_source_set_callback (
         self->tick_source,
-        [] (gpointer d) -> gboolean { return static_cast<Impl *> (d)->tick (); },
+        [] (gpointer d) -> gboolean {
+          return static_cast<Impl *> (d)->tick ();
+        },
         self, nullptr);
     g_source_attach (self->tick_source, self->ctx);
     self->connect ();
@@ -1121,7 +1129,8 @@ ChatClient::ChatClient (ChatConfig config, ChatCallbacks callbacks)
 {
   Impl &d = *impl_;
   if (d.cfg.token.empty ()) {
-    d.nick = "justinfan" + std::to_string (g_random_int_range (10000, 99999999));
+    d.nick
+        = "justinfan" + std::to_string (g_random_int_range (10000, 99999999));
   } else {
     std::string t = d.cfg.token;
     if (t.rfind ("oauth:", 0) == 0)
@@ -1216,9 +1225,9 @@ ChatClient::send (const std::string &channel, const std::string &text,
   const char *bad = nullptr;
   if (ch.empty ())
     bad = "no channel";
-  else if (!irc_text_is_safe (text) || !irc_text_is_safe (ch) ||
-           !irc_text_is_safe (reply_parent_id) ||
-           ch.find (' ') != std::string::npos)
+  else if (!irc_text_is_safe (text) || !irc_text_is_safe (ch)
+           || !irc_text_is_safe (reply_parent_id)
+           || ch.find (' ') != std::string::npos)
     bad = "text or channel contains a line break or NUL";
   else if (!g_utf8_validate (text.data (), text.size (), nullptr))
     bad = "text is not valid UTF-8";
@@ -1240,7 +1249,8 @@ ChatClient::send (const std::string &channel, const std::string &text,
     r.channel = ch;
     r.text = text;
     r.reason = bad ? bad : "send queue full";
-    GST_WARNING ("send %" G_GUINT64_FORMAT " refused: %s", id, r.reason.c_str ());
+    GST_WARNING (
+        "send %" G_GUINT64_FORMAT " refused: %s", id, r.reason.c_str ());
     if (d.cb.on_send_result)
       d.cb.on_send_result (r);
     return id;

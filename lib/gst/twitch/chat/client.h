@@ -116,8 +116,8 @@ struct ChatCallbacks {
   std::function<void (const SendResult &result)> on_send_result;
   /* Connection state changes: attempt and delay for RECONNECTING, the
    * reason (may be null). */
-  std::function<void (ChatState state, int attempt, int64_t delay_us,
-      const GError *reason)>
+  std::function<void (
+      ChatState state, int attempt, int64_t delay_us, const GError *reason)>
       on_state;
   /* The client stopped for good (login refused, retries exhausted). */
   std::function<void (const GError *error)> on_fatal;

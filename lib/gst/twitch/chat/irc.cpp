@@ -9,7 +9,7 @@
 namespace twitch
 {
 
-G_DEFINE_QUARK (twitch-chat-error-quark, chat_error)
+G_DEFINE_QUARK (twitch - chat - error - quark, chat_error)
 
 void
 IrcMessage::clear ()
@@ -77,19 +77,18 @@ irc_parse (std::string_view line, IrcMessage &msg, GError **error)
   /* Tags. */
   if (*p == '@') {
     ++p;
-    const char *tags_end =
-        static_cast<const char *> (memchr (p, ' ', end - p));
+    const char *tags_end = static_cast<const char *> (memchr (p, ' ', end - p));
     if (!tags_end)
       return fail (error, "tags without a command", p - begin);
     if (tags_end == p)
       return fail (error, "empty tags", p - begin);
     while (p < tags_end) {
-      const char *semi =
-          static_cast<const char *> (memchr (p, ';', tags_end - p));
+      const char *semi
+          = static_cast<const char *> (memchr (p, ';', tags_end - p));
       const char *item_end = semi ? semi : tags_end;
       if (item_end != p) {
-        const char *eq =
-            static_cast<const char *> (memchr (p, '=', item_end - p));
+        const char *eq
+            = static_cast<const char *> (memchr (p, '=', item_end - p));
         const char *key_end = eq ? eq : item_end;
         const char *k = p;
         if (*k == '+')
@@ -123,8 +122,7 @@ irc_parse (std::string_view line, IrcMessage &msg, GError **error)
     if (pe == p)
       return fail (error, "empty prefix", p - begin);
     msg.prefix = std::string_view (p, pe - p);
-    const char *bang =
-        static_cast<const char *> (memchr (p, '!', pe - p));
+    const char *bang = static_cast<const char *> (memchr (p, '!', pe - p));
     const char *at = static_cast<const char *> (
         memchr (bang ? bang : p, '@', pe - (bang ? bang : p)));
     const char *nick_end = bang ? bang : (at ? at : pe);

@@ -69,7 +69,10 @@ struct GST_TWITCH_API IrcMessage {
   std::optional<std::string_view> raw_tag (std::string_view key) const;
   /* The unescaped value of tag @key ("" when absent). */
   std::string tag (std::string_view key) const;
-  bool has_tag (std::string_view key) const { return raw_tag (key).has_value (); }
+  bool has_tag (std::string_view key) const
+  {
+    return raw_tag (key).has_value ();
+  }
   /* Params[i] or "" */
   std::string_view param (size_t i) const
   {

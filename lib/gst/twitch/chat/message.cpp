@@ -29,22 +29,22 @@ static const struct {
   ChatKind kind;
   const char *name;
 } kKindNames[] = {
-  {ChatKind::PRIVMSG, "PRIVMSG"},
-  {ChatKind::USERNOTICE, "USERNOTICE"},
-  {ChatKind::CLEARCHAT, "CLEARCHAT"},
-  {ChatKind::CLEARMSG, "CLEARMSG"},
-  {ChatKind::ROOMSTATE, "ROOMSTATE"},
-  {ChatKind::USERSTATE, "USERSTATE"},
-  {ChatKind::GLOBALUSERSTATE, "GLOBALUSERSTATE"},
-  {ChatKind::NOTICE, "NOTICE"},
-  {ChatKind::WHISPER, "WHISPER"},
-  {ChatKind::RECONNECT, "RECONNECT"},
-  {ChatKind::PING, "PING"},
-  {ChatKind::PONG, "PONG"},
-  {ChatKind::JOIN, "JOIN"},
-  {ChatKind::PART, "PART"},
-  {ChatKind::CAP, "CAP"},
-  {ChatKind::HOSTTARGET, "HOSTTARGET"},
+    {ChatKind::PRIVMSG, "PRIVMSG"},
+    {ChatKind::USERNOTICE, "USERNOTICE"},
+    {ChatKind::CLEARCHAT, "CLEARCHAT"},
+    {ChatKind::CLEARMSG, "CLEARMSG"},
+    {ChatKind::ROOMSTATE, "ROOMSTATE"},
+    {ChatKind::USERSTATE, "USERSTATE"},
+    {ChatKind::GLOBALUSERSTATE, "GLOBALUSERSTATE"},
+    {ChatKind::NOTICE, "NOTICE"},
+    {ChatKind::WHISPER, "WHISPER"},
+    {ChatKind::RECONNECT, "RECONNECT"},
+    {ChatKind::PING, "PING"},
+    {ChatKind::PONG, "PONG"},
+    {ChatKind::JOIN, "JOIN"},
+    {ChatKind::PART, "PART"},
+    {ChatKind::CAP, "CAP"},
+    {ChatKind::HOSTTARGET, "HOSTTARGET"},
 };
 
 const char *
@@ -64,8 +64,8 @@ chat_kind_from_command (std::string_view command)
   for (const auto &k : kKindNames)
     if (command == k.name)
       return k.kind;
-  if (command.size () == 3 && g_ascii_isdigit (command[0]) &&
-      g_ascii_isdigit (command[1]) && g_ascii_isdigit (command[2]))
+  if (command.size () == 3 && g_ascii_isdigit (command[0])
+      && g_ascii_isdigit (command[1]) && g_ascii_isdigit (command[2]))
     return ChatKind::NUMERIC;
   return ChatKind::UNKNOWN;
 }
@@ -126,8 +126,8 @@ ChatMessage::has_badge (std::string_view name) const
 bool
 ChatMessage::is_moderator () const
 {
-  return mod || has_badge ("moderator") || has_badge ("broadcaster") ||
-         user_type == "mod";
+  return mod || has_badge ("moderator") || has_badge ("broadcaster")
+         || user_type == "mod";
 }
 
 size_t
@@ -190,10 +190,9 @@ chat_parse_emotes (std::string_view v, std::string_view text)
         std::string_view r = ranges.substr (0, comma);
         size_t dash = r.find ('-');
         int64_t a, b;
-        if (dash != std::string_view::npos &&
-            parse_int (r.substr (0, dash), &a) &&
-            parse_int (r.substr (dash + 1), &b) && a >= 0 && b >= a &&
-            b < n_cp) {
+        if (dash != std::string_view::npos && parse_int (r.substr (0, dash), &a)
+            && parse_int (r.substr (dash + 1), &b) && a >= 0 && b >= a
+            && b < n_cp) {
           ChatEmote e;
           e.id = id;
           e.start = static_cast<int> (a);
@@ -215,8 +214,10 @@ chat_parse_emotes (std::string_view v, std::string_view text)
       break;
     v.remove_prefix (slash + 1);
   }
-  std::sort (out.begin (), out.end (),
-      [] (const ChatEmote &x, const ChatEmote &y) { return x.start < y.start; });
+  std::sort (
+      out.begin (), out.end (), [] (const ChatEmote &x, const ChatEmote &y) {
+        return x.start < y.start;
+      });
   return out;
 }
 
@@ -368,9 +369,12 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
   }
 
   /* CTCP ACTION: "\x01ACTION text\x01". */
-  if ((m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::WHISPER) &&
-      m.text.size () >= 8 && m.text.compare (0, 8, "\x01"
-                                                   "ACTION ") == 0) {
+  if ((m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::WHISPER)
+      && m.text.size () >= 8
+      && m.text.compare (0, 8,
+             "\x01"
+             "ACTION ")
+             == 0) {
     size_t len = m.text.size () - 8;
     if (len > 0 && m.text.back () == '\x01')
       --len;
@@ -380,9 +384,9 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
   if (m.login.empty () && m.kind == ChatKind::PRIVMSG)
     m.login = std::string (irc.nick);
   derive_typed (m);
-  if (m.display_name.empty () &&
-      (m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::WHISPER ||
-          m.kind == ChatKind::USERNOTICE))
+  if (m.display_name.empty ()
+      && (m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::WHISPER
+          || m.kind == ChatKind::USERNOTICE))
     m.display_name = m.login;
   return true;
 }
@@ -495,8 +499,8 @@ static std::string
 member_str (JsonObject *o, const char *name)
 {
   JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
-      json_node_get_value_type (n) != G_TYPE_STRING)
+  if (!n || !JSON_NODE_HOLDS_VALUE (n)
+      || json_node_get_value_type (n) != G_TYPE_STRING)
     return {};
   return json_node_get_string (n);
 }
@@ -546,9 +550,9 @@ chat_message_from_json (
   m.login = member_str (o, "login");
   m.text = member_str (o, "text");
   JsonNode *act = json_object_get_member (o, "action");
-  m.action = act && JSON_NODE_HOLDS_VALUE (act) &&
-             json_node_get_value_type (act) == G_TYPE_BOOLEAN &&
-             json_node_get_boolean (act);
+  m.action = act && JSON_NODE_HOLDS_VALUE (act)
+             && json_node_get_value_type (act) == G_TYPE_BOOLEAN
+             && json_node_get_boolean (act);
   m.arrival_ms = member_int (o, "arrival", member_int (o, "timestamp", 0));
   if (pts)
     *pts = member_int (o, "pts", -1);
@@ -559,8 +563,8 @@ chat_message_from_json (
     GList *keys = json_object_get_members (to);
     for (GList *k = keys; k; k = k->next) {
       JsonNode *v = json_object_get_member (to, (const char *)k->data);
-      if (v && JSON_NODE_HOLDS_VALUE (v) &&
-          json_node_get_value_type (v) == G_TYPE_STRING)
+      if (v && JSON_NODE_HOLDS_VALUE (v)
+          && json_node_get_value_type (v) == G_TYPE_STRING)
         m.tags.emplace_back ((const char *)k->data, json_node_get_string (v));
     }
     g_list_free (keys);

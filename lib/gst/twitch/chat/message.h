@@ -90,7 +90,7 @@ struct GST_TWITCH_API ChatMessage {
   std::vector<std::pair<std::string, std::string>> tags;
 
   /* Typed tags (empty / -1 / false when absent). */
-  std::string id;      /* `id` (PRIVMSG, USERNOTICE) or `message-id` (WHISPER) */
+  std::string id; /* `id` (PRIVMSG, USERNOTICE) or `message-id` (WHISPER) */
   std::string user_id; /* `user-id` */
   std::string room_id; /* `room-id` */
   std::string color;   /* "#1E90FF" or "" */

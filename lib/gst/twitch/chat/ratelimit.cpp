@@ -61,7 +61,8 @@ ChatRateLimiter::set_limits (const RateLimits &limits)
 }
 
 int64_t
-ChatRateLimiter::next_message (int64_t now, const std::string &channel, bool mod)
+ChatRateLimiter::next_message (
+    int64_t now, const std::string &channel, bool mod)
 {
   int64_t t = messages_.next_allowed (
       now, mod ? limits_.max_messages_mod : limits_.max_messages);
@@ -98,9 +99,8 @@ chat_split_message (std::string_view text, size_t max_chars)
   std::vector<std::string> out;
   if (max_chars == 0)
     max_chars = 1;
-  auto is_cont = [] (char c) {
-    return (static_cast<unsigned char> (c) & 0xC0) == 0x80;
-  };
+  auto is_cont
+      = [] (char c) { return (static_cast<unsigned char> (c) & 0xC0) == 0x80; };
   size_t pos = 0;
   while (pos < text.size ()) {
     while (pos < text.size () && text[pos] == ' ')
