@@ -180,7 +180,15 @@ gst_twitch_chat_configure (twitch::ChatConfig &c, const std::string &server,
   c.tls_ca_file = tls_ca_file;
   c.login = login;
   c.token = token;
-  if (!token.empty () && login.empty ()) {
+  /* A token on a gst-launch command line is logged by the parser itself
+   * (and shown by ps) before any element exists: the environment keeps it
+   * out of both. */
+  if (c.token.empty ()) {
+    const char *env = g_getenv ("TWITCH_OAUTH_TOKEN");
+    if (env && *env)
+      c.token = env;
+  }
+  if (!c.token.empty () && login.empty ()) {
     g_set_error (error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_SETTINGS,
         "oauth-token is set but login is empty: set login to the Twitch "
         "user name the token belongs to");

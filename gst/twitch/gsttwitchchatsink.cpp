@@ -136,6 +136,7 @@ gst_twitch_chat_sink_class_init (GstTwitchChatSinkClass *klass)
    * GstTwitchChatSink:oauth-token:
    *
    * OAuth user access token with chat:edit (write-only, never logged).
+   * Unset: the TWITCH_OAUTH_TOKEN environment variable.
    *
    * Since: 1.0
    */
@@ -325,7 +326,7 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
         ("channel='%s'", run.channel.c_str ()));
     return FALSE;
   }
-  if (run.token.empty ()) {
+  if (run.token.empty () && !g_getenv ("TWITCH_OAUTH_TOKEN")) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Sending chat needs an OAuth token: set oauth-token (scope "
          "chat:edit) and login."),

@@ -45,6 +45,7 @@
 #include <gst/twitch/chat/client.h>
 #include <gst/twitch/common/secrets.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -132,6 +133,9 @@ struct GstTwitchChatSrcPrivate {
   Settings run; /* settings copied at start() */
   bool json = false;
   bool segment_sent = false;
+  /* Running time up to which downstream knows there is nothing (buffers
+   * and gap events), so textoverlay never waits on a quiet chat. */
+  GstClockTime position = 0;
   guint64 dropped_overflow = 0;
   guint64 buffers = 0;
   /* Replay. */
@@ -200,7 +204,8 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
    * GstTwitchChatSrc:oauth-token:
    *
    * OAuth user access token (chat:read, chat:edit to send), with or
-   * without "oauth:". Write-only; never logged. Unset: anonymous, read-only.
+   * without "oauth:". Write-only; never logged. Unset: the
+   * TWITCH_OAUTH_TOKEN environment variable, else anonymous, read-only.
    *
    * Since: 1.0
    */
@@ -623,6 +628,7 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
     p->flushing = false;
     p->fatal = false;
     p->segment_sent = false;
+    p->position = 0;
     p->dropped_overflow = 0;
     p->buffers = 0;
   }
@@ -836,7 +842,25 @@ next_replay (GstTwitchChatSrc *self, Pending &out)
   return GST_FLOW_OK;
 }
 
-/* Next chat event: from the connection, or the recording. */
+/* How often a quiet live chat tells downstream (GAP) that time passed. */
+#define GAP_INTERVAL (100 * GST_MSECOND)
+
+static void
+ensure_segment (GstTwitchChatSrc *self)
+{
+  auto *p = self->priv;
+  GstBaseSrc *bsrc = GST_BASE_SRC (self);
+  if (!p->segment_sent) {
+    /* basesrc sends its segment only after create() returns: our events
+     * and gaps must not precede it. Its own copy follows, identical. */
+    gst_pad_push_event (
+        GST_BASE_SRC_PAD (bsrc), gst_event_new_segment (&bsrc->segment));
+    p->segment_sent = true;
+  }
+}
+
+/* Next chat event: from the connection, or the recording. A quiet live
+ * connection sends GAP events up to the current running time meanwhile. */
 static GstFlowReturn
 next_item (GstTwitchChatSrc *self, Pending &item)
 {
@@ -844,8 +868,23 @@ next_item (GstTwitchChatSrc *self, Pending &item)
   if (!p->run.location.empty ())
     return next_replay (self, item);
   std::unique_lock<std::mutex> lk (p->lock);
-  p->cond.wait (
-      lk, [p] { return p->flushing || p->fatal || !p->queue.empty (); });
+  while (true) {
+    bool ready = p->cond.wait_for (lk, std::chrono::nanoseconds (GAP_INTERVAL),
+        [p] { return p->flushing || p->fatal || !p->queue.empty (); });
+    if (ready)
+      break;
+    lk.unlock ();
+    GstClockTime now = current_running_time (self);
+    if (GST_CLOCK_TIME_IS_VALID (now) && now > p->position) {
+      ensure_segment (self);
+      GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (p->position), GST_TIME_ARGS (now));
+      gst_pad_push_event (GST_BASE_SRC_PAD (self),
+          gst_event_new_gap (p->position, now - p->position));
+      p->position = now;
+    }
+    lk.lock ();
+  }
   if (p->flushing)
     return GST_FLOW_FLUSHING;
   if (p->fatal && p->queue.empty ())
@@ -885,13 +924,10 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
       item.running_time = current_running_time (self);
     if (!GST_CLOCK_TIME_IS_VALID (item.running_time))
       item.running_time = 0;
-
-    if (!p->segment_sent) {
-      /* Our events would go out before basesrc's pending segment
-       * otherwise. */
-      gst_base_src_new_segment (bsrc, &bsrc->segment);
-      p->segment_sent = true;
-    }
+    /* Never before what a gap already covered. */
+    item.running_time = MAX (item.running_time, p->position);
+    p->position = item.running_time;
+    ensure_segment (self);
 
     const twitch::ChatMessage &m = item.msg;
     GstStructure *s
