@@ -127,6 +127,9 @@ struct GstTwitchChatSrcPrivate {
   std::mutex lock;
   std::condition_variable cond;
   std::deque<Pending> queue;
+  /* Taken from queue in one go by the streaming thread (its own). */
+  std::deque<Pending> batch;
+  bool consumer_waiting = false;
   bool flushing = false;
   bool fatal = false;
   std::unique_ptr<twitch::ChatClient> client;
@@ -608,7 +611,8 @@ enqueue (GstTwitchChatSrc *self, Pending &&item)
           p->dropped_overflow, p->run.max_pending);
   }
   p->queue.push_back (std::move (item));
-  p->cond.notify_one ();
+  if (p->consumer_waiting)
+    p->cond.notify_one ();
 }
 
 static gboolean
@@ -738,6 +742,7 @@ gst_twitch_chat_src_stop (GstBaseSrc *src)
   client.reset ();
   std::lock_guard<std::mutex> lk (p->lock);
   p->queue.clear ();
+  p->batch.clear ();
   p->replay.close ();
   return TRUE;
 }
@@ -889,8 +894,10 @@ next_item (GstTwitchChatSrc *self, Pending &item)
     return GST_FLOW_FLUSHING;
   if (p->fatal && p->queue.empty ())
     return GST_FLOW_ERROR;
-  item = std::move (p->queue.front ());
-  p->queue.pop_front ();
+  p->batch.swap (p->queue);
+  lk.unlock ();
+  item = std::move (p->batch.front ());
+  p->batch.pop_front ();
   return GST_FLOW_OK;
 }
 

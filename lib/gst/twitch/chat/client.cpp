@@ -197,6 +197,9 @@ struct ChatClient::Impl {
   std::vector<std::pair<std::string, bool>> join_inbox; /* channel, join */
   bool wake_pending = false;
   ChatStats stats;
+  /* Hot counters, outside the mutex. */
+  std::atomic<uint64_t> n_messages{0}, n_bytes{0}, n_duplicates{0},
+      n_parse_errors{0};
   ChatState state = ChatState::STOPPED;
   std::atomic<uint64_t> next_id{1};
   bool started = false;
@@ -230,8 +233,10 @@ struct ChatClient::Impl {
   std::map<uint64_t, SendBook> books;
   std::map<std::string, ChannelState> channels;
   std::vector<std::string> channel_order;
-  std::unordered_set<std::string> seen_ids;
-  std::deque<std::string> seen_order;
+  /* 64-bit FNV-1a of recent message ids (a collision among a few
+   * thousand ids is ~1e-12 likely). */
+  std::unordered_set<uint64_t> seen_ids;
+  std::deque<uint64_t> seen_order;
   IrcMessage irc;
 
   Impl (ChatConfig c, ChatCallbacks k) : cfg (std::move (c)), cb (std::move (k))
@@ -441,10 +446,7 @@ struct ChatClient::Impl {
         connection_lost ("server closed the connection");
         return G_SOURCE_REMOVE;
       }
-      {
-        std::lock_guard<std::mutex> lk (mu);
-        stats.bytes_received += n;
-      }
+      n_bytes.fetch_add (n, std::memory_order_relaxed);
       last_rx_us = g_get_monotonic_time ();
       ping_sent_us = 0;
       rbuf.append (buf, n);
@@ -467,8 +469,7 @@ struct ChatClient::Impl {
         GST_WARNING ("line longer than %" G_GSIZE_FORMAT " bytes, dropped",
             kIrcMaxLineLength);
         rbuf.clear ();
-        std::lock_guard<std::mutex> lk (mu);
-        stats.parse_errors++;
+        n_parse_errors.fetch_add (1, std::memory_order_relaxed);
       }
     }
     return G_SOURCE_CONTINUE;
@@ -590,10 +591,16 @@ struct ChatClient::Impl {
   {
     if (id.empty () || cfg.dedup_capacity == 0)
       return false;
-    if (seen_ids.count (id))
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : id) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    if (seen_ids.empty ())
+      seen_ids.reserve (cfg.dedup_capacity * 2);
+    if (!seen_ids.insert (h).second)
       return true;
-    seen_ids.insert (id);
-    seen_order.push_back (id);
+    seen_order.push_back (h);
     while (seen_order.size () > cfg.dedup_capacity) {
       seen_ids.erase (seen_order.front ());
       seen_order.pop_front ();
@@ -613,12 +620,12 @@ struct ChatClient::Impl {
       GST_WARNING ("%s: %.*s", err->message,
           (int)std::min<size_t> (line.size (), 200), line.data ());
       g_error_free (err);
-      std::lock_guard<std::mutex> lk (mu);
-      stats.parse_errors++;
+      n_parse_errors.fetch_add (1, std::memory_order_relaxed);
       return;
     }
     GST_LOG ("< %.*s", (int)line.size (), line.data ());
-    m.raw = std::string (line);
+    if (cfg.keep_raw)
+      m.raw = std::string (line);
     m.arrival_ms = g_get_real_time () / 1000;
 
     switch (m.kind) {
@@ -663,15 +670,11 @@ struct ChatClient::Impl {
         || m.kind == ChatKind::WHISPER) {
       if (is_duplicate (m.id)) {
         GST_DEBUG ("dropping duplicate message %s", m.id.c_str ());
-        std::lock_guard<std::mutex> lk (mu);
-        stats.duplicates_dropped++;
+        n_duplicates.fetch_add (1, std::memory_order_relaxed);
         return;
       }
     }
-    {
-      std::lock_guard<std::mutex> lk (mu);
-      stats.messages_received++;
-    }
+    n_messages.fetch_add (1, std::memory_order_relaxed);
     bool reconnect = m.kind == ChatKind::RECONNECT;
     if (cb.on_message)
       cb.on_message (std::move (m));
@@ -1327,8 +1330,16 @@ ChatClient::state () const
 ChatStats
 ChatClient::stats () const
 {
-  std::lock_guard<std::mutex> lk (impl_->mu);
-  return impl_->stats;
+  ChatStats s;
+  {
+    std::lock_guard<std::mutex> lk (impl_->mu);
+    s = impl_->stats;
+  }
+  s.messages_received = impl_->n_messages.load ();
+  s.bytes_received = impl_->n_bytes.load ();
+  s.duplicates_dropped = impl_->n_duplicates.load ();
+  s.parse_errors = impl_->n_parse_errors.load ();
+  return s;
 }
 
 std::string

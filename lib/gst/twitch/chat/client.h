@@ -98,6 +98,8 @@ struct ChatConfig {
   BackoffPolicy backoff = backoff_policy_chat ();
   /* Message ids remembered to drop a message delivered twice. */
   size_t dedup_capacity = 8192;
+  /* Keep each message's raw line in ChatMessage::raw. */
+  bool keep_raw = false;
 };
 
 /* irc://host[:port] (plain, default 6667), ircs://host[:port] (TLS, default

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 namespace twitch
 {
@@ -229,58 +230,239 @@ strip_hash (std::string_view c)
   return c;
 }
 
+enum TagField {
+  F_ID = 1,
+  F_MESSAGE_ID,
+  F_USER_ID,
+  F_ROOM_ID,
+  F_COLOR,
+  F_USER_TYPE,
+  F_DISPLAY_NAME,
+  F_BADGES,
+  F_BADGE_INFO,
+  F_EMOTES,
+  F_BITS,
+  F_FIRST_MSG,
+  F_RETURNING,
+  F_MOD,
+  F_SUBSCRIBER,
+  F_VIP,
+  F_TURBO,
+  F_TMI_SENT_TS,
+  F_R_MSG_ID,
+  F_R_USER_ID,
+  F_R_USER_LOGIN,
+  F_R_DISPLAY_NAME,
+  F_R_BODY,
+  F_R_THREAD_ID,
+  F_R_THREAD_LOGIN,
+  F_MSG_ID,
+  F_SYSTEM_MSG,
+  F_TARGET_USER,
+  F_BAN_DURATION,
+  F_TARGET_MSG,
+  F_EMOTE_ONLY,
+  F_FOLLOWERS_ONLY,
+  F_R9K,
+  F_SLOW,
+  F_SUBS_ONLY,
+  F_THREAD_ID,
+  F_EMOTE_SETS,
+  F_LOGIN,
+};
+
+static int
+tag_field (const std::string &key)
+{
+  static const std::unordered_map<std::string_view, int> fields = {
+      {"id", F_ID},
+      {"message-id", F_MESSAGE_ID},
+      {"user-id", F_USER_ID},
+      {"room-id", F_ROOM_ID},
+      {"color", F_COLOR},
+      {"user-type", F_USER_TYPE},
+      {"display-name", F_DISPLAY_NAME},
+      {"badges", F_BADGES},
+      {"badge-info", F_BADGE_INFO},
+      {"emotes", F_EMOTES},
+      {"bits", F_BITS},
+      {"first-msg", F_FIRST_MSG},
+      {"returning-chatter", F_RETURNING},
+      {"mod", F_MOD},
+      {"subscriber", F_SUBSCRIBER},
+      {"vip", F_VIP},
+      {"turbo", F_TURBO},
+      {"tmi-sent-ts", F_TMI_SENT_TS},
+      {"reply-parent-msg-id", F_R_MSG_ID},
+      {"reply-parent-user-id", F_R_USER_ID},
+      {"reply-parent-user-login", F_R_USER_LOGIN},
+      {"reply-parent-display-name", F_R_DISPLAY_NAME},
+      {"reply-parent-msg-body", F_R_BODY},
+      {"reply-thread-parent-msg-id", F_R_THREAD_ID},
+      {"reply-thread-parent-user-login", F_R_THREAD_LOGIN},
+      {"msg-id", F_MSG_ID},
+      {"system-msg", F_SYSTEM_MSG},
+      {"target-user-id", F_TARGET_USER},
+      {"ban-duration", F_BAN_DURATION},
+      {"target-msg-id", F_TARGET_MSG},
+      {"emote-only", F_EMOTE_ONLY},
+      {"followers-only", F_FOLLOWERS_ONLY},
+      {"r9k", F_R9K},
+      {"slow", F_SLOW},
+      {"subs-only", F_SUBS_ONLY},
+      {"thread-id", F_THREAD_ID},
+      {"emote-sets", F_EMOTE_SETS},
+      {"login", F_LOGIN},
+  };
+  auto it = fields.find (key);
+  return it == fields.end () ? 0 : it->second;
+}
+
+/* Typed fields from the tags, in one pass. */
 static void
 derive_typed (ChatMessage &m)
 {
   int64_t v;
-  m.id = m.tag ("id");
-  if (m.kind == ChatKind::WHISPER && m.id.empty ())
-    m.id = m.tag ("message-id");
-  m.user_id = m.tag ("user-id");
-  m.room_id = m.tag ("room-id");
-  m.color = m.tag ("color");
-  m.user_type = m.tag ("user-type");
-  if (m.has_tag ("display-name"))
-    m.display_name = m.tag ("display-name");
-  m.badges = chat_parse_badges (m.tag ("badges"));
-  m.badge_info = chat_parse_badges (m.tag ("badge-info"));
-  m.emotes = chat_parse_emotes (m.tag ("emotes"), m.text);
-  m.bits = m.tag_int ("bits", 0);
-  m.first_msg = m.tag ("first-msg") == "1";
-  m.returning_chatter = m.tag ("returning-chatter") == "1";
-  m.mod = m.tag ("mod") == "1";
-  m.subscriber = m.tag ("subscriber") == "1";
-  m.vip = m.has_tag ("vip") ? m.tag ("vip") != "0" : m.has_badge ("vip");
-  m.turbo = m.tag ("turbo") == "1";
-  m.tmi_sent_ts = m.tag_int ("tmi-sent-ts", -1);
-  m.reply.parent_msg_id = m.tag ("reply-parent-msg-id");
-  m.reply.parent_user_id = m.tag ("reply-parent-user-id");
-  m.reply.parent_user_login = m.tag ("reply-parent-user-login");
-  m.reply.parent_display_name = m.tag ("reply-parent-display-name");
-  m.reply.parent_msg_body = m.tag ("reply-parent-msg-body");
-  m.reply.thread_parent_msg_id = m.tag ("reply-thread-parent-msg-id");
-  m.reply.thread_parent_user_login = m.tag ("reply-thread-parent-user-login");
-  m.msg_id = m.tag ("msg-id");
-  m.system_msg = m.tag ("system-msg");
-  m.target_user_id = m.tag ("target-user-id");
-  m.ban_duration = m.tag_int ("ban-duration", -1);
-  m.target_msg_id = m.tag ("target-msg-id");
-  auto opt = [&] (const char *key) -> std::optional<int64_t> {
-    if (m.has_tag (key) && parse_int (m.tag (key), &v))
+  bool has_vip = false;
+  const std::string *emotes = nullptr;
+  const std::string *login = nullptr;
+  const std::string *message_id = nullptr;
+  auto opt = [&v] (const std::string &s) -> std::optional<int64_t> {
+    if (parse_int (s, &v))
       return v;
     return std::nullopt;
   };
-  m.emote_only = opt ("emote-only");
-  m.followers_only = opt ("followers-only");
-  m.r9k = opt ("r9k");
-  m.slow = opt ("slow");
-  m.subs_only = opt ("subs-only");
-  m.thread_id = m.tag ("thread-id");
-  m.emote_sets = m.tag ("emote-sets");
-  if (m.kind == ChatKind::USERNOTICE || m.kind == ChatKind::CLEARMSG) {
-    if (m.login.empty ())
-      m.login = m.tag ("login");
+  for (const auto &t : m.tags) {
+    const std::string &val = t.second;
+    switch (tag_field (t.first)) {
+      case F_ID:
+        m.id = val;
+        break;
+      case F_MESSAGE_ID:
+        message_id = &val;
+        break;
+      case F_USER_ID:
+        m.user_id = val;
+        break;
+      case F_ROOM_ID:
+        m.room_id = val;
+        break;
+      case F_COLOR:
+        m.color = val;
+        break;
+      case F_USER_TYPE:
+        m.user_type = val;
+        break;
+      case F_DISPLAY_NAME:
+        m.display_name = val;
+        break;
+      case F_BADGES:
+        m.badges = chat_parse_badges (val);
+        break;
+      case F_BADGE_INFO:
+        m.badge_info = chat_parse_badges (val);
+        break;
+      case F_EMOTES:
+        emotes = &val;
+        break;
+      case F_BITS:
+        m.bits = parse_int (val, &v) ? v : 0;
+        break;
+      case F_FIRST_MSG:
+        m.first_msg = val == "1";
+        break;
+      case F_RETURNING:
+        m.returning_chatter = val == "1";
+        break;
+      case F_MOD:
+        m.mod = val == "1";
+        break;
+      case F_SUBSCRIBER:
+        m.subscriber = val == "1";
+        break;
+      case F_VIP:
+        has_vip = true;
+        m.vip = val != "0";
+        break;
+      case F_TURBO:
+        m.turbo = val == "1";
+        break;
+      case F_TMI_SENT_TS:
+        m.tmi_sent_ts = parse_int (val, &v) ? v : -1;
+        break;
+      case F_R_MSG_ID:
+        m.reply.parent_msg_id = val;
+        break;
+      case F_R_USER_ID:
+        m.reply.parent_user_id = val;
+        break;
+      case F_R_USER_LOGIN:
+        m.reply.parent_user_login = val;
+        break;
+      case F_R_DISPLAY_NAME:
+        m.reply.parent_display_name = val;
+        break;
+      case F_R_BODY:
+        m.reply.parent_msg_body = val;
+        break;
+      case F_R_THREAD_ID:
+        m.reply.thread_parent_msg_id = val;
+        break;
+      case F_R_THREAD_LOGIN:
+        m.reply.thread_parent_user_login = val;
+        break;
+      case F_MSG_ID:
+        m.msg_id = val;
+        break;
+      case F_SYSTEM_MSG:
+        m.system_msg = val;
+        break;
+      case F_TARGET_USER:
+        m.target_user_id = val;
+        break;
+      case F_BAN_DURATION:
+        m.ban_duration = parse_int (val, &v) ? v : -1;
+        break;
+      case F_TARGET_MSG:
+        m.target_msg_id = val;
+        break;
+      case F_EMOTE_ONLY:
+        m.emote_only = opt (val);
+        break;
+      case F_FOLLOWERS_ONLY:
+        m.followers_only = opt (val);
+        break;
+      case F_R9K:
+        m.r9k = opt (val);
+        break;
+      case F_SLOW:
+        m.slow = opt (val);
+        break;
+      case F_SUBS_ONLY:
+        m.subs_only = opt (val);
+        break;
+      case F_THREAD_ID:
+        m.thread_id = val;
+        break;
+      case F_EMOTE_SETS:
+        m.emote_sets = val;
+        break;
+      case F_LOGIN:
+        login = &val;
+        break;
+      default:
+        break;
+    }
   }
+  if (m.kind == ChatKind::WHISPER && m.id.empty () && message_id)
+    m.id = *message_id;
+  if (!has_vip)
+    m.vip = m.has_badge ("vip");
+  if (emotes)
+    m.emotes = chat_parse_emotes (*emotes, m.text);
+  if ((m.kind == ChatKind::USERNOTICE || m.kind == ChatKind::CLEARMSG)
+      && m.login.empty () && login)
+    m.login = *login;
 }
 
 static bool
