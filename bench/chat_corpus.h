@@ -13,14 +13,14 @@ chat_bench_corpus (size_t n = 10000)
 {
   std::mt19937 rng (20240601);
   const char *words[] = {"Kappa", "PogChamp", "LUL", "hello", "chat", "gg",
-      "what", "a", "play", "😂", "that", "was", "insane", "KEKW", "no",
-      "way", "@streamer", "clip", "it", "🔥", "W", "ratio", "bro", "sub",
-      "hype", "monkaS", "pog", "lets", "go", "é"};
+      "what", "a", "play", "😂", "that", "was", "insane", "KEKW", "no", "way",
+      "@streamer", "clip", "it", "🔥", "W", "ratio", "bro", "sub", "hype",
+      "monkaS", "pog", "lets", "go", "é"};
   const char *badges[] = {"", "subscriber/12", "subscriber/3,premium/1",
       "moderator/1,subscriber/24", "vip/1,bits/1000", "broadcaster/1",
       "glhf-pledge/1", "subscriber/0,bits/100"};
-  const char *colors[] = {"", "#1E90FF", "#FF0000", "#8A2BE2", "#00FF7F",
-      "#DAA520"};
+  const char *colors[]
+      = {"", "#1E90FF", "#FF0000", "#8A2BE2", "#00FF7F", "#DAA520"};
   std::vector<std::string> out;
   out.reserve (n);
   for (size_t i = 0; i < n; ++i) {
@@ -44,8 +44,8 @@ chat_bench_corpus (size_t n = 10000)
     if (!kappa.empty ()) {
       emotes = "25:";
       for (size_t k = 0; k < kappa.size (); ++k)
-        emotes += (k ? "," : "") + std::to_string (kappa[k].first) + "-" +
-                  std::to_string (kappa[k].second);
+        emotes += (k ? "," : "") + std::to_string (kappa[k].first) + "-"
+                  + std::to_string (kappa[k].second);
     }
     std::string user = "viewer" + std::to_string (rng () % 100000);
     const char *b = badges[rng () % 8];
@@ -66,19 +66,20 @@ chat_bench_corpus (size_t n = 10000)
     line += ";id=" + std::string (id);
     line += ";mod=" + std::to_string (std::string (b).find ("moderator") == 0);
     if (rng () % 8 == 0)
-      line += ";reply-parent-display-name=Someone;reply-parent-msg-body=that\\swas"
-              "\\sa\\sgreat\\splay\\:\\sright?;reply-parent-msg-id=" +
-              std::string (id) +
-              ";reply-parent-user-id=4242;reply-parent-user-login=someone;"
-              "reply-thread-parent-msg-id=" +
-              std::string (id) + ";reply-thread-parent-user-login=someone";
-    line += ";returning-chatter=0;room-id=22484632;subscriber=" +
-            std::to_string (std::string (b).find ("subscriber") !=
-                            std::string::npos);
+      line += ";reply-parent-display-name=Someone;reply-parent-msg-body="
+              "that\\swas"
+              "\\sa\\sgreat\\splay\\:\\sright?;reply-parent-msg-id="
+              + std::string (id)
+              + ";reply-parent-user-id=4242;reply-parent-user-login=someone;"
+                "reply-thread-parent-msg-id="
+              + std::string (id) + ";reply-thread-parent-user-login=someone";
+    line += ";returning-chatter=0;room-id=22484632;subscriber="
+            + std::to_string (
+                std::string (b).find ("subscriber") != std::string::npos);
     line += ";tmi-sent-ts=" + std::to_string (1700000000000ULL + i * 37);
     line += ";turbo=0;user-id=" + std::to_string (10000 + rng () % 900000000);
-    line += ";user-type= :" + user + "!" + user + "@" + user +
-            ".tmi.twitch.tv PRIVMSG #somechannel :" + text;
+    line += ";user-type= :" + user + "!" + user + "@" + user
+            + ".tmi.twitch.tv PRIVMSG #somechannel :" + text;
     out.push_back (std::move (line));
   }
   return out;

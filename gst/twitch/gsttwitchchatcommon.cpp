@@ -5,6 +5,8 @@
 
 #include <gst/twitch/common/secrets.h>
 
+#include <unordered_map>
+
 GType
 gst_twitch_chat_send_policy_get_type (void)
 {
@@ -25,124 +27,177 @@ gst_twitch_chat_send_policy_get_type (void)
   return type;
 }
 
-static GstStructure *
-badges_structure (const char *name, const std::vector<twitch::ChatBadge> &v)
+/* Field names as quarks, looked up once per call site: building the
+ * structure of every chat event is on the hot path, and
+ * g_quark_from_string takes a global lock. */
+#define Q(name)                                                                \
+  ([] {                                                                        \
+    static const GQuark q = g_quark_from_static_string (name);                 \
+    return q;                                                                  \
+  }())
+
+/* Tag names: few distinct ones, cached per thread (no global lock). */
+static GQuark
+tag_quark (const std::string &key)
 {
-  GstStructure *s = gst_structure_new_empty (name);
-  for (const auto &b : v)
-    gst_structure_set (
-        s, b.name.c_str (), G_TYPE_STRING, b.version.c_str (), nullptr);
-  return s;
+  thread_local std::unordered_map<std::string, GQuark> cache;
+  auto it = cache.find (key);
+  if (it != cache.end ())
+    return it->second;
+  GQuark q = g_quark_from_string (key.c_str ());
+  if (cache.size () < 4096)
+    cache.emplace (key, q);
+  return q;
 }
 
 static void
-set_str (GstStructure *s, const char *field, const std::string &v)
+set_str (GstStructure *s, GQuark field, const std::string &v)
 {
   GValue val = G_VALUE_INIT;
   g_value_init (&val, G_TYPE_STRING);
   g_value_set_string (&val, v.c_str ());
-  gst_structure_take_value (s, field, &val);
+  gst_structure_id_take_value (s, field, &val);
 }
 
 static void
-set_opt (GstStructure *s, const char *field, const std::optional<int64_t> &v)
+set_int64 (GstStructure *s, GQuark field, gint64 v)
+{
+  GValue val = G_VALUE_INIT;
+  g_value_init (&val, G_TYPE_INT64);
+  g_value_set_int64 (&val, v);
+  gst_structure_id_take_value (s, field, &val);
+}
+
+static void
+set_bool (GstStructure *s, GQuark field, bool v)
+{
+  GValue val = G_VALUE_INIT;
+  g_value_init (&val, G_TYPE_BOOLEAN);
+  g_value_set_boolean (&val, v);
+  gst_structure_id_take_value (s, field, &val);
+}
+
+static void
+take_structure (GstStructure *s, GQuark field, GstStructure *child)
+{
+  GValue val = G_VALUE_INIT;
+  g_value_init (&val, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&val, child);
+  gst_structure_id_take_value (s, field, &val);
+}
+
+static GstStructure *
+badges_structure (GQuark name, const std::vector<twitch::ChatBadge> &v)
+{
+  GstStructure *s = gst_structure_new_id_empty (name);
+  for (const auto &b : v)
+    set_str (s, tag_quark (b.name), b.version);
+  return s;
+}
+
+static void
+set_opt (GstStructure *s, GQuark field, const std::optional<int64_t> &v)
 {
   if (v)
-    gst_structure_set (s, field, G_TYPE_INT64, (gint64)*v, nullptr);
+    set_int64 (s, field, *v);
 }
 
 GstStructure *
 gst_twitch_chat_message_to_structure (
     const twitch::ChatMessage &m, GstClockTime running_time)
 {
-  GstStructure *s = gst_structure_new_empty ("twitch-chat");
-  set_str (s, "command", m.command);
-  set_str (s, "channel", m.channel);
-  set_str (s, "login", m.login);
-  set_str (s, "display-name", m.display_name);
-  set_str (s, "text", m.text);
-  gst_structure_set (s, "action", G_TYPE_BOOLEAN, m.action, "timestamp",
-      G_TYPE_INT64, (gint64)m.timestamp_ms (), nullptr);
-  if (GST_CLOCK_TIME_IS_VALID (running_time))
-    gst_structure_set (s, "running-time", G_TYPE_UINT64, running_time, nullptr);
+  GstStructure *s = gst_structure_new_id_empty (Q ("twitch-chat"));
+  set_str (s, Q ("command"), m.command);
+  set_str (s, Q ("channel"), m.channel);
+  set_str (s, Q ("login"), m.login);
+  set_str (s, Q ("display-name"), m.display_name);
+  set_str (s, Q ("text"), m.text);
+  set_bool (s, Q ("action"), m.action);
+  set_int64 (s, Q ("timestamp"), m.timestamp_ms ());
+  if (GST_CLOCK_TIME_IS_VALID (running_time)) {
+    GValue val = G_VALUE_INIT;
+    g_value_init (&val, G_TYPE_UINT64);
+    g_value_set_uint64 (&val, running_time);
+    gst_structure_id_take_value (s, Q ("running-time"), &val);
+  }
   if (!m.id.empty ())
-    set_str (s, "id", m.id);
+    set_str (s, Q ("id"), m.id);
   if (!m.user_id.empty ())
-    set_str (s, "user-id", m.user_id);
+    set_str (s, Q ("user-id"), m.user_id);
   if (!m.room_id.empty ())
-    set_str (s, "room-id", m.room_id);
+    set_str (s, Q ("room-id"), m.room_id);
   if (!m.color.empty ())
-    set_str (s, "color", m.color);
-  if (m.has_tag ("badges")) {
-    GstStructure *b = badges_structure ("badges", m.badges);
-    gst_structure_set (s, "badges", GST_TYPE_STRUCTURE, b, nullptr);
-    gst_structure_free (b);
-  }
-  if (m.has_tag ("badge-info")) {
-    GstStructure *b = badges_structure ("badge-info", m.badge_info);
-    gst_structure_set (s, "badge-info", GST_TYPE_STRUCTURE, b, nullptr);
-    gst_structure_free (b);
-  }
+    set_str (s, Q ("color"), m.color);
+  if (m.has_tag ("badges"))
+    take_structure (s, Q ("badges"), badges_structure (Q ("badges"), m.badges));
+  if (m.has_tag ("badge-info"))
+    take_structure (
+        s, Q ("badge-info"), badges_structure (Q ("badge-info"), m.badge_info));
   if (!m.emotes.empty ()) {
     GValue arr = G_VALUE_INIT;
     gst_value_array_init (&arr, m.emotes.size ());
     for (const auto &e : m.emotes) {
       GValue v = G_VALUE_INIT;
       g_value_init (&v, GST_TYPE_STRUCTURE);
-      GstStructure *es
-          = gst_structure_new ("emote", "id", G_TYPE_STRING, e.id.c_str (),
-              "start", G_TYPE_INT, e.start, "end", G_TYPE_INT, e.end, nullptr);
+      GstStructure *es = gst_structure_new_id_empty (Q ("emote"));
+      set_str (es, Q ("id"), e.id);
+      GValue iv = G_VALUE_INIT;
+      g_value_init (&iv, G_TYPE_INT);
+      g_value_set_int (&iv, e.start);
+      gst_structure_id_set_value (es, Q ("start"), &iv);
+      g_value_set_int (&iv, e.end);
+      gst_structure_id_take_value (es, Q ("end"), &iv);
       g_value_take_boxed (&v, es);
       gst_value_array_append_and_take_value (&arr, &v);
     }
-    gst_structure_take_value (s, "emotes", &arr);
+    gst_structure_id_take_value (s, Q ("emotes"), &arr);
   }
   if (m.kind == twitch::ChatKind::PRIVMSG
       || m.kind == twitch::ChatKind::USERNOTICE) {
-    gst_structure_set (s, "bits", G_TYPE_INT64, (gint64)m.bits, "first-msg",
-        G_TYPE_BOOLEAN, m.first_msg, "returning-chatter", G_TYPE_BOOLEAN,
-        m.returning_chatter, "mod", G_TYPE_BOOLEAN, m.mod, "subscriber",
-        G_TYPE_BOOLEAN, m.subscriber, "vip", G_TYPE_BOOLEAN, m.vip, nullptr);
+    set_int64 (s, Q ("bits"), m.bits);
+    set_bool (s, Q ("first-msg"), m.first_msg);
+    set_bool (s, Q ("returning-chatter"), m.returning_chatter);
+    set_bool (s, Q ("mod"), m.mod);
+    set_bool (s, Q ("subscriber"), m.subscriber);
+    set_bool (s, Q ("vip"), m.vip);
   }
   if (m.tmi_sent_ts >= 0)
-    gst_structure_set (
-        s, "tmi-sent-ts", G_TYPE_INT64, (gint64)m.tmi_sent_ts, nullptr);
+    set_int64 (s, Q ("tmi-sent-ts"), m.tmi_sent_ts);
   if (m.reply.present ()) {
-    set_str (s, "reply-parent-msg-id", m.reply.parent_msg_id);
-    set_str (s, "reply-parent-user-id", m.reply.parent_user_id);
-    set_str (s, "reply-parent-user-login", m.reply.parent_user_login);
-    set_str (s, "reply-parent-display-name", m.reply.parent_display_name);
-    set_str (s, "reply-parent-msg-body", m.reply.parent_msg_body);
+    set_str (s, Q ("reply-parent-msg-id"), m.reply.parent_msg_id);
+    set_str (s, Q ("reply-parent-user-id"), m.reply.parent_user_id);
+    set_str (s, Q ("reply-parent-user-login"), m.reply.parent_user_login);
+    set_str (s, Q ("reply-parent-display-name"), m.reply.parent_display_name);
+    set_str (s, Q ("reply-parent-msg-body"), m.reply.parent_msg_body);
     if (!m.reply.thread_parent_msg_id.empty ())
-      set_str (s, "reply-thread-parent-msg-id", m.reply.thread_parent_msg_id);
+      set_str (
+          s, Q ("reply-thread-parent-msg-id"), m.reply.thread_parent_msg_id);
   }
   if (!m.msg_id.empty ())
-    set_str (s, "msg-id", m.msg_id);
+    set_str (s, Q ("msg-id"), m.msg_id);
   if (!m.system_msg.empty ())
-    set_str (s, "system-msg", m.system_msg);
+    set_str (s, Q ("system-msg"), m.system_msg);
   if (m.kind == twitch::ChatKind::CLEARCHAT) {
     if (!m.target_user_id.empty ())
-      set_str (s, "target-user-id", m.target_user_id);
-    gst_structure_set (
-        s, "ban-duration", G_TYPE_INT64, (gint64)m.ban_duration, nullptr);
+      set_str (s, Q ("target-user-id"), m.target_user_id);
+    set_int64 (s, Q ("ban-duration"), m.ban_duration);
   }
   if (!m.target_msg_id.empty ())
-    set_str (s, "target-msg-id", m.target_msg_id);
-  set_opt (s, "emote-only", m.emote_only);
-  set_opt (s, "followers-only", m.followers_only);
-  set_opt (s, "r9k", m.r9k);
-  set_opt (s, "slow", m.slow);
-  set_opt (s, "subs-only", m.subs_only);
+    set_str (s, Q ("target-msg-id"), m.target_msg_id);
+  set_opt (s, Q ("emote-only"), m.emote_only);
+  set_opt (s, Q ("followers-only"), m.followers_only);
+  set_opt (s, Q ("r9k"), m.r9k);
+  set_opt (s, Q ("slow"), m.slow);
+  set_opt (s, Q ("subs-only"), m.subs_only);
   if (!m.recipient.empty ())
-    set_str (s, "recipient", m.recipient);
+    set_str (s, Q ("recipient"), m.recipient);
   if (!m.thread_id.empty ())
-    set_str (s, "thread-id", m.thread_id);
+    set_str (s, Q ("thread-id"), m.thread_id);
 
-  GstStructure *tags = gst_structure_new_empty ("tags");
+  GstStructure *tags = gst_structure_new_id_empty (Q ("tags"));
   for (const auto &t : m.tags)
-    set_str (tags, t.first.c_str (), t.second);
-  gst_structure_set (s, "tags", GST_TYPE_STRUCTURE, tags, nullptr);
-  gst_structure_free (tags);
+    set_str (tags, tag_quark (t.first), t.second);
+  take_structure (s, Q ("tags"), tags);
   return s;
 }
 

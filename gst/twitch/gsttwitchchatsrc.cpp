@@ -47,7 +47,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <algorithm>
 #include <deque>
+#include <vector>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -61,6 +63,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_src_debug);
 #define DEFAULT_SERVER "ircs://irc.chat.twitch.tv:6697"
 #define DEFAULT_TLS_CA_FILE nullptr
 #define DEFAULT_POST_MESSAGES FALSE
+#define DEFAULT_EVENTS TRUE
 #define DEFAULT_FORMAT "{display-name}: {message}"
 #define DEFAULT_DURATION (5 * GST_SECOND)
 #define DEFAULT_LOCATION nullptr
@@ -76,6 +79,7 @@ enum {
   PROP_SERVER,
   PROP_TLS_CA_FILE,
   PROP_POST_MESSAGES,
+  PROP_EVENTS,
   PROP_FORMAT,
   PROP_DURATION,
   PROP_LOCATION,
@@ -105,6 +109,7 @@ struct Settings {
   std::string server = DEFAULT_SERVER;
   std::string tls_ca_file;
   bool post_messages = DEFAULT_POST_MESSAGES;
+  bool events = DEFAULT_EVENTS;
   std::string format = DEFAULT_FORMAT;
   GstClockTime duration = DEFAULT_DURATION;
   std::string location;
@@ -117,6 +122,13 @@ struct Pending {
   twitch::ChatMessage msg;
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   std::string json_line; /* replay: the recorded line as is */
+  /* Or a batch of raw chat lines from one socket read, parsed on the
+   * streaming thread (the client thread then never allocates per
+   * message, and no memory crosses threads per message). */
+  std::string lines;
+  gint64 arrival_mono_us = 0;
+  gint64 arrival_real_ms = 0;
+  guint n = 1;
 };
 
 struct GstTwitchChatSrcPrivate {
@@ -126,10 +138,13 @@ struct GstTwitchChatSrcPrivate {
   /* Runtime state. */
   std::mutex lock;
   std::condition_variable cond;
+  std::condition_variable space; /* queue below max-pending again */
   std::deque<Pending> queue;
   /* Taken from queue in one go by the streaming thread (its own). */
   std::deque<Pending> batch;
   bool consumer_waiting = false;
+  guint64 queued = 0;     /* chat events in queue */
+  twitch::IrcMessage irc; /* streaming thread's parser state */
   bool flushing = false;
   bool fatal = false;
   std::unique_ptr<twitch::ChatClient> client;
@@ -265,6 +280,22 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post a twitch-chat element message for every chat event",
           DEFAULT_POST_MESSAGES,
+          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                        | GST_PARAM_MUTABLE_PLAYING)));
+  /**
+   * GstTwitchChatSrc:events:
+   *
+   * Send every chat event downstream as a serialized custom event carrying
+   * the "twitch-chat" structure. Turning it off raises the message rate a
+   * pipeline can take when nothing downstream reads the events.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_EVENTS,
+      g_param_spec_boolean ("events", "Events",
+          "Send a serialized custom downstream event (twitch-chat structure) "
+          "for every chat event",
+          DEFAULT_EVENTS,
           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_PLAYING)));
   /**
@@ -459,6 +490,9 @@ gst_twitch_chat_src_set_property (
     case PROP_POST_MESSAGES:
       s.post_messages = g_value_get_boolean (value);
       break;
+    case PROP_EVENTS:
+      s.events = g_value_get_boolean (value);
+      break;
     case PROP_FORMAT:
       s.format = g_value_get_string (value) ? str () : DEFAULT_FORMAT;
       break;
@@ -537,6 +571,9 @@ gst_twitch_chat_src_get_property (
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, s.post_messages);
       break;
+    case PROP_EVENTS:
+      g_value_set_boolean (value, s.events);
+      break;
     case PROP_FORMAT:
       set_str (s.format);
       break;
@@ -597,20 +634,33 @@ current_running_time (GstTwitchChatSrc *self)
   return now >= base ? now - base : 0;
 }
 
+/* Hands chat events to the streaming thread. When downstream is behind
+ * and max-pending is reached, the chat thread waits (up to 1 s, so the
+ * connection stays answered) and TCP pushes back on the server; only then
+ * are the oldest events dropped, and counted. */
 static void
 enqueue (GstTwitchChatSrc *self, Pending &&item)
 {
   auto *p = self->priv;
-  std::lock_guard<std::mutex> lk (p->lock);
-  if (p->queue.size () >= p->run.max_pending) {
+  std::unique_lock<std::mutex> lk (p->lock);
+  if (p->queued + item.n > p->run.max_pending && !p->flushing) {
+    p->space.wait_for (lk, std::chrono::seconds (1), [p, &item] {
+      return p->flushing || p->queued + item.n <= p->run.max_pending;
+    });
+  }
+  p->queued += item.n;
+  p->queue.push_back (std::move (item));
+  while (p->queued > p->run.max_pending && p->queue.size () > 1) {
+    guint64 before = p->dropped_overflow;
+    p->dropped_overflow += p->queue.front ().n;
+    p->queued -= p->queue.front ().n;
     p->queue.pop_front ();
-    if (p->dropped_overflow++ % 1000 == 0)
+    if (before / 1000 != p->dropped_overflow / 1000 || before == 0)
       GST_WARNING_OBJECT (self,
           "downstream does not keep up: dropped %" G_GUINT64_FORMAT
           " chat events so far (max-pending %u)",
           p->dropped_overflow, p->run.max_pending);
   }
-  p->queue.push_back (std::move (item));
   if (p->consumer_waiting)
     p->cond.notify_one ();
 }
@@ -678,6 +728,14 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
     Pending item;
     item.running_time = current_running_time (self);
     item.msg = std::move (m);
+    enqueue (self, std::move (item));
+  };
+  cb.on_lines = [self] (std::string &&lines, int64_t mono, int64_t real) {
+    Pending item;
+    item.n = (guint)std::count (lines.begin (), lines.end (), '\n');
+    item.lines = std::move (lines);
+    item.arrival_mono_us = mono;
+    item.arrival_real_ms = real;
     enqueue (self, std::move (item));
   };
   cb.on_send_result = [self] (const twitch::SendResult &r) {
@@ -757,6 +815,7 @@ gst_twitch_chat_src_unlock (GstBaseSrc *src)
   if (p->clock_id)
     gst_clock_id_unschedule (p->clock_id);
   p->cond.notify_all ();
+  p->space.notify_all ();
   return TRUE;
 }
 
@@ -847,6 +906,44 @@ next_replay (GstTwitchChatSrc *self, Pending &out)
   return GST_FLOW_OK;
 }
 
+/* Replaces the raw-lines @item at the head of the streaming thread's batch
+ * with its parsed chat events, timestamped at their arrival. */
+static void
+expand_lines (GstTwitchChatSrc *self, Pending &item)
+{
+  auto *p = self->priv;
+  GstClockTime now = current_running_time (self);
+  GstClockTime rt = GST_CLOCK_TIME_NONE;
+  if (GST_CLOCK_TIME_IS_VALID (now)) {
+    gint64 age_ns = (g_get_monotonic_time () - item.arrival_mono_us) * 1000;
+    rt = age_ns > 0 && (GstClockTime)age_ns < now ? now - age_ns : now;
+  }
+  std::vector<Pending> out;
+  out.reserve (item.n);
+  std::string_view all (item.lines);
+  size_t pos = 0;
+  while (pos < all.size ()) {
+    size_t nl = all.find ('\n', pos);
+    if (nl == std::string_view::npos)
+      nl = all.size ();
+    std::string_view line = all.substr (pos, nl - pos);
+    pos = nl + 1;
+    Pending e;
+    GError *err = nullptr;
+    if (!twitch::irc_parse (line, p->irc, &err)
+        || !twitch::chat_message_from_irc (p->irc, e.msg, &err)) {
+      GST_WARNING_OBJECT (self, "skipping chat line: %s", err->message);
+      g_clear_error (&err);
+      continue;
+    }
+    e.msg.arrival_ms = item.arrival_real_ms;
+    e.running_time = rt;
+    out.push_back (std::move (e));
+  }
+  p->batch.insert (p->batch.begin (), std::make_move_iterator (out.begin ()),
+      std::make_move_iterator (out.end ()));
+}
+
 /* How often a quiet live chat tells downstream (GAP) that time passed. */
 #define GAP_INTERVAL (100 * GST_MSECOND)
 
@@ -872,10 +969,19 @@ next_item (GstTwitchChatSrc *self, Pending &item)
   auto *p = self->priv;
   if (!p->run.location.empty ())
     return next_replay (self, item);
+  while (!p->batch.empty ()) {
+    item = std::move (p->batch.front ());
+    p->batch.pop_front ();
+    if (item.lines.empty ())
+      return GST_FLOW_OK;
+    expand_lines (self, item);
+  }
   std::unique_lock<std::mutex> lk (p->lock);
   while (true) {
+    p->consumer_waiting = true;
     bool ready = p->cond.wait_for (lk, std::chrono::nanoseconds (GAP_INTERVAL),
         [p] { return p->flushing || p->fatal || !p->queue.empty (); });
+    p->consumer_waiting = false;
     if (ready)
       break;
     lk.unlock ();
@@ -895,10 +1001,10 @@ next_item (GstTwitchChatSrc *self, Pending &item)
   if (p->fatal && p->queue.empty ())
     return GST_FLOW_ERROR;
   p->batch.swap (p->queue);
+  p->queued = 0;
+  p->space.notify_all ();
   lk.unlock ();
-  item = std::move (p->batch.front ());
-  p->batch.pop_front ();
-  return GST_FLOW_OK;
+  return next_item (self, item);
 }
 
 static GstFlowReturn
@@ -907,10 +1013,11 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
   GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (psrc);
   GstBaseSrc *bsrc = GST_BASE_SRC (self);
   auto *p = self->priv;
-  bool post;
+  bool post, events;
   {
     std::lock_guard<std::mutex> lk (p->settings_lock);
     post = p->settings.post_messages;
+    events = p->settings.events;
   }
   bool json;
   GstClockTime duration;
@@ -937,14 +1044,19 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
     ensure_segment (self);
 
     const twitch::ChatMessage &m = item.msg;
-    GstStructure *s
-        = gst_twitch_chat_message_to_structure (m, item.running_time);
-    if (post)
-      gst_element_post_message (GST_ELEMENT (self),
-          gst_message_new_element (GST_OBJECT (self), gst_structure_copy (s)));
-    GstEvent *ev = gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
-    GST_EVENT_TIMESTAMP (ev) = item.running_time;
-    gst_pad_push_event (GST_BASE_SRC_PAD (bsrc), ev);
+    if (events || post) {
+      GstStructure *s
+          = gst_twitch_chat_message_to_structure (m, item.running_time);
+      if (post)
+        gst_element_post_message (
+            GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+                                    events ? gst_structure_copy (s) : s));
+      if (events) {
+        GstEvent *ev = gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
+        GST_EVENT_TIMESTAMP (ev) = item.running_time;
+        gst_pad_push_event (GST_BASE_SRC_PAD (bsrc), ev);
+      }
+    }
 
     std::string payload;
     if (json) {

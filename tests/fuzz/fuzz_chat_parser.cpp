@@ -27,12 +27,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       }
       (void)twitch::chat_format ("{display-name}: {message} {tag:emotes}", m);
       std::string json = twitch::chat_message_to_json (m, 42);
+      /* A recording line is always readable back, and exact when the
+       * chat line was valid UTF-8 without NUL-terminated surprises. */
       twitch::ChatMessage back;
       int64_t pts = 0;
-      if (twitch::chat_message_from_json (json, back, &pts, nullptr)) {
-        if (back.tags != m.tags || back.text != m.text)
-          __builtin_trap ();
-      }
+      if (!twitch::chat_message_from_json (json, back, &pts, nullptr))
+        __builtin_trap ();
+      if (g_utf8_validate (line.data (), (gssize)line.size (), nullptr)
+          && (back.tags != m.tags || back.text != m.text || pts != 42))
+        __builtin_trap ();
     }
   }
   g_clear_error (&err);

@@ -238,6 +238,9 @@ struct ChatClient::Impl {
   std::unordered_set<uint64_t> seen_ids;
   std::deque<uint64_t> seen_order;
   IrcMessage irc;
+  /* Raw data lines of the current read, for on_lines. */
+  std::string line_batch;
+  int64_t chunk_real_ms = 0;
 
   Impl (ChatConfig c, ChatCallbacks k) : cfg (std::move (c)), cb (std::move (k))
   {
@@ -448,6 +451,7 @@ struct ChatClient::Impl {
       }
       n_bytes.fetch_add (n, std::memory_order_relaxed);
       last_rx_us = g_get_monotonic_time ();
+      chunk_real_ms = g_get_real_time () / 1000;
       ping_sent_us = 0;
       rbuf.append (buf, n);
       uint64_t serial = connection_serial;
@@ -458,9 +462,12 @@ struct ChatClient::Impl {
         std::string_view line (rbuf.data () + rbuf_pos, nl - rbuf_pos);
         rbuf_pos = nl + 1;
         handle_line (line);
-        if (serial != connection_serial || !connected_socket)
+        if (serial != connection_serial || !connected_socket) {
+          flush_lines ();
           return G_SOURCE_REMOVE; /* reconnected or closed from a line */
+        }
       }
+      flush_lines ();
       if (rbuf_pos > 0) {
         rbuf.erase (0, rbuf_pos);
         rbuf_pos = 0;
@@ -473,6 +480,30 @@ struct ChatClient::Impl {
       }
     }
     return G_SOURCE_CONTINUE;
+  }
+
+  void flush_lines ()
+  {
+    if (line_batch.empty () || !cb.on_lines)
+      return;
+    std::string batch;
+    batch.swap (line_batch);
+    cb.on_lines (std::move (batch), last_rx_us, chunk_real_ms);
+  }
+
+  static bool is_data_kind (ChatKind k)
+  {
+    switch (k) {
+      case ChatKind::PRIVMSG:
+      case ChatKind::USERNOTICE:
+      case ChatKind::WHISPER:
+      case ChatKind::CLEARCHAT:
+      case ChatKind::CLEARMSG:
+      case ChatKind::HOSTTARGET:
+        return true;
+      default:
+        return false;
+    }
   }
 
   void read_source_gone ()
@@ -587,7 +618,7 @@ struct ChatClient::Impl {
   }
 
   /* ---- incoming ---- */
-  bool is_duplicate (const std::string &id)
+  bool is_duplicate (std::string_view id)
   {
     if (id.empty () || cfg.dedup_capacity == 0)
       return false;
@@ -614,8 +645,26 @@ struct ChatClient::Impl {
       line.remove_suffix (1);
     if (line.empty ())
       return;
-    ChatMessage m;
     GError *err = nullptr;
+    if (cb.on_lines && irc_parse (line, irc, nullptr)) {
+      ChatKind kind = chat_kind_from_command (irc.command);
+      if (is_data_kind (kind)) {
+        /* Fast path: dedup on the raw id (Twitch's ids need no
+         * unescaping), hand the line over unparsed. */
+        auto id = irc.raw_tag (kind == ChatKind::WHISPER ? "message-id" : "id");
+        if (id && kind != ChatKind::CLEARCHAT && kind != ChatKind::CLEARMSG
+            && is_duplicate (*id)) {
+          n_duplicates.fetch_add (1, std::memory_order_relaxed);
+          return;
+        }
+        GST_LOG ("< %.*s", (int)line.size (), line.data ());
+        n_messages.fetch_add (1, std::memory_order_relaxed);
+        line_batch.append (line.data (), line.size ());
+        line_batch.push_back ('\n');
+        return;
+      }
+    }
+    ChatMessage m;
     if (!irc_parse (line, irc, &err) || !chat_message_from_irc (irc, m, &err)) {
       GST_WARNING ("%s: %.*s", err->message,
           (int)std::min<size_t> (line.size (), 200), line.data ());
@@ -626,7 +675,7 @@ struct ChatClient::Impl {
     GST_LOG ("< %.*s", (int)line.size (), line.data ());
     if (cfg.keep_raw)
       m.raw = std::string (line);
-    m.arrival_ms = g_get_real_time () / 1000;
+    m.arrival_ms = chunk_real_ms ? chunk_real_ms : g_get_real_time () / 1000;
 
     switch (m.kind) {
       case ChatKind::PING:

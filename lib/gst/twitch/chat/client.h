@@ -115,6 +115,16 @@ struct ChatCallbacks {
   /* Every message received (PRIVMSG, USERNOTICE, ..., PING), after the
    * client handled it, with duplicates removed. */
   std::function<void (ChatMessage &&msg)> on_message;
+  /* Optional, for high message rates: when set, chat data lines (PRIVMSG,
+   * USERNOTICE, WHISPER, CLEARCHAT, CLEARMSG, HOSTTARGET) are not parsed
+   * into ChatMessage on the client thread but handed over raw, duplicates
+   * already removed, one batch per socket read: @lines joined by '\n',
+   * with their arrival time (monotonic us, and ms since the epoch). Parse
+   * them with chat_message_parse() where they are consumed. Everything
+   * else still goes to on_message. */
+  std::function<void (
+      std::string &&lines, int64_t arrival_mono_us, int64_t arrival_real_ms)>
+      on_lines;
   std::function<void (const SendResult &result)> on_send_result;
   /* Connection state changes: attempt and delay for RECONNECTING, the
    * reason (may be null). */

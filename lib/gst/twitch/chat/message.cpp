@@ -483,7 +483,17 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
   for (const auto &t : irc.tags) {
     std::string value;
     irc_unescape_tag_value_into (t.raw_value, value);
-    m.tags.emplace_back (std::string (t.key), std::move (value));
+    /* A repeated key: the last value wins (IRCv3 message-tags). */
+    bool repeated = false;
+    for (auto &prev : m.tags) {
+      if (prev.first.size () == t.key.size () && prev.first == t.key) {
+        prev.second = std::move (value);
+        repeated = true;
+        break;
+      }
+    }
+    if (!repeated)
+      m.tags.emplace_back (std::string (t.key), std::move (value));
   }
 
   switch (m.kind) {
@@ -589,14 +599,27 @@ chat_message_parse (std::string_view line, ChatMessage &out, GError **error)
 
 /* JSON ------------------------------------------------------------------ */
 
+/* JSON strings must be UTF-8: invalid bytes become U+FFFD, so a line read
+ * from chat always makes a readable recording. */
+static std::string
+valid_utf8 (const std::string &v)
+{
+  if (g_utf8_validate (v.data (), (gssize)v.size (), nullptr))
+    return v;
+  gchar *fixed = g_utf8_make_valid (v.data (), (gssize)v.size ());
+  std::string out (fixed);
+  g_free (fixed);
+  return out;
+}
+
 static void
 add_badges (JsonBuilder *b, const char *name, const std::vector<ChatBadge> &v)
 {
   json_builder_set_member_name (b, name);
   json_builder_begin_object (b);
   for (const auto &x : v) {
-    json_builder_set_member_name (b, x.name.c_str ());
-    json_builder_add_string_value (b, x.version.c_str ());
+    json_builder_set_member_name (b, valid_utf8 (x.name).c_str ());
+    json_builder_add_string_value (b, valid_utf8 (x.version).c_str ());
   }
   json_builder_end_object (b);
 }
@@ -605,7 +628,7 @@ static void
 add_str (JsonBuilder *b, const char *name, const std::string &v)
 {
   json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, v.c_str ());
+  json_builder_add_string_value (b, valid_utf8 (v).c_str ());
 }
 
 std::string
@@ -659,8 +682,8 @@ chat_message_to_json (const ChatMessage &m, int64_t pts)
   json_builder_set_member_name (b, "tags");
   json_builder_begin_object (b);
   for (const auto &t : m.tags) {
-    json_builder_set_member_name (b, t.first.c_str ());
-    json_builder_add_string_value (b, t.second.c_str ());
+    json_builder_set_member_name (b, valid_utf8 (t.first).c_str ());
+    json_builder_add_string_value (b, valid_utf8 (t.second).c_str ());
   }
   json_builder_end_object (b);
   json_builder_end_object (b);
