@@ -286,7 +286,8 @@ TEST (IrcParser, MalformedLinesAreErrors)
   IrcMessage m;
   for (const char *bad : {"", "\r\n", "@", "@a=b", "@a=b ", ":prefix",
            ":prefix ", ": CMD", "@ CMD", "@=v CMD", "@a=b :p", "C!D x",
-           "@a b=c CMD", "12 x", "@a=b;;=c CMD"}) {
+           "@a b=c CMD", "12 x", "@a=b;;=c CMD", " PRIVMSG #c :leading space",
+           "@a=b  ", ":p!u@h "}) {
     GError *err = nullptr;
     EXPECT_FALSE (irc_parse (bad, m, &err)) << "'" << bad << "'";
     ASSERT_NE (err, nullptr) << bad;

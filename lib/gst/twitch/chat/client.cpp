@@ -725,6 +725,8 @@ struct ChatClient::Impl {
     }
     n_messages.fetch_add (1, std::memory_order_relaxed);
     bool reconnect = m.kind == ChatKind::RECONNECT;
+    /* Raw lines read before this message go first: order is kept. */
+    flush_lines ();
     if (cb.on_message)
       cb.on_message (std::move (m));
     if (reconnect) {

@@ -151,6 +151,8 @@ irc_parse (std::string_view line, IrcMessage &msg, GError **error)
     if (!g_ascii_isalpha (c))
       alpha = false;
   }
+  if (msg.command.empty ())
+    return fail (error, "no command", cmd - begin);
   if (!numeric && !alpha)
     return fail (error, "bad command", cmd - begin);
 
