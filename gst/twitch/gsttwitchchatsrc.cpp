@@ -128,6 +128,7 @@ struct Pending {
   std::string lines;
   gint64 arrival_mono_us = 0;
   gint64 arrival_real_ms = 0;
+  size_t pos = 0; /* next line in lines */
   guint n = 1;
 };
 
@@ -145,6 +146,7 @@ struct GstTwitchChatSrcPrivate {
   bool consumer_waiting = false;
   guint64 queued = 0;     /* chat events in queue */
   twitch::IrcMessage irc; /* streaming thread's parser state */
+  Pending current;        /* the event being output */
   bool flushing = false;
   bool fatal = false;
   std::unique_ptr<twitch::ChatClient> client;
@@ -906,42 +908,42 @@ next_replay (GstTwitchChatSrc *self, Pending &out)
   return GST_FLOW_OK;
 }
 
-/* Replaces the raw-lines @item at the head of the streaming thread's batch
- * with its parsed chat events, timestamped at their arrival. */
-static void
-expand_lines (GstTwitchChatSrc *self, Pending &item)
+/* The next line of the raw batch at the head of the streaming thread's
+ * batch, parsed into @item (whose storage is reused message after
+ * message). False when the batch is used up. */
+static bool
+next_raw_line (GstTwitchChatSrc *self, Pending &batch, Pending &item)
 {
   auto *p = self->priv;
-  GstClockTime now = current_running_time (self);
-  GstClockTime rt = GST_CLOCK_TIME_NONE;
-  if (GST_CLOCK_TIME_IS_VALID (now)) {
-    gint64 age_ns = (g_get_monotonic_time () - item.arrival_mono_us) * 1000;
-    rt = age_ns > 0 && (GstClockTime)age_ns < now ? now - age_ns : now;
+  if (!GST_CLOCK_TIME_IS_VALID (batch.running_time)) {
+    /* Arrival of the whole read, as running time. */
+    GstClockTime now = current_running_time (self);
+    if (GST_CLOCK_TIME_IS_VALID (now)) {
+      gint64 age_ns = (g_get_monotonic_time () - batch.arrival_mono_us) * 1000;
+      batch.running_time
+          = age_ns > 0 && (GstClockTime)age_ns < now ? now - age_ns : now;
+    }
   }
-  std::vector<Pending> out;
-  out.reserve (item.n);
-  std::string_view all (item.lines);
-  size_t pos = 0;
-  while (pos < all.size ()) {
-    size_t nl = all.find ('\n', pos);
+  std::string_view all (batch.lines);
+  while (batch.pos < all.size ()) {
+    size_t nl = all.find ('\n', batch.pos);
     if (nl == std::string_view::npos)
       nl = all.size ();
-    std::string_view line = all.substr (pos, nl - pos);
-    pos = nl + 1;
-    Pending e;
+    std::string_view line = all.substr (batch.pos, nl - batch.pos);
+    batch.pos = nl + 1;
     GError *err = nullptr;
     if (!twitch::irc_parse (line, p->irc, &err)
-        || !twitch::chat_message_from_irc (p->irc, e.msg, &err)) {
+        || !twitch::chat_message_from_irc (p->irc, item.msg, &err)) {
       GST_WARNING_OBJECT (self, "skipping chat line: %s", err->message);
       g_clear_error (&err);
       continue;
     }
-    e.msg.arrival_ms = item.arrival_real_ms;
-    e.running_time = rt;
-    out.push_back (std::move (e));
+    item.msg.arrival_ms = batch.arrival_real_ms;
+    item.running_time = batch.running_time;
+    item.json_line.clear ();
+    return true;
   }
-  p->batch.insert (p->batch.begin (), std::make_move_iterator (out.begin ()),
-      std::make_move_iterator (out.end ()));
+  return false;
 }
 
 /* How often a quiet live chat tells downstream (GAP) that time passed. */
@@ -970,11 +972,15 @@ next_item (GstTwitchChatSrc *self, Pending &item)
   if (!p->run.location.empty ())
     return next_replay (self, item);
   while (!p->batch.empty ()) {
-    item = std::move (p->batch.front ());
-    p->batch.pop_front ();
-    if (item.lines.empty ())
+    Pending &front = p->batch.front ();
+    if (front.lines.empty ()) {
+      item = std::move (front);
+      p->batch.pop_front ();
       return GST_FLOW_OK;
-    expand_lines (self, item);
+    }
+    if (next_raw_line (self, front, item))
+      return GST_FLOW_OK;
+    p->batch.pop_front ();
   }
   std::unique_lock<std::mutex> lk (p->lock);
   while (true) {
@@ -1030,7 +1036,8 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
   }
 
   while (true) {
-    Pending item;
+    /* One item reused for every event: its message keeps its storage. */
+    Pending &item = p->current;
     GstFlowReturn ret = next_item (self, item);
     if (ret != GST_FLOW_OK)
       return ret;

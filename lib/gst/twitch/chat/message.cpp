@@ -141,26 +141,40 @@ utf8_code_points (std::string_view s)
   return n;
 }
 
-std::vector<ChatBadge>
-chat_parse_badges (std::string_view v)
+/* Parses into @out, reusing its elements' storage (hot path). */
+static void
+parse_badges_into (std::string_view v, std::vector<ChatBadge> &out)
 {
-  std::vector<ChatBadge> out;
+  size_t n = 0;
   while (!v.empty ()) {
     size_t comma = v.find (',');
     std::string_view item = v.substr (0, comma);
     if (!item.empty ()) {
       size_t slash = item.find ('/');
-      ChatBadge b;
-      b.name = std::string (item.substr (0, slash));
-      if (slash != std::string_view::npos)
-        b.version = std::string (item.substr (slash + 1));
-      if (!b.name.empty ())
-        out.push_back (std::move (b));
+      std::string_view name = item.substr (0, slash);
+      if (!name.empty ()) {
+        if (n == out.size ())
+          out.emplace_back ();
+        out[n].name.assign (name);
+        if (slash != std::string_view::npos)
+          out[n].version.assign (item.substr (slash + 1));
+        else
+          out[n].version.clear ();
+        ++n;
+      }
     }
     if (comma == std::string_view::npos)
       break;
     v.remove_prefix (comma + 1);
   }
+  out.resize (n);
+}
+
+std::vector<ChatBadge>
+chat_parse_badges (std::string_view v)
+{
+  std::vector<ChatBadge> out;
+  parse_badges_into (v, out);
   return out;
 }
 
@@ -171,7 +185,8 @@ chat_parse_emotes (std::string_view v, std::string_view text)
   if (v.empty ())
     return out;
   /* Byte offset of every code point, and one past the end. */
-  std::vector<size_t> cp_offsets;
+  thread_local std::vector<size_t> cp_offsets;
+  cp_offsets.clear ();
   cp_offsets.reserve (text.size () + 1);
   for (size_t i = 0; i < text.size (); ++i)
     if ((static_cast<unsigned char> (text[i]) & 0xC0) != 0x80)
@@ -324,6 +339,7 @@ derive_typed (ChatMessage &m)
 {
   int64_t v;
   bool has_vip = false;
+  bool has_badges = false, has_badge_info = false;
   const std::string *emotes = nullptr;
   const std::string *login = nullptr;
   const std::string *message_id = nullptr;
@@ -357,10 +373,12 @@ derive_typed (ChatMessage &m)
         m.display_name = val;
         break;
       case F_BADGES:
-        m.badges = chat_parse_badges (val);
+        parse_badges_into (val, m.badges);
+        has_badges = true;
         break;
       case F_BADGE_INFO:
-        m.badge_info = chat_parse_badges (val);
+        parse_badges_into (val, m.badge_info);
+        has_badge_info = true;
         break;
       case F_EMOTES:
         emotes = &val;
@@ -454,6 +472,10 @@ derive_typed (ChatMessage &m)
         break;
     }
   }
+  if (!has_badges)
+    m.badges.clear ();
+  if (!has_badge_info)
+    m.badge_info.clear ();
   if (m.kind == ChatKind::WHISPER && m.id.empty () && message_id)
     m.id = *message_id;
   if (!has_vip)
@@ -473,28 +495,61 @@ invalid (GError **error, const IrcMessage &irc, const char *what)
   return false;
 }
 
+/* Empties @m but keeps its strings' storage: the streaming thread parses
+ * every chat line into the same message, so steady state allocates
+ * (almost) nothing. */
+static void
+reset (ChatMessage &m)
+{
+  m.kind = ChatKind::UNKNOWN;
+  for (std::string *str : {&m.command, &m.channel, &m.login, &m.display_name,
+           &m.text, &m.id, &m.user_id, &m.room_id, &m.color, &m.user_type,
+           &m.reply.parent_msg_id, &m.reply.parent_user_id,
+           &m.reply.parent_user_login, &m.reply.parent_display_name,
+           &m.reply.parent_msg_body, &m.reply.thread_parent_msg_id,
+           &m.reply.thread_parent_user_login, &m.msg_id, &m.system_msg,
+           &m.target_user_id, &m.target_msg_id, &m.recipient, &m.thread_id,
+           &m.emote_sets, &m.raw})
+    str->clear ();
+  m.action = m.first_msg = m.returning_chatter = m.mod = m.subscriber = m.vip
+      = m.turbo = false;
+  m.bits = 0;
+  m.tmi_sent_ts = -1;
+  m.ban_duration = -1;
+  m.emote_only = m.followers_only = m.r9k = m.slow = m.subs_only = std::nullopt;
+  m.emotes.clear ();
+  m.arrival_ms = 0;
+}
+
 bool
 chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
 {
-  m = ChatMessage ();
-  m.command = std::string (irc.command);
+  reset (m);
+  m.command.assign (irc.command);
   m.kind = chat_kind_from_command (irc.command);
-  m.tags.reserve (irc.tags.size ());
+  /* Tags into the existing elements (their storage is reused). */
+  size_t n = 0;
   for (const auto &t : irc.tags) {
-    std::string value;
-    irc_unescape_tag_value_into (t.raw_value, value);
     /* A repeated key: the last value wins (IRCv3 message-tags). */
-    bool repeated = false;
-    for (auto &prev : m.tags) {
-      if (prev.first.size () == t.key.size () && prev.first == t.key) {
-        prev.second = std::move (value);
-        repeated = true;
+    std::string *dest = nullptr;
+    for (size_t i = 0; i < n; ++i) {
+      if (m.tags[i].first.size () == t.key.size ()
+          && m.tags[i].first == t.key) {
+        dest = &m.tags[i].second;
         break;
       }
     }
-    if (!repeated)
-      m.tags.emplace_back (std::string (t.key), std::move (value));
+    if (!dest) {
+      if (n == m.tags.size ())
+        m.tags.emplace_back ();
+      m.tags[n].first.assign (t.key);
+      dest = &m.tags[n].second;
+      ++n;
+    }
+    dest->clear ();
+    irc_unescape_tag_value_into (t.raw_value, *dest);
   }
+  m.tags.resize (n);
 
   switch (m.kind) {
     case ChatKind::PRIVMSG:
@@ -502,16 +557,16 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
         return invalid (error, irc, "without a channel and a text");
       if (irc.nick.empty ())
         return invalid (error, irc, "without a sender");
-      m.channel = std::string (strip_hash (irc.params[0]));
-      m.login = std::string (irc.nick);
-      m.text = std::string (irc.params[1]);
+      m.channel.assign (strip_hash (irc.params[0]));
+      m.login.assign (irc.nick);
+      m.text.assign (irc.params[1]);
       break;
     case ChatKind::WHISPER:
       if (irc.params.size () < 2)
         return invalid (error, irc, "without a recipient and a text");
-      m.recipient = std::string (irc.params[0]);
-      m.login = std::string (irc.nick);
-      m.text = std::string (irc.params[1]);
+      m.recipient.assign (irc.params[0]);
+      m.login.assign (irc.nick);
+      m.text.assign (irc.params[1]);
       break;
     case ChatKind::USERNOTICE:
     case ChatKind::ROOMSTATE:
@@ -521,42 +576,42 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
     case ChatKind::HOSTTARGET:
       if (irc.params.empty ())
         return invalid (error, irc, "without a channel");
-      m.channel = std::string (strip_hash (irc.params[0]));
+      m.channel.assign (strip_hash (irc.params[0]));
       if (irc.params.size () > 1)
-        m.text = std::string (irc.params[1]);
+        m.text.assign (irc.params[1]);
       if (m.kind == ChatKind::JOIN || m.kind == ChatKind::PART)
-        m.login = std::string (irc.nick);
+        m.login.assign (irc.nick);
       break;
     case ChatKind::CLEARCHAT:
     case ChatKind::CLEARMSG:
       if (irc.params.empty ())
         return invalid (error, irc, "without a channel");
-      m.channel = std::string (strip_hash (irc.params[0]));
+      m.channel.assign (strip_hash (irc.params[0]));
       if (irc.params.size () > 1) {
         if (m.kind == ChatKind::CLEARCHAT)
-          m.login = std::string (irc.params[1]);
+          m.login.assign (irc.params[1]);
         else
-          m.text = std::string (irc.params[1]);
+          m.text.assign (irc.params[1]);
       }
       break;
     case ChatKind::NOTICE:
       if (irc.params.empty ())
         return invalid (error, irc, "without a target");
       if (irc.params[0] != "*")
-        m.channel = std::string (strip_hash (irc.params[0]));
+        m.channel.assign (strip_hash (irc.params[0]));
       if (irc.params.size () > 1)
-        m.text = std::string (irc.params[1]);
+        m.text.assign (irc.params[1]);
       break;
     case ChatKind::PING:
     case ChatKind::PONG:
       if (!irc.params.empty ())
-        m.text = std::string (irc.params.back ());
+        m.text.assign (irc.params.back ());
       break;
     default:
       /* GLOBALUSERSTATE, RECONNECT, CAP, numerics, unknown: text is the
        * last param when there is one. */
       if (irc.params.size () > 1 || irc.has_trailing)
-        m.text = std::string (irc.params.back ());
+        m.text.assign (irc.params.back ());
       break;
   }
 
