@@ -37,10 +37,21 @@ gst_twitch_chat_send_policy_get_type (void)
   }())
 
 /* Tag names: few distinct ones, cached per thread (no global lock). */
+struct KeyHash {
+  size_t operator() (const std::string &k) const
+  {
+    if (k.empty ())
+      return 0;
+    return k.size () * 2654435761u ^ (size_t)(unsigned char)k[0] << 8
+           ^ (size_t)(unsigned char)k[k.size () / 2] << 16
+           ^ (size_t)(unsigned char)k.back () << 24;
+  }
+};
+
 static GQuark
 tag_quark (const std::string &key)
 {
-  thread_local std::unordered_map<std::string, GQuark> cache;
+  thread_local std::unordered_map<std::string, GQuark, KeyHash> cache;
   auto it = cache.find (key);
   if (it != cache.end ())
     return it->second;

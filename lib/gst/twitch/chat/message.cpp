@@ -286,10 +286,24 @@ enum TagField {
   F_LOGIN,
 };
 
+/* Tag keys are short ASCII words from a small set: length and three bytes
+ * tell them apart well enough for a hash, far cheaper than hashing all of
+ * them. */
+struct KeyHash {
+  size_t operator() (std::string_view k) const
+  {
+    if (k.empty ())
+      return 0;
+    return k.size () * 2654435761u ^ (size_t)(unsigned char)k[0] << 8
+           ^ (size_t)(unsigned char)k[k.size () / 2] << 16
+           ^ (size_t)(unsigned char)k.back () << 24;
+  }
+};
+
 static int
 tag_field (const std::string &key)
 {
-  static const std::unordered_map<std::string_view, int> fields = {
+  static const std::unordered_map<std::string_view, int, KeyHash> fields = {
       {"id", F_ID},
       {"message-id", F_MESSAGE_ID},
       {"user-id", F_USER_ID},
