@@ -281,6 +281,36 @@ TEST_F (ChatClientTest, ThousandSendsNeverExceedTheLimitsAsRecorded)
   client.stop ();
 }
 
+TEST_F (ChatClientTest, ModeratorLimitsFollowUserstate)
+{
+  TmiFakeOptions o;
+  o.token = kToken;
+  start_fake (o);
+  fake.control ("set mod on"); /* USERSTATE on join says moderator */
+  ChatConfig c = config ({"modded"}, true);
+  c.limits.window_us = G_USEC_PER_SEC;
+  c.limits.max_messages = 20;
+  c.limits.max_messages_mod = 100;
+  c.limits.channel_gap_us = 200 * 1000; /* would allow 5/s if applied */
+  c.limits.margin_us = 50 * 1000;
+  ChatClient client (c, rec.callbacks ());
+  ASSERT_TRUE (client.start (nullptr));
+  ASSERT_TRUE (poll_until ([&] { return rec.joined_count () == 1; }, 20000));
+  for (int i = 0; i < 150; ++i)
+    client.send ("modded", "mod message " + std::to_string (i));
+  ASSERT_TRUE (poll_until ([&] { return rec.results_count () == 150; }, 60000));
+  std::vector<std::pair<double, std::string>> times;
+  recorded_privmsgs (fake, &times);
+  ASSERT_EQ (times.size (), 150u);
+  std::vector<double> all;
+  for (auto &t : times)
+    all.push_back (t.first);
+  int most = max_in_window (all, 1.0);
+  EXPECT_LE (most, 100);
+  EXPECT_GT (most, 20) << "the moderator limit was not used";
+  client.stop ();
+}
+
 TEST_F (ChatClientTest, RateLimitNoticeReportsDropped)
 {
   TmiFakeOptions o;

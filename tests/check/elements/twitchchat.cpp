@@ -594,7 +594,7 @@ GST_START_TEST (test_token_never_in_debug_output)
       "feeder",
       [] (gpointer d) -> gpointer {
         auto *f = static_cast<TmiFake *> (d);
-        poll_until ([&] { return joined (*f, "x"); }, 5000);
+        poll_until ([&] { return joined (*f, "x"); }, 9000);
         f->control ("privmsg x 3");
         return nullptr;
       },
