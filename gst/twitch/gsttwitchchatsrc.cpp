@@ -149,7 +149,8 @@ struct GstTwitchChatSrcPrivate {
   Pending current;        /* the event being output */
   bool flushing = false;
   bool fatal = false;
-  std::unique_ptr<twitch::ChatClient> client;
+  /* Shared: send-message calls it without holding the lock. */
+  std::shared_ptr<twitch::ChatClient> client;
   Settings run; /* settings copied at start() */
   bool json = false;
   bool segment_sent = false;
@@ -773,7 +774,7 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
         ("channel %s", channel.c_str ()));
   };
 
-  auto client = std::make_unique<twitch::ChatClient> (cfg, cb);
+  auto client = std::make_shared<twitch::ChatClient> (cfg, cb);
   if (!client->start (&err)) {
     GST_ELEMENT_ERROR (
         self, RESOURCE, OPEN_READ, ("%s", err->message), (nullptr));
@@ -792,7 +793,7 @@ gst_twitch_chat_src_stop (GstBaseSrc *src)
 {
   GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (src);
   auto *p = self->priv;
-  std::unique_ptr<twitch::ChatClient> client;
+  std::shared_ptr<twitch::ChatClient> client;
   {
     std::lock_guard<std::mutex> lk (p->lock);
     client = std::move (p->client);
@@ -1108,13 +1109,21 @@ gst_twitch_chat_src_send_message (GstTwitchChatSrc *self, const gchar *channel,
     const gchar *text, const gchar *reply_parent_id)
 {
   auto *p = self->priv;
-  std::lock_guard<std::mutex> lk (p->lock);
-  if (!p->client) {
+  std::shared_ptr<twitch::ChatClient> client;
+  bool replay;
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    client = p->client;
+    replay = !p->run.location.empty ();
+  }
+  if (!client) {
     GST_WARNING_OBJECT (self,
         "send-message while not connected (start the pipeline first%s)",
-        p->run.location.empty () ? "" : "; replay cannot send");
+        replay ? "; replay cannot send" : "");
     return 0;
   }
-  return p->client->send (channel ? channel : "", text ? text : "",
+  /* Not under the lock: a refused send reports its outcome at once, and
+   * the app's handler may read our properties. */
+  return client->send (channel ? channel : "", text ? text : "",
       reply_parent_id ? reply_parent_id : "");
 }
