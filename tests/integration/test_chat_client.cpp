@@ -311,6 +311,29 @@ TEST_F (ChatClientTest, ModeratorLimitsFollowUserstate)
   client.stop ();
 }
 
+TEST_F (ChatClientTest, ManyChannelsJoinedWithinTheJoinLimit)
+{
+  start_fake ();
+  std::vector<std::string> channels;
+  for (int i = 0; i < 45; ++i)
+    channels.push_back ("chan" + std::to_string (i));
+  ChatConfig c = config (channels);
+  /* 20 JOINs a window, the window scaled from 10 s to 0.5 s. */
+  c.limits.join_window_us = 500 * 1000;
+  c.limits.margin_us = 50 * 1000;
+  ChatClient client (c, rec.callbacks ());
+  ASSERT_TRUE (client.start (nullptr));
+  ASSERT_TRUE (poll_until ([&] { return rec.joined_count () == 45; }, 30000));
+  std::vector<double> joins;
+  for (auto &l : fake.recorded ())
+    if (l.line.rfind ("JOIN #", 0) == 0)
+      joins.push_back (l.t);
+  ASSERT_EQ (joins.size (), 45u);
+  EXPECT_LE (max_in_window (joins, 0.5), 20);
+  EXPECT_EQ (max_in_window (joins, 0.5), 20) << "the first 20 go at once";
+  client.stop ();
+}
+
 TEST_F (ChatClientTest, RateLimitNoticeReportsDropped)
 {
   TmiFakeOptions o;
