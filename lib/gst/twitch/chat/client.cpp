@@ -214,7 +214,6 @@ struct ChatClient::Impl {
   GSource *tick_source = nullptr;
   GSource *pump_source = nullptr;
   GSource *retry_source = nullptr;
-  GSource *connect_timeout_source = nullptr;
   uint64_t connection_serial = 0;
   std::string rbuf;
   size_t rbuf_pos = 0;
@@ -223,7 +222,6 @@ struct ChatClient::Impl {
   bool twitch_commands = false;
   bool fatal = false;
   bool stopping = false;
-  bool ever_logged_in = false;
   bool immediate_reconnect = false;
   int64_t last_rx_us = 0;
   int64_t ping_sent_us = 0;
@@ -819,7 +817,6 @@ struct ChatClient::Impl {
   void on_logged_in ()
   {
     logged_in = true;
-    ever_logged_in = true;
     backoff->reset ();
     GST_INFO (
         "logged in to %s:%d as %s", cfg.host.c_str (), cfg.port, nick.c_str ());
@@ -1138,8 +1135,8 @@ struct ChatClient::Impl {
 
     /* Shutdown, on this thread. */
     self->close_connection ();
-    for (GSource **s : {&self->tick_source, &self->pump_source,
-             &self->retry_source, &self->connect_timeout_source}) {
+    for (GSource **s :
+        {&self->tick_source, &self->pump_source, &self->retry_source}) {
       if (*s) {
         g_source_destroy (*s);
         g_source_unref (*s);
