@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 /* Elements declare themselves here as they are added:
  * GST_ELEMENT_REGISTER_DECLARE (twitchsink); */
 GST_ELEMENT_REGISTER_DECLARE (twitchsink);
+GST_ELEMENT_REGISTER_DECLARE (twitchchatsrc);
+GST_ELEMENT_REGISTER_DECLARE (twitchchatsink);
 
 /* Installs the stream-key/token redacting log function and marks the
  * plugin's enum types as plugin API (rtmp2's element-init pattern). */

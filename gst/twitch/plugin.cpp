@@ -20,6 +20,8 @@ plugin_init (GstPlugin *plugin)
   twitch_element_init (plugin);
   /* ret |= GST_ELEMENT_REGISTER (twitchsink, plugin); one line per element */
   ret |= GST_ELEMENT_REGISTER (twitchsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (twitchchatsrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (twitchchatsink, plugin);
   ret = TRUE;
 
   return ret;

@@ -7,3 +7,7 @@
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/ingest/ingest.h>
 #include <gst/twitch/ingest/presets.h>
+#include <gst/twitch/chat/irc.h>
+#include <gst/twitch/chat/message.h>
+#include <gst/twitch/chat/ratelimit.h>
+#include <gst/twitch/chat/client.h>

@@ -1,0 +1,1129 @@
+/**
+ * SECTION:element-twitchchatsrc
+ * @title: twitchchatsrc
+ * @short_description: Twitch chat as a live source
+ *
+ * Joins the chat of one or more Twitch channels (anonymously, or as
+ * #GstTwitchChatSrc:login with #GstTwitchChatSrc:oauth-token) and turns
+ * every chat event into:
+ *
+ * - a buffer: `text/x-raw,format=utf8` rendered from the
+ *   #GstTwitchChatSrc:format template (links straight into textoverlay's
+ *   text pad), or `application/x-twitch-chat`, one JSON object a buffer
+ *   ending in a newline (the recording format, docs/chat.md);
+ * - a serialized custom downstream event carrying a "twitch-chat"
+ *   #GstStructure with every Twitch tag, typed;
+ * - a "twitch-chat" element message on the bus when
+ *   #GstTwitchChatSrc:post-messages is on.
+ *
+ * Buffers are timestamped with the pipeline's running time at arrival. The
+ * connection reconnects by itself (Twitch's RECONNECT, dropped sockets,
+ * silent servers) and never delivers a message twice. Chat is sent with the
+ * #GstTwitchChatSrc::send-message action signal, within Twitch's rate limits.
+ *
+ * With #GstTwitchChatSrc:location, the source plays a recording back in real
+ * time instead of connecting.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! textoverlay name=o ! autovideosink
+ * \ twitchchatsrc channels=somechannel ! o.text_sink
+ * ]| Shows a channel's chat over a test picture.
+ * |[
+ * gst-launch-1.0 twitchchatsrc channels=a,b ! application/x-twitch-chat ! \
+ *     filesink location=chat.jsonl
+ * ]| Records two channels' chat.
+ *
+ * Since: 1.0
+ */
+#include "config.h"
+
+#include "gsttwitchchatsrc.h"
+#include "gsttwitchchatcommon.h"
+#include "gsttwitchelements.h"
+
+#include <gst/twitch/chat/client.h>
+#include <gst/twitch/common/secrets.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <algorithm>
+#include <deque>
+#include <vector>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+
+GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_src_debug);
+#define GST_CAT_DEFAULT gst_twitch_chat_src_debug
+
+#define DEFAULT_CHANNELS nullptr
+#define DEFAULT_LOGIN nullptr
+#define DEFAULT_SERVER "ircs://irc.chat.twitch.tv:6697"
+#define DEFAULT_TLS_CA_FILE nullptr
+#define DEFAULT_POST_MESSAGES FALSE
+#define DEFAULT_EVENTS TRUE
+#define DEFAULT_FORMAT "{display-name}: {message}"
+#define DEFAULT_DURATION (5 * GST_SECOND)
+#define DEFAULT_LOCATION nullptr
+#define DEFAULT_SEND_POLICY GST_TWITCH_CHAT_SEND_POLICY_ENQUEUE
+#define DEFAULT_MAX_AGE (60 * GST_SECOND)
+#define DEFAULT_MAX_PENDING 10000
+
+enum {
+  PROP_0,
+  PROP_CHANNELS,
+  PROP_OAUTH_TOKEN,
+  PROP_LOGIN,
+  PROP_SERVER,
+  PROP_TLS_CA_FILE,
+  PROP_POST_MESSAGES,
+  PROP_EVENTS,
+  PROP_FORMAT,
+  PROP_DURATION,
+  PROP_LOCATION,
+  PROP_SEND_POLICY,
+  PROP_MAX_AGE,
+  PROP_MAX_PENDING,
+  PROP_STATS,
+};
+
+enum {
+  SIGNAL_SEND_MESSAGE,
+  SIGNAL_SEND_OUTCOME,
+  LAST_SIGNAL,
+};
+
+static guint signals[LAST_SIGNAL];
+
+static GstStaticPadTemplate src_template
+    = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+        GST_STATIC_CAPS ("text/x-raw, format = (string) utf8; "
+                         "application/x-twitch-chat"));
+
+struct Settings {
+  std::string channels;
+  std::string token;
+  std::string login;
+  std::string server = DEFAULT_SERVER;
+  std::string tls_ca_file;
+  bool post_messages = DEFAULT_POST_MESSAGES;
+  bool events = DEFAULT_EVENTS;
+  std::string format = DEFAULT_FORMAT;
+  GstClockTime duration = DEFAULT_DURATION;
+  std::string location;
+  GstTwitchChatSendPolicy send_policy = DEFAULT_SEND_POLICY;
+  guint64 max_age = DEFAULT_MAX_AGE;
+  guint max_pending = DEFAULT_MAX_PENDING;
+};
+
+struct Pending {
+  twitch::ChatMessage msg;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
+  std::string json_line; /* replay: the recorded line as is */
+  /* Or a batch of raw chat lines from one socket read, parsed on the
+   * streaming thread (the client thread then never allocates per
+   * message, and no memory crosses threads per message). */
+  std::string lines;
+  gint64 arrival_mono_us = 0;
+  gint64 arrival_real_ms = 0;
+  size_t pos = 0; /* next line in lines */
+  guint n = 1;
+};
+
+struct GstTwitchChatSrcPrivate {
+  std::mutex settings_lock;
+  Settings settings;
+
+  /* Runtime state. */
+  std::mutex lock;
+  std::condition_variable cond;
+  std::condition_variable space; /* queue below max-pending again */
+  std::deque<Pending> queue;
+  /* Taken from queue in one go by the streaming thread (its own). */
+  std::deque<Pending> batch;
+  bool consumer_waiting = false;
+  guint64 queued = 0;     /* chat events in queue */
+  twitch::IrcMessage irc; /* streaming thread's parser state */
+  Pending current;        /* the event being output */
+  bool flushing = false;
+  bool fatal = false;
+  /* Shared: send-message calls it without holding the lock. */
+  std::shared_ptr<twitch::ChatClient> client;
+  Settings run; /* settings copied at start() */
+  bool json = false;
+  bool segment_sent = false;
+  /* Running time up to which downstream knows there is nothing (buffers
+   * and gap events), so textoverlay never waits on a quiet chat. */
+  GstClockTime position = 0;
+  guint64 dropped_overflow = 0;
+  guint64 buffers = 0;
+  /* Replay. */
+  std::ifstream replay;
+  guint64 replay_line = 0;
+  GstClockID clock_id = nullptr;
+};
+
+struct _GstTwitchChatSrc {
+  GstPushSrc parent;
+  GstTwitchChatSrcPrivate *priv;
+};
+
+#define gst_twitch_chat_src_parent_class parent_class
+G_DEFINE_TYPE (GstTwitchChatSrc, gst_twitch_chat_src, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE (
+    twitchchatsrc, "twitchchatsrc", GST_RANK_NONE, GST_TYPE_TWITCH_CHAT_SRC);
+
+static void gst_twitch_chat_src_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec);
+static void gst_twitch_chat_src_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+static void gst_twitch_chat_src_finalize (GObject *object);
+static gboolean gst_twitch_chat_src_start (GstBaseSrc *src);
+static gboolean gst_twitch_chat_src_stop (GstBaseSrc *src);
+static gboolean gst_twitch_chat_src_unlock (GstBaseSrc *src);
+static gboolean gst_twitch_chat_src_unlock_stop (GstBaseSrc *src);
+static gboolean gst_twitch_chat_src_set_caps (GstBaseSrc *src, GstCaps *caps);
+static gboolean gst_twitch_chat_src_query (GstBaseSrc *src, GstQuery *query);
+static GstFlowReturn gst_twitch_chat_src_create (
+    GstPushSrc *src, GstBuffer **buf);
+static guint64 gst_twitch_chat_src_send_message (GstTwitchChatSrc *self,
+    const gchar *channel, const gchar *text, const gchar *reply_parent_id);
+
+static void
+gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (
+      gst_twitch_chat_src_debug, "twitchchatsrc", 0, "Twitch chat source");
+
+  gobject_class->set_property = gst_twitch_chat_src_set_property;
+  gobject_class->get_property = gst_twitch_chat_src_get_property;
+  gobject_class->finalize = gst_twitch_chat_src_finalize;
+
+  const GParamFlags rw_ready
+      = (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                      | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstTwitchChatSrc:channels:
+   *
+   * Comma-separated channels to join, with or without '#'.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_CHANNELS,
+      g_param_spec_string ("channels", "Channels",
+          "Comma-separated list of channels to join (with or without '#')",
+          DEFAULT_CHANNELS, rw_ready));
+  /**
+   * GstTwitchChatSrc:oauth-token:
+   *
+   * OAuth user access token (chat:read, chat:edit to send), with or
+   * without "oauth:". Write-only; never logged. Unset: the
+   * TWITCH_OAUTH_TOKEN environment variable, else anonymous, read-only.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_OAUTH_TOKEN,
+      g_param_spec_string ("oauth-token", "OAuth token",
+          "OAuth user token (write-only secret; unset for anonymous "
+          "read-only chat)",
+          nullptr,
+          (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
+                        | GST_PARAM_MUTABLE_READY)));
+  /**
+   * GstTwitchChatSrc:login:
+   *
+   * The Twitch user name the oauth-token belongs to.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_LOGIN,
+      g_param_spec_string ("login", "Login",
+          "Twitch user name the oauth-token belongs to", DEFAULT_LOGIN,
+          rw_ready));
+  /**
+   * GstTwitchChatSrc:server:
+   *
+   * Chat server: ircs://host:port (TLS, verified) or irc://host:port
+   * (plain TCP, for local test servers).
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_SERVER,
+      g_param_spec_string ("server", "Server",
+          "Chat server URI: ircs://host:port (TLS) or irc://host:port",
+          DEFAULT_SERVER, rw_ready));
+  /**
+   * GstTwitchChatSrc:tls-ca-file:
+   *
+   * PEM file of CA certificates to trust instead of the system's (a test
+   * server's self-signed certificate). Certificates are always verified.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+          "PEM file of CA certificates to trust instead of the system store",
+          DEFAULT_TLS_CA_FILE, rw_ready));
+  /**
+   * GstTwitchChatSrc:post-messages:
+   *
+   * Post a "twitch-chat" element message on the bus for every chat event.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post a twitch-chat element message for every chat event",
+          DEFAULT_POST_MESSAGES,
+          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                        | GST_PARAM_MUTABLE_PLAYING)));
+  /**
+   * GstTwitchChatSrc:events:
+   *
+   * Send every chat event downstream as a serialized custom event carrying
+   * the "twitch-chat" structure. Turning it off raises the message rate a
+   * pipeline can take when nothing downstream reads the events.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_EVENTS,
+      g_param_spec_boolean ("events", "Events",
+          "Send a serialized custom downstream event (twitch-chat structure) "
+          "for every chat event",
+          DEFAULT_EVENTS,
+          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                        | GST_PARAM_MUTABLE_PLAYING)));
+  /**
+   * GstTwitchChatSrc:format:
+   *
+   * Template of text buffers: {display-name} {login} {channel} {message}
+   * {color} {id} {msg-id} {system-msg} {bits} {tag:NAME}.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_FORMAT,
+      g_param_spec_string ("format", "Format",
+          "Template of text/x-raw buffers: {display-name} {login} {channel} "
+          "{message} {color} {id} {msg-id} {system-msg} {bits} {tag:NAME}",
+          DEFAULT_FORMAT, rw_ready));
+  /**
+   * GstTwitchChatSrc:duration:
+   *
+   * Duration of text buffers (how long textoverlay shows a line).
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_DURATION,
+      g_param_spec_uint64 ("duration", "Duration",
+          "Duration of each text buffer in ns (display time in textoverlay)", 1,
+          G_MAXUINT64, DEFAULT_DURATION, rw_ready));
+  /**
+   * GstTwitchChatSrc:location:
+   *
+   * Play back this application/x-twitch-chat recording (JSON Lines) in real
+   * time instead of connecting.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Location",
+          "Replay this chat recording (JSON Lines) instead of connecting",
+          DEFAULT_LOCATION, rw_ready));
+  /**
+   * GstTwitchChatSrc:send-policy:
+   *
+   * What happens to a send-message that cannot go out at once.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_SEND_POLICY,
+      g_param_spec_enum ("send-policy", "Send policy",
+          "What happens to a message that cannot be sent at once",
+          GST_TYPE_TWITCH_CHAT_SEND_POLICY, DEFAULT_SEND_POLICY, rw_ready));
+  /**
+   * GstTwitchChatSrc:max-age:
+   *
+   * Queued sends older than this expire instead of going out late.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_AGE,
+      g_param_spec_uint64 ("max-age", "Max age",
+          "Queued sends older than this (ns) expire instead of being sent",
+          GST_MSECOND, G_MAXUINT64, DEFAULT_MAX_AGE, rw_ready));
+  /**
+   * GstTwitchChatSrc:max-pending:
+   *
+   * Chat events held for downstream at most; the oldest are dropped (and
+   * counted in stats) when downstream does not keep up.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_PENDING,
+      g_param_spec_uint ("max-pending", "Max pending",
+          "Chat events held for downstream at most (oldest dropped beyond)", 1,
+          G_MAXUINT, DEFAULT_MAX_PENDING, rw_ready));
+  /**
+   * GstTwitchChatSrc:stats:
+   *
+   * "twitch-chat-stats": received, duplicates, parse-errors, connects,
+   * reconnects, sent, queued, dropped-overflow, buffers.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Stats", "Connection and message counters",
+          GST_TYPE_STRUCTURE,
+          (GParamFlags)(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstTwitchChatSrc::send-message:
+   * @src: the #GstTwitchChatSrc
+   * @channel: channel to send to (with or without '#')
+   * @text: the message (split on spaces beyond 500 characters)
+   * @reply_parent_id: (nullable): id of the message this replies to
+   *
+   * Queues a chat message within Twitch's rate limits. Needs
+   * #GstTwitchChatSrc:oauth-token.
+   *
+   * Returns: the send id, reported again by #GstTwitchChatSrc::send-outcome
+   * and the "twitch-chat-send" bus message.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_SEND_MESSAGE]
+      = g_signal_new_class_handler ("send-message", G_TYPE_FROM_CLASS (klass),
+          (GSignalFlags)(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+          G_CALLBACK (gst_twitch_chat_src_send_message),
+          g_signal_accumulator_first_wins, nullptr, nullptr, G_TYPE_UINT64, 3,
+          G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstTwitchChatSrc::send-outcome:
+   * @src: the #GstTwitchChatSrc
+   * @id: the send id send-message returned
+   * @outcome: "sent", "dropped" (by Twitch's NOTICE or the policy),
+   *   "expired" (older than max-age) or "failed"
+   * @reason: Twitch's NOTICE msg-id, or why it failed
+   *
+   * Emitted once per send, from the chat thread.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_SEND_OUTCOME] = g_signal_new ("send-outcome",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+      nullptr, G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "Twitch Chat Source",
+      "Source/Network/Text", "Twitch chat as text, events and bus messages",
+      "gst-twitch <gst-twitch@example.invalid>");
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_unlock);
+  basesrc_class->unlock_stop
+      = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_unlock_stop);
+  basesrc_class->set_caps = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_set_caps);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_query);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_create);
+
+  gst_type_mark_as_plugin_api (
+      GST_TYPE_TWITCH_CHAT_SEND_POLICY, (GstPluginAPIFlags)0);
+}
+
+static void
+gst_twitch_chat_src_init (GstTwitchChatSrc *self)
+{
+  self->priv = new GstTwitchChatSrcPrivate ();
+  gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+  gst_base_src_set_do_timestamp (GST_BASE_SRC (self), FALSE);
+}
+
+static void
+gst_twitch_chat_src_finalize (GObject *object)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (object);
+  if (!self->priv->settings.token.empty ())
+    twitch::secrets_unregister (self->priv->settings.token);
+  delete self->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_twitch_chat_src_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (object);
+  auto *p = self->priv;
+  std::lock_guard<std::mutex> lk (p->settings_lock);
+  Settings &s = p->settings;
+  auto str = [value] () {
+    const gchar *v = g_value_get_string (value);
+    return std::string (v ? v : "");
+  };
+  switch (prop_id) {
+    case PROP_CHANNELS:
+      s.channels = str ();
+      break;
+    case PROP_OAUTH_TOKEN:
+      if (!s.token.empty ())
+        twitch::secrets_unregister (s.token);
+      s.token = str ();
+      if (!s.token.empty ())
+        twitch::secrets_register (s.token);
+      break;
+    case PROP_LOGIN:
+      s.login = str ();
+      break;
+    case PROP_SERVER:
+      s.server = g_value_get_string (value) ? str () : DEFAULT_SERVER;
+      break;
+    case PROP_TLS_CA_FILE:
+      s.tls_ca_file = str ();
+      break;
+    case PROP_POST_MESSAGES:
+      s.post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_EVENTS:
+      s.events = g_value_get_boolean (value);
+      break;
+    case PROP_FORMAT:
+      s.format = g_value_get_string (value) ? str () : DEFAULT_FORMAT;
+      break;
+    case PROP_DURATION:
+      s.duration = g_value_get_uint64 (value);
+      break;
+    case PROP_LOCATION:
+      s.location = str ();
+      break;
+    case PROP_SEND_POLICY:
+      s.send_policy = (GstTwitchChatSendPolicy)g_value_get_enum (value);
+      break;
+    case PROP_MAX_AGE:
+      s.max_age = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_PENDING:
+      s.max_pending = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static GstStructure *
+make_stats (GstTwitchChatSrc *self)
+{
+  auto *p = self->priv;
+  twitch::ChatStats cs;
+  guint64 dropped, buffers;
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    if (p->client)
+      cs = p->client->stats ();
+    dropped = p->dropped_overflow;
+    buffers = p->buffers;
+  }
+  return gst_structure_new ("twitch-chat-stats", "received", G_TYPE_UINT64,
+      (guint64)cs.messages_received, "duplicates", G_TYPE_UINT64,
+      (guint64)cs.duplicates_dropped, "parse-errors", G_TYPE_UINT64,
+      (guint64)cs.parse_errors, "connects", G_TYPE_UINT64, (guint64)cs.connects,
+      "reconnects", G_TYPE_UINT64, (guint64)cs.reconnects, "sent",
+      G_TYPE_UINT64, (guint64)cs.sent, "queued", G_TYPE_UINT64,
+      (guint64)cs.queued, "dropped-overflow", G_TYPE_UINT64, dropped, "buffers",
+      G_TYPE_UINT64, buffers, nullptr);
+}
+
+static void
+gst_twitch_chat_src_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (object);
+  auto *p = self->priv;
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, make_stats (self));
+    return;
+  }
+  std::lock_guard<std::mutex> lk (p->settings_lock);
+  Settings &s = p->settings;
+  auto set_str = [value] (const std::string &v) {
+    g_value_set_string (value, v.empty () ? nullptr : v.c_str ());
+  };
+  switch (prop_id) {
+    case PROP_CHANNELS:
+      set_str (s.channels);
+      break;
+    case PROP_LOGIN:
+      set_str (s.login);
+      break;
+    case PROP_SERVER:
+      set_str (s.server);
+      break;
+    case PROP_TLS_CA_FILE:
+      set_str (s.tls_ca_file);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, s.post_messages);
+      break;
+    case PROP_EVENTS:
+      g_value_set_boolean (value, s.events);
+      break;
+    case PROP_FORMAT:
+      set_str (s.format);
+      break;
+    case PROP_DURATION:
+      g_value_set_uint64 (value, s.duration);
+      break;
+    case PROP_LOCATION:
+      set_str (s.location);
+      break;
+    case PROP_SEND_POLICY:
+      g_value_set_enum (value, s.send_policy);
+      break;
+    case PROP_MAX_AGE:
+      g_value_set_uint64 (value, s.max_age);
+      break;
+    case PROP_MAX_PENDING:
+      g_value_set_uint (value, s.max_pending);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+/* Chat events that become buffers/events (not protocol chatter). */
+static bool
+is_chat_event (twitch::ChatKind k)
+{
+  switch (k) {
+    case twitch::ChatKind::PRIVMSG:
+    case twitch::ChatKind::USERNOTICE:
+    case twitch::ChatKind::CLEARCHAT:
+    case twitch::ChatKind::CLEARMSG:
+    case twitch::ChatKind::ROOMSTATE:
+    case twitch::ChatKind::USERSTATE:
+    case twitch::ChatKind::GLOBALUSERSTATE:
+    case twitch::ChatKind::NOTICE:
+    case twitch::ChatKind::WHISPER:
+    case twitch::ChatKind::RECONNECT:
+    case twitch::ChatKind::JOIN:
+    case twitch::ChatKind::PART:
+    case twitch::ChatKind::HOSTTARGET:
+      return true;
+    default:
+      return false;
+  }
+}
+
+static GstClockTime
+current_running_time (GstTwitchChatSrc *self)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (!clock)
+    return GST_CLOCK_TIME_NONE;
+  GstClockTime now = gst_clock_get_time (clock);
+  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
+  gst_object_unref (clock);
+  return now >= base ? now - base : 0;
+}
+
+/* Hands chat events to the streaming thread. When downstream is behind
+ * and max-pending is reached, the chat thread waits (up to 1 s, so the
+ * connection stays answered) and TCP pushes back on the server; only then
+ * are the oldest events dropped, and counted. */
+static void
+enqueue (GstTwitchChatSrc *self, Pending &&item)
+{
+  auto *p = self->priv;
+  std::unique_lock<std::mutex> lk (p->lock);
+  if (p->queued + item.n > p->run.max_pending && !p->flushing) {
+    p->space.wait_for (lk, std::chrono::seconds (1), [p, &item] {
+      return p->flushing || p->queued + item.n <= p->run.max_pending;
+    });
+  }
+  p->queued += item.n;
+  p->queue.push_back (std::move (item));
+  while (p->queued > p->run.max_pending && p->queue.size () > 1) {
+    guint64 before = p->dropped_overflow;
+    p->dropped_overflow += p->queue.front ().n;
+    p->queued -= p->queue.front ().n;
+    p->queue.pop_front ();
+    if (before / 1000 != p->dropped_overflow / 1000 || before == 0)
+      GST_WARNING_OBJECT (self,
+          "downstream does not keep up: dropped %" G_GUINT64_FORMAT
+          " chat events so far (max-pending %u)",
+          p->dropped_overflow, p->run.max_pending);
+  }
+  if (p->consumer_waiting)
+    p->cond.notify_one ();
+}
+
+static gboolean
+gst_twitch_chat_src_start (GstBaseSrc *src)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (src);
+  auto *p = self->priv;
+  Settings run;
+  {
+    std::lock_guard<std::mutex> lk (p->settings_lock);
+    run = p->settings;
+  }
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    p->run = run;
+    p->queue.clear ();
+    p->flushing = false;
+    p->fatal = false;
+    p->segment_sent = false;
+    p->position = 0;
+    p->dropped_overflow = 0;
+    p->buffers = 0;
+  }
+
+  if (!run.location.empty ()) {
+    p->replay.close ();
+    p->replay.clear ();
+    p->replay.open (run.location);
+    p->replay_line = 0;
+    if (!p->replay.is_open ()) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not open chat recording \"%s\" for reading.",
+              run.location.c_str ()),
+          ("%s", g_strerror (errno)));
+      return FALSE;
+    }
+    GST_INFO_OBJECT (self, "replaying %s", run.location.c_str ());
+    return TRUE;
+  }
+
+  twitch::ChatConfig cfg;
+  GError *err = nullptr;
+  if (!gst_twitch_chat_configure (cfg, run.server, run.tls_ca_file, run.login,
+          run.token, run.send_policy, run.max_age, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
+        ("domain %s, code %d", g_quark_to_string (err->domain), err->code));
+    g_error_free (err);
+    return FALSE;
+  }
+  cfg.channels = twitch::chat_parse_channels (run.channels);
+  if (cfg.channels.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("No channel to join: set the channels property (e.g. "
+         "channels=somechannel), or location to replay a recording."),
+        (nullptr));
+    return FALSE;
+  }
+
+  twitch::ChatCallbacks cb;
+  cb.on_message = [self] (twitch::ChatMessage &&m) {
+    if (!is_chat_event (m.kind))
+      return;
+    Pending item;
+    item.running_time = current_running_time (self);
+    item.msg = std::move (m);
+    enqueue (self, std::move (item));
+  };
+  cb.on_lines = [self] (std::string &&lines, int64_t mono, int64_t real) {
+    Pending item;
+    item.n = (guint)std::count (lines.begin (), lines.end (), '\n');
+    item.lines = std::move (lines);
+    item.arrival_mono_us = mono;
+    item.arrival_real_ms = real;
+    enqueue (self, std::move (item));
+  };
+  cb.on_send_result = [self] (const twitch::SendResult &r) {
+    GST_DEBUG_OBJECT (self, "send %" G_GUINT64_FORMAT ": %s %s", (guint64)r.id,
+        twitch::send_outcome_name (r.outcome), r.reason.c_str ());
+    g_signal_emit (self, signals[SIGNAL_SEND_OUTCOME], 0, (guint64)r.id,
+        twitch::send_outcome_name (r.outcome), r.reason.c_str ());
+    gst_element_post_message (
+        GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+                                gst_twitch_chat_send_result_to_structure (r)));
+  };
+  cb.on_state = [self] (twitch::ChatState s, int attempt, int64_t delay,
+                    const GError *why) {
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_twitch_chat_state_to_structure (s, attempt, delay, why)));
+  };
+  cb.on_fatal = [self] (const GError *e) {
+    std::string msg = twitch::secrets_redact (e->message);
+    if (g_error_matches (e, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_LOGIN))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s", msg.c_str ()),
+          ("domain %s, code %d", g_quark_to_string (e->domain), e->code));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("%s", msg.c_str ()),
+          ("domain %s, code %d", g_quark_to_string (e->domain), e->code));
+    auto *p = self->priv;
+    std::lock_guard<std::mutex> lk (p->lock);
+    p->fatal = true;
+    p->cond.notify_all ();
+  };
+  cb.on_join_failed = [self] (const std::string &channel, const GError *e) {
+    GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND, ("%s", e->message),
+        ("channel %s", channel.c_str ()));
+  };
+
+  auto client = std::make_shared<twitch::ChatClient> (cfg, cb);
+  if (!client->start (&err)) {
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, OPEN_READ, ("%s", err->message), (nullptr));
+    g_error_free (err);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (
+      self, "chat of %s on %s", run.channels.c_str (), run.server.c_str ());
+  std::lock_guard<std::mutex> lk (p->lock);
+  p->client = std::move (client);
+  return TRUE;
+}
+
+static gboolean
+gst_twitch_chat_src_stop (GstBaseSrc *src)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (src);
+  auto *p = self->priv;
+  std::shared_ptr<twitch::ChatClient> client;
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    client = std::move (p->client);
+  }
+  if (client)
+    client->stop ();
+  client.reset ();
+  std::lock_guard<std::mutex> lk (p->lock);
+  p->queue.clear ();
+  p->batch.clear ();
+  p->replay.close ();
+  return TRUE;
+}
+
+static gboolean
+gst_twitch_chat_src_unlock (GstBaseSrc *src)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (src);
+  auto *p = self->priv;
+  std::lock_guard<std::mutex> lk (p->lock);
+  p->flushing = true;
+  if (p->clock_id)
+    gst_clock_id_unschedule (p->clock_id);
+  p->cond.notify_all ();
+  p->space.notify_all ();
+  return TRUE;
+}
+
+static gboolean
+gst_twitch_chat_src_unlock_stop (GstBaseSrc *src)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (src);
+  auto *p = self->priv;
+  std::lock_guard<std::mutex> lk (p->lock);
+  p->flushing = false;
+  return TRUE;
+}
+
+static gboolean
+gst_twitch_chat_src_set_caps (GstBaseSrc *src, GstCaps *caps)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (src);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  std::lock_guard<std::mutex> lk (self->priv->lock);
+  self->priv->json = gst_structure_has_name (s, "application/x-twitch-chat");
+  GST_INFO_OBJECT (self, "output %s", self->priv->json ? "JSON" : "text");
+  return TRUE;
+}
+
+static gboolean
+gst_twitch_chat_src_query (GstBaseSrc *src, GstQuery *query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    /* Buffers carry their arrival time: no latency of our own. */
+    gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (parent_class)->query (src, query);
+}
+
+/* Replay: the next recorded line, waiting on the clock until its pts. */
+static GstFlowReturn
+next_replay (GstTwitchChatSrc *self, Pending &out)
+{
+  auto *p = self->priv;
+  std::string line;
+  while (true) {
+    if (!std::getline (p->replay, line))
+      return GST_FLOW_EOS;
+    p->replay_line++;
+    if (line.empty ())
+      continue;
+    int64_t pts = -1;
+    GError *err = nullptr;
+    if (!twitch::chat_message_from_json (line, out.msg, &pts, &err)) {
+      GST_ELEMENT_WARNING (self, STREAM, DECODE,
+          ("Skipping line %" G_GUINT64_FORMAT
+           " of the chat recording: not an application/x-twitch-chat object.",
+              p->replay_line),
+          ("%s", err->message));
+      g_error_free (err);
+      continue;
+    }
+    out.json_line = line;
+    out.running_time = pts >= 0 ? (GstClockTime)pts : GST_CLOCK_TIME_NONE;
+    break;
+  }
+  if (!GST_CLOCK_TIME_IS_VALID (out.running_time))
+    out.running_time = current_running_time (self);
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (!clock)
+    return GST_FLOW_OK;
+  GstClockTime target
+      = gst_element_get_base_time (GST_ELEMENT (self)) + out.running_time;
+  GstClockID id = gst_clock_new_single_shot_id (clock, target);
+  gst_object_unref (clock);
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    if (p->flushing) {
+      gst_clock_id_unref (id);
+      return GST_FLOW_FLUSHING;
+    }
+    p->clock_id = id;
+  }
+  GstClockReturn ret = gst_clock_id_wait (id, nullptr);
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    p->clock_id = nullptr;
+  }
+  gst_clock_id_unref (id);
+  if (ret == GST_CLOCK_UNSCHEDULED)
+    return GST_FLOW_FLUSHING;
+  return GST_FLOW_OK;
+}
+
+/* The next line of the raw batch at the head of the streaming thread's
+ * batch, parsed into @item (whose storage is reused message after
+ * message). False when the batch is used up. */
+static bool
+next_raw_line (GstTwitchChatSrc *self, Pending &batch, Pending &item)
+{
+  auto *p = self->priv;
+  if (!GST_CLOCK_TIME_IS_VALID (batch.running_time)) {
+    /* Arrival of the whole read, as running time. */
+    GstClockTime now = current_running_time (self);
+    if (GST_CLOCK_TIME_IS_VALID (now)) {
+      gint64 age_ns = (g_get_monotonic_time () - batch.arrival_mono_us) * 1000;
+      batch.running_time
+          = age_ns > 0 && (GstClockTime)age_ns < now ? now - age_ns : now;
+    }
+  }
+  std::string_view all (batch.lines);
+  while (batch.pos < all.size ()) {
+    size_t nl = all.find ('\n', batch.pos);
+    if (nl == std::string_view::npos)
+      nl = all.size ();
+    std::string_view line = all.substr (batch.pos, nl - batch.pos);
+    batch.pos = nl + 1;
+    GError *err = nullptr;
+    if (!twitch::irc_parse (line, p->irc, &err)
+        || !twitch::chat_message_from_irc (p->irc, item.msg, &err)) {
+      GST_WARNING_OBJECT (self, "skipping chat line: %s", err->message);
+      g_clear_error (&err);
+      continue;
+    }
+    item.msg.arrival_ms = batch.arrival_real_ms;
+    item.running_time = batch.running_time;
+    item.json_line.clear ();
+    return true;
+  }
+  return false;
+}
+
+/* How often a quiet live chat tells downstream (GAP) that time passed. */
+#define GAP_INTERVAL (100 * GST_MSECOND)
+
+static void
+ensure_segment (GstTwitchChatSrc *self)
+{
+  auto *p = self->priv;
+  GstBaseSrc *bsrc = GST_BASE_SRC (self);
+  if (!p->segment_sent) {
+    /* basesrc sends its segment only after create() returns: our events
+     * and gaps must not precede it. Its own copy follows, identical. */
+    gst_pad_push_event (
+        GST_BASE_SRC_PAD (bsrc), gst_event_new_segment (&bsrc->segment));
+    p->segment_sent = true;
+  }
+}
+
+/* Next chat event: from the connection, or the recording. A quiet live
+ * connection sends GAP events up to the current running time meanwhile. */
+static GstFlowReturn
+next_item (GstTwitchChatSrc *self, Pending &item)
+{
+  auto *p = self->priv;
+  if (!p->run.location.empty ())
+    return next_replay (self, item);
+  while (!p->batch.empty ()) {
+    Pending &front = p->batch.front ();
+    if (front.lines.empty ()) {
+      item = std::move (front);
+      p->batch.pop_front ();
+      return GST_FLOW_OK;
+    }
+    if (next_raw_line (self, front, item))
+      return GST_FLOW_OK;
+    p->batch.pop_front ();
+  }
+  std::unique_lock<std::mutex> lk (p->lock);
+  while (true) {
+    p->consumer_waiting = true;
+    bool ready = p->cond.wait_for (lk, std::chrono::nanoseconds (GAP_INTERVAL),
+        [p] { return p->flushing || p->fatal || !p->queue.empty (); });
+    p->consumer_waiting = false;
+    if (ready)
+      break;
+    lk.unlock ();
+    GstClockTime now = current_running_time (self);
+    if (GST_CLOCK_TIME_IS_VALID (now) && now > p->position) {
+      ensure_segment (self);
+      GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (p->position), GST_TIME_ARGS (now));
+      gst_pad_push_event (GST_BASE_SRC_PAD (self),
+          gst_event_new_gap (p->position, now - p->position));
+      p->position = now;
+    }
+    lk.lock ();
+  }
+  if (p->flushing)
+    return GST_FLOW_FLUSHING;
+  if (p->fatal && p->queue.empty ())
+    return GST_FLOW_ERROR;
+  p->batch.swap (p->queue);
+  p->queued = 0;
+  p->space.notify_all ();
+  lk.unlock ();
+  return next_item (self, item);
+}
+
+static GstFlowReturn
+gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
+{
+  GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (psrc);
+  GstBaseSrc *bsrc = GST_BASE_SRC (self);
+  auto *p = self->priv;
+  bool post, events;
+  {
+    std::lock_guard<std::mutex> lk (p->settings_lock);
+    post = p->settings.post_messages;
+    events = p->settings.events;
+  }
+  bool json;
+  GstClockTime duration;
+  std::string format;
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    json = p->json;
+    duration = p->run.duration;
+    format = p->run.format;
+  }
+
+  while (true) {
+    /* One item reused for every event: its message keeps its storage. */
+    Pending &item = p->current;
+    GstFlowReturn ret = next_item (self, item);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (!GST_CLOCK_TIME_IS_VALID (item.running_time))
+      item.running_time = current_running_time (self);
+    if (!GST_CLOCK_TIME_IS_VALID (item.running_time))
+      item.running_time = 0;
+    /* Never before what a gap already covered. */
+    item.running_time = MAX (item.running_time, p->position);
+    p->position = item.running_time;
+    ensure_segment (self);
+
+    const twitch::ChatMessage &m = item.msg;
+    if (events || post) {
+      GstStructure *s
+          = gst_twitch_chat_message_to_structure (m, item.running_time);
+      if (post)
+        gst_element_post_message (
+            GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+                                    events ? gst_structure_copy (s) : s));
+      if (events) {
+        GstEvent *ev = gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
+        GST_EVENT_TIMESTAMP (ev) = item.running_time;
+        gst_pad_push_event (GST_BASE_SRC_PAD (bsrc), ev);
+      }
+    }
+
+    std::string payload;
+    if (json) {
+      if (!item.json_line.empty ())
+        payload = item.json_line;
+      else
+        payload = twitch::chat_message_to_json (m, (int64_t)item.running_time);
+      payload.push_back ('\n');
+    } else if (m.kind == twitch::ChatKind::PRIVMSG
+               || m.kind == twitch::ChatKind::WHISPER) {
+      payload = twitch::chat_format (format, m);
+    } else if (m.kind == twitch::ChatKind::USERNOTICE) {
+      twitch::ChatMessage shown = m;
+      if (m.text.empty ())
+        shown.text = m.system_msg;
+      else if (!m.system_msg.empty ())
+        shown.text = m.system_msg + " " + m.text;
+      payload = twitch::chat_format (format, shown);
+    }
+    if (payload.empty ()) {
+      /* An event without text: a gap keeps downstream (textoverlay)
+       * moving. */
+      gst_pad_push_event (
+          GST_BASE_SRC_PAD (bsrc), gst_event_new_gap (item.running_time, 0));
+      continue;
+    }
+    GstBuffer *b = gst_buffer_new_memdup (payload.data (), payload.size ());
+    GST_BUFFER_PTS (b) = item.running_time;
+    if (!json)
+      GST_BUFFER_DURATION (b) = duration;
+    {
+      std::lock_guard<std::mutex> lk (p->lock);
+      GST_BUFFER_OFFSET (b) = p->buffers++;
+    }
+    *buf = b;
+    return GST_FLOW_OK;
+  }
+}
+
+static guint64
+gst_twitch_chat_src_send_message (GstTwitchChatSrc *self, const gchar *channel,
+    const gchar *text, const gchar *reply_parent_id)
+{
+  auto *p = self->priv;
+  std::shared_ptr<twitch::ChatClient> client;
+  bool replay;
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    client = p->client;
+    replay = !p->run.location.empty ();
+  }
+  if (!client) {
+    GST_WARNING_OBJECT (self,
+        "send-message while not connected (start the pipeline first%s)",
+        replay ? "; replay cannot send" : "");
+    return 0;
+  }
+  /* Not under the lock: a refused send reports its outcome at once, and
+   * the app's handler may read our properties. */
+  return client->send (channel ? channel : "", text ? text : "",
+      reply_parent_id ? reply_parent_id : "");
+}

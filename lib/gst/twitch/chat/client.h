@@ -1,0 +1,190 @@
+/* The Twitch chat client: one TLS (or, for tests, plain TCP) connection to
+ * TMI on a thread of its own with its own GMainContext; CAP/PASS/NICK login
+ * (anonymous justinfan<digits> without a token); channels joined within
+ * Twitch's JOIN limit and confirmed by ROOMSTATE; PING/PONG keepalive;
+ * reconnect on RECONNECT, dropped sockets and silent peers (at once, then
+ * exponential backoff with jitter, forever by default), rejoining every
+ * channel, one live socket at a time and no message delivered twice (by
+ * message id); a rate-limited send queue with a policy and a maximum age,
+ * and the outcome of every send. A login-failure NOTICE is fatal, never
+ * retried.
+ *
+ * Callbacks run on the client's thread; they must not call stop() or
+ * destroy the client. */
+#pragma once
+
+#include <gst/twitch/twitch-prelude.h>
+#include <gst/twitch/chat/message.h>
+#include <gst/twitch/chat/ratelimit.h>
+#include <gst/twitch/common/backoff.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace twitch
+{
+
+/* What happens to a send that cannot go out at once (disconnected, rate
+ * limited, or behind other queued sends). */
+enum class SendPolicy {
+  ENQUEUE = 0, /* queue it, up to max-age */
+  DROP,        /* report SendOutcome::DROPPED at once */
+  ERROR,       /* report SendOutcome::FAILED at once */
+};
+
+enum class SendOutcome {
+  SENT = 0, /* written, and confirmed by Twitch's USERSTATE when the server
+               speaks twitch.tv/commands */
+  DROPPED,  /* Twitch refused it (NOTICE msg_ratelimit, msg_duplicate, ...;
+               reason = msg-id) or the policy dropped it (reason "policy") */
+  EXPIRED,  /* older than max-age before it could be sent */
+  FAILED,   /* bad input, queue full, client stopped, send policy error */
+};
+
+GST_TWITCH_API const char *send_outcome_name (SendOutcome o);
+GST_TWITCH_API const char *send_policy_name (SendPolicy p);
+
+struct SendResult {
+  uint64_t id = 0;
+  SendOutcome outcome = SendOutcome::SENT;
+  std::string channel;
+  std::string text;
+  /* NOTICE msg-id, or why it failed/expired. */
+  std::string reason;
+  /* Twitch's id of the sent message (USERSTATE `id`) when known. */
+  std::string message_id;
+};
+
+enum class ChatState {
+  STOPPED = 0,
+  CONNECTING,
+  CONNECTED,    /* logged in (001 received) */
+  RECONNECTING, /* waiting before the next attempt */
+};
+
+GST_TWITCH_API const char *chat_state_name (ChatState s);
+
+struct ChatConfig {
+  std::string host = "irc.chat.twitch.tv";
+  int port = 6697;
+  bool tls = true;
+  /* PEM file of extra trusted CA certificates (self-signed test servers).
+   * When set, it replaces the system trust store for this connection. */
+  std::string tls_ca_file;
+  /* Empty login and token: anonymous (justinfan<digits>). The token may be
+   * given with or without "oauth:". */
+  std::string login;
+  std::string token;
+  std::vector<std::string> channels;
+  /* Extra capabilities requested in their own CAP REQ (e.g. "message-tags"
+   * on standard IRCv3 servers). */
+  std::vector<std::string> extra_caps;
+
+  RateLimits limits;
+  SendPolicy send_policy = SendPolicy::ENQUEUE;
+  int64_t max_age_us = 60 * G_USEC_PER_SEC;
+  size_t max_queue = 10000;
+  /* Wait this long for USERSTATE/NOTICE after a PRIVMSG before calling it
+   * sent (only on servers that ACK twitch.tv/commands). */
+  int64_t confirm_timeout_us = 5 * G_USEC_PER_SEC;
+
+  int64_t ping_idle_us = 60 * G_USEC_PER_SEC;
+  int64_t pong_timeout_us = 10 * G_USEC_PER_SEC;
+  int64_t join_timeout_us = 15 * G_USEC_PER_SEC;
+  int64_t connect_timeout_us = 20 * G_USEC_PER_SEC;
+  BackoffPolicy backoff = backoff_policy_chat ();
+  /* Message ids remembered to drop a message delivered twice. */
+  size_t dedup_capacity = 8192;
+  /* Keep each message's raw line in ChatMessage::raw. */
+  bool keep_raw = false;
+};
+
+/* irc://host[:port] (plain, default 6667), ircs://host[:port] (TLS, default
+ * 6697), or host[:port] (TLS). */
+GST_TWITCH_API bool chat_config_set_server (
+    ChatConfig &config, const std::string &uri, GError **error);
+/* Channel list "a,#b, c" -> {"a","b","c"}: lowercased, '#' and spaces
+ * stripped, duplicates removed. */
+GST_TWITCH_API std::vector<std::string> chat_parse_channels (
+    const std::string &list);
+
+struct ChatCallbacks {
+  /* Every message received (PRIVMSG, USERNOTICE, ..., PING), after the
+   * client handled it, with duplicates removed. */
+  std::function<void (ChatMessage &&msg)> on_message;
+  /* Optional, for high message rates: when set, chat data lines (PRIVMSG,
+   * USERNOTICE, WHISPER, CLEARCHAT, CLEARMSG, HOSTTARGET) are not parsed
+   * into ChatMessage on the client thread but handed over raw, duplicates
+   * already removed, one batch per socket read: @lines joined by '\n',
+   * with their arrival time (monotonic us, and ms since the epoch). Parse
+   * them with chat_message_parse() where they are consumed. Everything
+   * else still goes to on_message. */
+  std::function<void (
+      std::string &&lines, int64_t arrival_mono_us, int64_t arrival_real_ms)>
+      on_lines;
+  std::function<void (const SendResult &result)> on_send_result;
+  /* Connection state changes: attempt and delay for RECONNECTING, the
+   * reason (may be null). */
+  std::function<void (
+      ChatState state, int attempt, int64_t delay_us, const GError *reason)>
+      on_state;
+  /* The client stopped for good (login refused, retries exhausted). */
+  std::function<void (const GError *error)> on_fatal;
+  /* A JOIN that was not confirmed in time (TWITCH_CHAT_ERROR_JOIN_TIMEOUT),
+   * or a NOTICE refusing it. */
+  std::function<void (const std::string &channel, const GError *error)>
+      on_join_failed;
+  std::function<void (const std::string &channel)> on_joined;
+};
+
+struct ChatStats {
+  uint64_t messages_received = 0;
+  uint64_t bytes_received = 0;
+  uint64_t duplicates_dropped = 0;
+  uint64_t parse_errors = 0;
+  uint64_t connects = 0;
+  uint64_t reconnects = 0;
+  uint64_t sent = 0;
+  uint64_t queued = 0;
+};
+
+class GST_TWITCH_API ChatClient
+{
+ public:
+  ChatClient (ChatConfig config, ChatCallbacks callbacks);
+  ~ChatClient ();
+  ChatClient (const ChatClient &) = delete;
+  ChatClient &operator= (const ChatClient &) = delete;
+
+  /* Starts the client thread and the first connection. */
+  bool start (GError **error);
+  /* Closes the connection and joins the thread. Queued sends are reported
+   * FAILED ("stopped"). Idempotent. */
+  void stop ();
+
+  /* Queues @text for @channel (split at 500 code points on spaces), as a
+   * reply to @reply_parent_id when not empty. Returns the send id (> 0)
+   * that the outcome callback reports once for the whole text. Thread-safe. */
+  uint64_t send (const std::string &channel, const std::string &text,
+      const std::string &reply_parent_id = {});
+  /* Adds / removes a channel (joined at once when connected). */
+  void join (const std::string &channel);
+  void part (const std::string &channel);
+  /* Sends a raw line (tests, custom commands). Thread-safe. */
+  void send_raw (const std::string &line);
+
+  ChatState state () const;
+  ChatStats stats () const;
+  /* The nick in use (login, or justinfan<digits>). */
+  std::string nick () const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace twitch
