@@ -1345,8 +1345,13 @@ struct HelixFake::Impl {
       for (const auto &kv : q)
         form.push_back (kv);
     }
+    /* The Twitch CLI's mock-api serves Helix under /mock/ (twurple's
+     * mockServerPort uses it): the same endpoints. */
+    std::string p = path;
+    if (p.compare (0, 6, "/mock/") == 0)
+      p = "/helix/" + p.substr (6);
     Response r = self->handle (
-        method, path, q, form, soup_server_message_get_request_headers (msg));
+        method, p, q, form, soup_server_message_get_request_headers (msg));
     soup_server_message_set_status (msg, r.status, nullptr);
     SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
     for (const auto &kv : r.headers)
