@@ -293,6 +293,37 @@ TEST_F (HelixClient, EveryListEndpoint)
   EXPECT_EQ (ingests->size (), 3u);
 }
 
+TEST_F (HelixClient, Moderators)
+{
+  twitch::Helix helix (config ());
+  GError *error = nullptr;
+  auto mods = helix.moderators ("141981764", 0).collect (nullptr, &error);
+  ASSERT_TRUE (mods.has_value ()) << error->message;
+  EXPECT_EQ (mods->size (), 12u);
+  EXPECT_EQ ((*mods)[0].user_login, "chatter0000");
+  fake->set_user_scopes ({});
+  EXPECT_FALSE (helix.moderators ("141981764", 0).collect (nullptr, &error));
+  EXPECT_API_ERROR (error, twitch::API_ERROR_MISSING_SCOPE);
+  EXPECT_NE (
+      std::string (error->message).find ("moderation:read"), std::string::npos);
+  g_clear_error (&error);
+}
+
+TEST_F (HelixClient, FollowingTheHeadersNeverProvokesA429)
+{
+  /* 5 requests per 2 s window: 12 requests must wait twice for a reset and
+   * never be refused. */
+  fake->set_rate_limit (5, 2);
+  twitch::Helix helix (config ());
+  GError *error = nullptr;
+  for (int i = 0; i < 12; i++)
+    ASSERT_TRUE (
+        helix.user_by_id (std::to_string (200000000 + i), nullptr, &error))
+        << error->message;
+  EXPECT_EQ (fake->requests ("/helix/users"), 12u); /* no 429 retried */
+  EXPECT_GE (helix.stats ().rate_limit_waits, 2u);
+}
+
 TEST_F (HelixClient, MissingScopeNamesTheScope)
 {
   fake->set_user_scopes ({"user:read:email"});

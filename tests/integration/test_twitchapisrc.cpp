@@ -236,6 +236,46 @@ TEST_F (ApiSrc, AppsinkSeesLiveOfflineTransitions)
   EXPECT_GE (events.custom, 3);
 }
 
+std::string
+pull_text (GstElement *sink)
+{
+  GstSample *s
+      = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 30 * GST_SECOND);
+  if (s == nullptr)
+    return "<no buffer>";
+  GstBuffer *buf = gst_sample_get_buffer (s);
+  GstMapInfo map;
+  std::string text;
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    text.assign (reinterpret_cast<const char *> (map.data), map.size);
+    gst_buffer_unmap (buf, &map);
+  }
+  EXPECT_TRUE (GST_BUFFER_PTS_IS_VALID (buf));
+  EXPECT_EQ (GST_BUFFER_DURATION (buf), GST_SECOND); /* one interval */
+  gst_sample_unref (s);
+  return text;
+}
+
+TEST_F (ApiSrc, TextFromTheFormatTemplates)
+{
+  fake->set_live ("twitchdev", true, 77, "Braces {here}", "Just Chatting");
+  ASSERT_TRUE (launch ("twitchapisrc channel=twitchdev interval=1 "
+                       "format=\"{{{viewer_count}}} {title} / {category} / "
+                       "{followers} / {live} / {nope}\" "
+                       "offline-format=\"{channel} is {live}\" ! "
+                       "text/x-raw ! appsink name=sink sync=false"));
+  ASSERT_NE (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  GstElement *sink = by_name ("sink");
+  EXPECT_EQ (pull_text (sink),
+      "{77} Braces {here} / Just Chatting / 100000 / live / {nope}");
+  fake->set_live ("twitchdev", false);
+  std::string text;
+  for (int i = 0; i < 30 && text != "twitchdev is offline"; i++)
+    text = pull_text (sink);
+  EXPECT_EQ (text, "twitchdev is offline");
+}
+
 /* Bright pixels of a frame (text on a black picture). */
 size_t
 bright_pixels (GstSample *sample)

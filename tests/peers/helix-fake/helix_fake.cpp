@@ -872,6 +872,23 @@ struct HelixFake::Impl {
           },
           "\"total\":" + std::to_string (count));
     }
+    if (path == "/helix/moderation/moderators") {
+      std::string b = param (q, "broadcaster_id");
+      if (b.empty ())
+        return error (400, "Missing required parameter \"broadcaster_id\"");
+      if (!has_scope (tok, "moderation:read") || tok.user_id.empty ())
+        return missing_scope ("moderation:read");
+      if (b != tok.user_id)
+        return error (403, "The ID in broadcaster_id must match the user ID "
+                           "found in the request's OAuth token");
+      /* The first chatters are the moderators. */
+      int64_t count = std::min<int64_t> (opt.moderators, opt.chatters);
+      return page (q, count, [] (int64_t i) {
+        return "{\"user_id\":\"" + std::to_string (kChatterIdBase + i)
+               + "\",\"user_login\":\"" + pad ("chatter", i, 4)
+               + "\",\"user_name\":\"" + pad ("Chatter", i, 4) + "\"}";
+      });
+    }
     if (path == "/helix/games") {
       auto ids = params (q, "id");
       auto names = params (q, "name");

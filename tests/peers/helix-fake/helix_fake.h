@@ -41,6 +41,7 @@ struct HelixFakeOptions {
   int64_t videos = 40;
   int64_t clips = 60;
   int64_t chatters = 250;
+  int64_t moderators = 12; /* the first chatters */
   int64_t subscriptions = 120;
   int64_t streams = 300; /* top streams */
   int64_t top_games = 200;
@@ -52,7 +53,7 @@ struct HelixFakeOptions {
   std::string refresh_token = "fakerefreshtoken00000000000001";
   std::vector<std::string> user_scopes = {"moderator:read:followers",
       "user:read:follows", "moderator:read:chatters",
-      "channel:read:subscriptions", "user:read:email"};
+      "channel:read:subscriptions", "user:read:email", "moderation:read"};
   int64_t token_lifetime_s = 14400;
 
   /* Rate-limit bucket per token: limit requests per window. */

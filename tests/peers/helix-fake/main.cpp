@@ -20,8 +20,8 @@ main (int argc, char **argv)
        device_pending = 1;
   gint64 followers = opt.followers, followed = opt.followed,
          videos = opt.videos, clips = opt.clips, chatters = opt.chatters,
-         subs = opt.subscriptions, streams = opt.streams,
-         top_games = opt.top_games;
+         moderators = opt.moderators, subs = opt.subscriptions,
+         streams = opt.streams, top_games = opt.top_games;
   gchar *fixtures = nullptr, *scopes = nullptr;
   gboolean env = FALSE, no_rate_headers = FALSE, stdin_exit = FALSE,
            no_user_token = FALSE;
@@ -38,6 +38,8 @@ main (int argc, char **argv)
           "N"},
       {"clips", 0, 0, G_OPTION_ARG_INT64, &clips, "Clips (60)", "N"},
       {"chatters", 0, 0, G_OPTION_ARG_INT64, &chatters, "Chatters (250)", "N"},
+      {"moderators", 0, 0, G_OPTION_ARG_INT64, &moderators,
+          "Moderators, the first chatters (12)", "N"},
       {"subscriptions", 0, 0, G_OPTION_ARG_INT64, &subs, "Subscribers (120)",
           "N"},
       {"streams", 0, 0, G_OPTION_ARG_INT64, &streams, "Top streams (300)", "N"},
@@ -83,6 +85,7 @@ main (int argc, char **argv)
   opt.videos = videos;
   opt.clips = clips;
   opt.chatters = chatters;
+  opt.moderators = moderators;
   opt.subscriptions = subs;
   opt.streams = streams;
   opt.top_games = top_games;

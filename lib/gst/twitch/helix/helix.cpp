@@ -243,6 +243,8 @@ CacheTtl::for_kind (ResourceKind kind) const
       return clips;
     case ResourceKind::CHATTERS:
       return chatters;
+    case ResourceKind::MODERATORS:
+      return moderators;
     case ResourceKind::GAMES:
       return games;
     case ResourceKind::SEARCH:
@@ -262,8 +264,8 @@ CacheTtl::all (int64_t seconds)
 {
   CacheTtl t;
   t.users = t.channels = t.streams = t.followers = t.followed = t.videos
-      = t.clips = t.chatters = t.games = t.search = t.subscriptions = t.ingests
-      = seconds;
+      = t.clips = t.chatters = t.moderators = t.games = t.search
+      = t.subscriptions = t.ingests = seconds;
   return t;
 }
 
@@ -1358,6 +1360,13 @@ Helix::chatters (const std::string &broadcaster_id,
       "moderator_id", moderator_id.empty () ? broadcaster_id : moderator_id);
   return Pager<Chatter> (
       this, "chat/chatters", q, ResourceKind::CHATTERS, limit);
+}
+
+Pager<Chatter>
+Helix::moderators (const std::string &broadcaster_id, size_t limit)
+{
+  return Pager<Chatter> (this, "moderation/moderators",
+      {{"broadcaster_id", broadcaster_id}}, ResourceKind::MODERATORS, limit);
 }
 
 std::optional<std::vector<Game>>

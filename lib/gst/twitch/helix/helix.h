@@ -36,6 +36,7 @@ enum class GST_TWITCH_API ResourceKind {
   VIDEOS,
   CLIPS,
   CHATTERS,
+  MODERATORS,
   GAMES,
   SEARCH,
   SUBSCRIPTIONS,
@@ -54,6 +55,7 @@ struct GST_TWITCH_API CacheTtl {
   int64_t videos = 30 * 60;
   int64_t clips = 30 * 60;
   int64_t chatters = 60;
+  int64_t moderators = 10 * 60;
   int64_t games = 24 * 3600;
   int64_t search = 5 * 60;
   int64_t subscriptions = 10 * 60;
@@ -278,6 +280,9 @@ class GST_TWITCH_API Helix
    * token's user. */
   Pager<Chatter> chatters (const std::string &broadcaster_id,
       const std::string &moderator_id, size_t limit);
+  /* GET /moderation/moderators (moderation:read, the broadcaster's token):
+   * the channel's moderators, as chatters. */
+  Pager<Chatter> moderators (const std::string &broadcaster_id, size_t limit);
   /* GET /games by ids and names, batched 100. */
   std::optional<std::vector<Game>> games (const std::vector<std::string> &ids,
       const std::vector<std::string> &names, GCancellable *cancellable,
