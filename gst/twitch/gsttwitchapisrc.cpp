@@ -319,6 +319,7 @@ struct GstTwitchApiSrcPrivate {
   std::condition_variable queue_cond;
   std::deque<PollResult> queue;
   bool flushing = false;
+  bool stopping = false;               /* stop(): no new poll starts */
   GCancellable *cancellable = nullptr; /* under queue_lock */
 
   /* Streaming thread only. */
@@ -737,6 +738,8 @@ poll_tick (gpointer data)
   GCancellable *cancellable;
   {
     std::lock_guard<std::mutex> g (p->queue_lock);
+    if (p->stopping)
+      return G_SOURCE_REMOVE;
     /* A cancel from unlock() ends the request in flight, not the polling. */
     if (p->cancellable == nullptr
         || g_cancellable_is_cancelled (p->cancellable)) {
@@ -829,6 +832,7 @@ gst_twitch_api_src_start (GstBaseSrc *src)
     std::lock_guard<std::mutex> g (p->queue_lock);
     p->queue.clear ();
     p->flushing = false;
+    p->stopping = false;
     g_clear_object (&p->cancellable);
     p->cancellable = g_cancellable_new ();
   }
@@ -848,6 +852,7 @@ gst_twitch_api_src_stop (GstBaseSrc *src)
   {
     std::lock_guard<std::mutex> g (p->queue_lock);
     p->flushing = true;
+    p->stopping = true;
     if (p->cancellable)
       g_cancellable_cancel (p->cancellable);
   }
@@ -860,16 +865,8 @@ gst_twitch_api_src_stop (GstBaseSrc *src)
           return G_SOURCE_REMOVE;
         },
         p->loop);
-    /* A poll in flight sees the cancel at once; one that starts after it
-     * is cancelled again here until the loop has quit. */
-    while (p->thread.joinable ()) {
-      {
-        std::lock_guard<std::mutex> g (p->queue_lock);
-        if (p->cancellable)
-          g_cancellable_cancel (p->cancellable);
-      }
-      p->thread.join ();
-    }
+    /* A poll in flight sees the cancel at once, and no new one starts. */
+    p->thread.join ();
   }
   if (p->loop) {
     g_main_loop_unref (p->loop);

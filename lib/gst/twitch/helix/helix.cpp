@@ -25,6 +25,7 @@ namespace
 
 constexpr const char *kDefaultHelixUrl = "https://api.twitch.tv/helix";
 constexpr const char *kDefaultAuthUrl = "https://id.twitch.tv/oauth2";
+constexpr const char *kDefaultIngestUrl = "https://ingest.twitch.tv/ingests";
 constexpr size_t kBatch = 100;
 constexpr int64_t kRefreshMarginUs = 60 * G_USEC_PER_SEC;
 
@@ -826,8 +827,10 @@ Helix::Helix (HelixConfig config) : priv_ (new Private ())
       env_or ("TWITCH_HELIX_URL", config.helix_url, env, kDefaultHelixUrl));
   p.auth_url = strip_slash (
       env_or ("TWITCH_AUTH_URL", config.auth_url, env, kDefaultAuthUrl));
-  p.ingest_url
-      = config.ingest_url.empty () ? ingest_list_url () : config.ingest_url;
+  /* ingest_list_url() is TWITCH_INGEST_URL or Twitch's list. */
+  p.ingest_url = !config.ingest_url.empty () ? config.ingest_url
+                 : env                       ? ingest_list_url ()
+                                             : kDefaultIngestUrl;
   p.client_id = env_or ("TWITCH_CLIENT_ID", config.client_id, env);
   p.client_secret = env_or ("TWITCH_CLIENT_SECRET", config.client_secret, env);
   p.hold_secret (p.client_secret);
