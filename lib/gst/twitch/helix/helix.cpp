@@ -341,8 +341,16 @@ struct Helix::Private {
     SoupMessageHeaders *h = soup_message_get_request_headers (msg);
     if (!authorization.empty ())
       soup_message_headers_replace (h, "Authorization", authorization.c_str ());
-    if (send_client_id && !client_id.empty ())
-      soup_message_headers_replace (h, "Client-Id", client_id.c_str ());
+    if (send_client_id) {
+      /* validate() may fill in the client id from another thread. */
+      std::string id;
+      {
+        std::lock_guard<std::mutex> g (token_lock);
+        id = client_id;
+      }
+      if (!id.empty ())
+        soup_message_headers_replace (h, "Client-Id", id.c_str ());
+    }
     soup_message_headers_replace (h, "Accept", "application/json");
     if (!form.empty ()) {
       GBytes *b = g_bytes_new (form.data (), form.size ());
@@ -729,7 +737,12 @@ struct Helix::Private {
   {
     if (!ensure_token (cancellable, error))
       return std::nullopt;
-    if (client_id.empty () && !validate (cancellable, error))
+    bool no_client_id;
+    {
+      std::lock_guard<std::mutex> g (token_lock);
+      no_client_id = client_id.empty ();
+    }
+    if (no_client_id && !validate (cancellable, error))
       return std::nullopt;
     bool renewed = false;
     while (true) {
@@ -874,9 +887,10 @@ Helix::auth_url () const
   return priv_->auth_url;
 }
 
-const std::string &
+std::string
 Helix::client_id () const
 {
+  std::lock_guard<std::mutex> g (priv_->token_lock);
   return priv_->client_id;
 }
 

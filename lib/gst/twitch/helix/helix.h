@@ -191,7 +191,8 @@ class GST_TWITCH_API Helix
 
   const std::string &helix_url () const;
   const std::string &auth_url () const;
-  const std::string &client_id () const;
+  /* The client id in use (from /validate when only a token was given). */
+  std::string client_id () const;
   /* Cache identity: client id + user id of the user token (never a token). */
   std::string identity () const;
   HelixStats stats () const;
