@@ -11,6 +11,7 @@ packages=(
   libhiredis-dev libmemcached-dev libzstd-dev libssl-dev libcairo2-dev
   libplplot-dev plplot-driver-cairo
   libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev
   # GStreamer runtime: encoders, flvmux, rtmp2sink, textoverlay, tools
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
