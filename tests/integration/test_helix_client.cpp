@@ -508,7 +508,11 @@ TEST_F (HelixClient, MalformedJsonIsAClearError)
 
 TEST_F (HelixClient, Expired401RefreshesOnce)
 {
-  twitch::Helix helix (config ());
+  auto c = config ();
+  std::vector<twitch::Token> stored;
+  c.on_user_token
+      = [&stored] (const twitch::Token &t) { stored.push_back (t); };
+  twitch::Helix helix (c);
   GError *error = nullptr;
   ASSERT_TRUE (helix.user_by_login ("twitchdev", nullptr, &error));
   std::string before = helix.token ().access_token;
@@ -520,6 +524,10 @@ TEST_F (HelixClient, Expired401RefreshesOnce)
   EXPECT_NE (helix.token ().access_token, before);
   EXPECT_EQ (helix.token ().access_token, fake->current_user_token ());
   EXPECT_EQ (helix.token ().refresh_token, fake->current_refresh_token ());
+  /* The app is told, to store the rotated refresh token. */
+  ASSERT_EQ (stored.size (), 1u);
+  EXPECT_EQ (stored[0].access_token, fake->current_user_token ());
+  EXPECT_EQ (stored[0].refresh_token, fake->current_refresh_token ());
 }
 
 TEST_F (HelixClient, Persistent401IsReportedAfterOneRefresh)

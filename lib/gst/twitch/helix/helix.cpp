@@ -627,10 +627,25 @@ struct Helix::Private {
     }
     if (!take_token_answer (a->body, false, "POST oauth2/token", error))
       return false;
-    std::lock_guard<std::mutex> g (state_lock);
-    stats.token_refreshes++;
+    {
+      std::lock_guard<std::mutex> g (state_lock);
+      stats.token_refreshes++;
+    }
     GST_INFO ("refreshed the user token");
+    notify_user_token ();
     return true;
+  }
+
+  void notify_user_token ()
+  {
+    if (!config.on_user_token)
+      return;
+    Token t;
+    {
+      std::lock_guard<std::mutex> g (token_lock);
+      t = token;
+    }
+    config.on_user_token (t);
   }
 
   /* Replaces the token after a 401 (or before expiry). Only one thread
@@ -1038,6 +1053,7 @@ Helix::device_code_poll_once (
   }
   if (!p.take_token_answer (a->body, false, "POST oauth2/token", error))
     return std::nullopt;
+  p.notify_user_token ();
   return token ();
 }
 

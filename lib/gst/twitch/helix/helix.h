@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -94,6 +95,10 @@ struct GST_TWITCH_API HelixConfig {
   /* Longest wait for a rate-limit reset; longer resets fail at once. */
   guint max_rate_limit_wait_sec = 120;
   std::string user_agent; /* empty: gst-twitch/VERSION */
+  /* Called (from the thread that made the request, no lock held) with the
+   * new user token after a refresh or a device-code login, so that an app
+   * can store it (Twitch rotates refresh tokens). */
+  std::function<void (const Token &)> on_user_token;
 };
 
 /* Counters, for tests, benchmarks and the CLI's verbose output. */
