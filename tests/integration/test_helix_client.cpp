@@ -174,6 +174,13 @@ TEST_F (HelixClient, ChannelsStreamsAndLiveState)
   ASSERT_TRUE (offline.has_value ());
   EXPECT_TRUE (offline->empty ());
 
+  /* Nothing asked, nothing sent. */
+  fake->reset_stats ();
+  EXPECT_TRUE (helix.streams ({}, {}, nullptr, &error)->empty ());
+  EXPECT_TRUE (helix.channels ({}, nullptr, &error)->empty ());
+  EXPECT_TRUE (helix.games ({}, {}, nullptr, &error)->empty ());
+  EXPECT_EQ (fake->requests (), 0u);
+
   twitch::StreamQuery q;
   q.languages = {"de"};
   auto top = helix.top_streams (q, 150).collect (nullptr, &error);

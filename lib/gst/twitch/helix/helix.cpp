@@ -1269,6 +1269,8 @@ std::optional<std::vector<Channel>>
 Helix::channels (const std::vector<std::string> &broadcaster_ids,
     GCancellable *cancellable, GError **error)
 {
+  if (broadcaster_ids.empty ())
+    return std::vector<Channel> ();
   return batched<Channel> (*this, "channels",
       params_of ("broadcaster_id", broadcaster_ids, "", {}), {},
       ResourceKind::CHANNELS, cancellable, error);
@@ -1279,6 +1281,9 @@ Helix::streams (const std::vector<std::string> &user_ids,
     const std::vector<std::string> &user_logins, GCancellable *cancellable,
     GError **error)
 {
+  /* Nobody asked about: no live stream (not Twitch's top streams). */
+  if (user_ids.empty () && user_logins.empty ())
+    return std::vector<Stream> ();
   auto params = params_of ("user_id", user_ids, "user_login", user_logins);
   return batched<Stream> (*this, "streams", params, {{"first", "100"}},
       ResourceKind::STREAMS, cancellable, error);
@@ -1407,6 +1412,8 @@ Helix::games (const std::vector<std::string> &ids,
     const std::vector<std::string> &names, GCancellable *cancellable,
     GError **error)
 {
+  if (ids.empty () && names.empty ())
+    return std::vector<Game> ();
   return batched<Game> (*this, "games", params_of ("id", ids, "name", names),
       {}, ResourceKind::GAMES, cancellable, error);
 }

@@ -255,11 +255,12 @@ class GST_TWITCH_API Helix
       const std::string &login, GCancellable *cancellable, GError **error);
   std::optional<User> user_by_id (
       const std::string &id, GCancellable *cancellable, GError **error);
-  /* GET /channels, batched 100 a request. */
+  /* GET /channels, batched 100 a request (none asked: none returned). */
   std::optional<std::vector<Channel>> channels (
       const std::vector<std::string> &broadcaster_ids,
       GCancellable *cancellable, GError **error);
-  /* GET /streams for these users (live ones only), batched 100. */
+  /* GET /streams for these users (live ones only), batched 100; both
+   * empty: an empty list (top_streams() lists Twitch's top streams). */
   std::optional<std::vector<Stream>> streams (
       const std::vector<std::string> &user_ids,
       const std::vector<std::string> &user_logins, GCancellable *cancellable,
@@ -289,7 +290,7 @@ class GST_TWITCH_API Helix
   /* GET /moderation/moderators (moderation:read, the broadcaster's token):
    * the channel's moderators, as chatters. */
   Pager<Chatter> moderators (const std::string &broadcaster_id, size_t limit);
-  /* GET /games by ids and names, batched 100. */
+  /* GET /games by ids and names, batched 100 (none asked: none returned). */
   std::optional<std::vector<Game>> games (const std::vector<std::string> &ids,
       const std::vector<std::string> &names, GCancellable *cancellable,
       GError **error);
