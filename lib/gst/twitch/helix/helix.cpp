@@ -1009,6 +1009,7 @@ Helix::device_code_start (const std::vector<std::string> &scopes,
   dc.expires_in = jint (o, "expires_in", 1800);
   dc.interval = std::max<int64_t> (1, jint (o, "interval", 5));
   dc.obtained_at = now_us ();
+  dc.scopes = scopes;
   g_object_unref (parser);
   if (dc.device_code.empty () || dc.user_code.empty ()) {
     g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
@@ -1031,6 +1032,11 @@ Helix::device_code_poll_once (
                      + "&device_code=" + escape (code.device_code)
                      + "&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%"
                        "3Adevice_code";
+  std::string joined;
+  for (const auto &sc : code.scopes)
+    joined += (joined.empty () ? "" : " ") + sc;
+  if (!joined.empty ())
+    form += "&scopes=" + escape (joined);
   auto a = p.exchange_retrying ("POST", p.auth_url + "/token", form, {}, false,
       "POST oauth2/token (device code)", cancellable, error);
   if (!a)

@@ -219,6 +219,7 @@ struct GST_TWITCH_API DeviceCode {
   int64_t expires_in = 0; /* seconds */
   int64_t interval = 5;   /* seconds between polls */
   TimeUs obtained_at = 0;
+  std::vector<std::string> scopes; /* as asked; sent again when polling */
 };
 
 /* Rate-limit state from the last Ratelimit-* headers; -1 when unknown. */
