@@ -468,7 +468,8 @@ TEST_F (HelixClient, SlowAnswerTimesOutAndIsRetried)
   GError *error = nullptr;
   ASSERT_TRUE (helix.user_by_login ("twitchdev", nullptr, &error))
       << error->message;
-  EXPECT_EQ (helix.stats ().retries, 1u);
+  /* At least the slow one; a loaded machine may time out another. */
+  EXPECT_GE (helix.stats ().retries, 1u);
 }
 
 TEST_F (HelixClient, CancellationIsPromptAndReportedAsCancelled)
