@@ -458,12 +458,12 @@ TEST_F (HelixClient, NetworkErrorsRetriedThenReported)
 TEST_F (HelixClient, SlowAnswerTimesOutAndIsRetried)
 {
   auto c = config ();
-  c.timeout_sec = 1;
+  c.timeout_sec = 2;
   twitch::Helix helix (c);
   HelixFakeFault slow;
   slow.path = "/helix/users";
   slow.kind = "slow";
-  slow.delay_ms = 4000;
+  slow.delay_ms = 8000;
   fake->add_fault (slow);
   GError *error = nullptr;
   ASSERT_TRUE (helix.user_by_login ("twitchdev", nullptr, &error))
