@@ -52,8 +52,8 @@ TEST (HelixTime, ParsesAndFormatsRfc3339)
   EXPECT_EQ (*frac % G_USEC_PER_SEC, 123456);
   auto offset = twitch::time_parse_iso8601 ("2021-03-10T17:04:21+02:00");
   ASSERT_TRUE (offset.has_value ());
-  EXPECT_EQ (twitch::time_to_unix_seconds (*offset),
-      unix_of ("2021-03-10T15:04:21Z"));
+  EXPECT_EQ (
+      twitch::time_to_unix_seconds (*offset), unix_of ("2021-03-10T15:04:21Z"));
   EXPECT_FALSE (twitch::time_parse_iso8601 ("").has_value ());
   EXPECT_FALSE (twitch::time_parse_iso8601 ("yesterday").has_value ());
   GDateTime *dt = twitch::time_to_gdatetime (*t);
@@ -225,8 +225,8 @@ TEST (HelixModels, MalformedJsonIsAClearError)
   ASSERT_NE (error, nullptr);
   EXPECT_EQ (error->domain, TWITCH_API_ERROR);
   EXPECT_EQ (error->code, twitch::API_ERROR_BAD_RESPONSE);
-  EXPECT_NE (std::string (error->message).find ("malformed JSON"),
-      std::string::npos);
+  EXPECT_NE (
+      std::string (error->message).find ("malformed JSON"), std::string::npos);
   g_clear_error (&error);
   EXPECT_FALSE (twitch::helix_parse_data (
       "{\"items\":[]}", users, nullptr, nullptr, &error));
