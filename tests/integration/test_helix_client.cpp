@@ -761,6 +761,38 @@ TEST_F (HelixClient, CacheServesRepeatsWithIdentityNotToken)
   EXPECT_EQ (fake->requests ("/helix/users"), 1u);
 }
 
+TEST (HelixFakeProgram, PrintsItsPortAndServesAClient)
+{
+  const char *build = g_getenv ("TWITCH_TEST_BUILD_DIR");
+  ASSERT_NE (build, nullptr);
+  std::string program = std::string (build) + "/peers/helix-fake/helix-fake";
+  twitch_test::TempDir dir;
+  int port = twitch_test::free_loopback_port ();
+  twitch_test::PeerProcess fake ("helix-fake",
+      {program, "--port", std::to_string (port), "--followers", "1234",
+          "--env"},
+      dir.file ("out.log"));
+  GError *error = nullptr;
+  ASSERT_TRUE (fake.start (&error)) << error->message;
+  ASSERT_TRUE (twitch_test::wait_for_tcp (port, 20000));
+  twitch::HelixConfig c;
+  c.use_environment = false;
+  c.helix_url = "http://127.0.0.1:" + std::to_string (port) + "/helix";
+  c.auth_url = "http://127.0.0.1:" + std::to_string (port) + "/oauth2";
+  c.client_id = twitch_test::HelixFakeOptions{}.client_id;
+  c.oauth_token = twitch_test::HelixFakeOptions{}.user_token;
+  twitch::Helix helix (c);
+  auto all = helix.followers ("141981764", 0).collect (nullptr, &error);
+  ASSERT_TRUE (all.has_value ()) << error->message;
+  EXPECT_EQ (all->size (), 1234u);
+  fake.stop ();
+  std::string out = twitch_test::read_file (dir.file ("out.log"));
+  EXPECT_EQ (out.substr (0, out.find ('\n')), std::to_string (port));
+  EXPECT_NE (out.find ("TWITCH_HELIX_URL=http://127.0.0.1:"
+                       + std::to_string (port) + "/helix"),
+      std::string::npos);
+}
+
 TEST_F (HelixClient, NoSecretInTheDebugLog)
 {
   if (g_getenv ("HELIX_LEAK_CHILD"))
