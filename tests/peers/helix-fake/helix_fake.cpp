@@ -1422,10 +1422,19 @@ HelixFake::start (GError **error)
     GSocketAddress *addr
         = g_inet_socket_address_new_from_string ("127.0.0.1", p.opt.port);
     if (soup_server_listen (p.server, addr, (SoupServerListenOptions)0, &e)) {
-      GSList *uris = soup_server_get_uris (p.server);
-      if (uris)
-        p.port = g_uri_get_port (static_cast<GUri *> (uris->data));
-      g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+      /* The bound port, from the listener (soup_server_get_uris() leaks a
+       * socket address in libsoup 3.2). */
+      GSList *listeners = soup_server_get_listeners (p.server);
+      if (listeners) {
+        GSocketAddress *local
+            = g_socket_get_local_address (G_SOCKET (listeners->data), nullptr);
+        if (local) {
+          p.port
+              = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+          g_object_unref (local);
+        }
+      }
+      g_slist_free (listeners);
     }
     g_object_unref (addr);
     if (p.opt.flip_live_every_s > 0) {
