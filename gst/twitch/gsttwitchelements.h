@@ -16,4 +16,6 @@ GST_ELEMENT_REGISTER_DECLARE (twitchchatsink);
  * plugin's enum types as plugin API (rtmp2's element-init pattern). */
 void twitch_element_init (GstPlugin *plugin);
 
+GST_ELEMENT_REGISTER_DECLARE (twitchapisrc);
+
 G_END_DECLS

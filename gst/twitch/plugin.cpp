@@ -24,6 +24,7 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (twitchchatsink, plugin);
   ret = TRUE;
 
+  ret |= GST_ELEMENT_REGISTER (twitchapisrc, plugin);
   return ret;
 }
 
