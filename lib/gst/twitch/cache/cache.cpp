@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <memory>
 
 namespace twitch
 {
@@ -69,8 +70,21 @@ cache_encode (const CacheEntry &entry, int64_t expires_at_us)
   put_u64 (out, static_cast<uint64_t> (expires_at_us));
   put_u64 (out, entry.body.size ());
   out.resize (kHeaderSize + bound);
-  size_t n = ZSTD_compress (out.data () + kHeaderSize, bound,
-      entry.body.data (), entry.body.size (), kZstdLevel);
+  /* One context per thread: no allocation per call. The frame carries a
+   * checksum, so a flipped byte in a stored entry is a miss, not a wrong
+   * body. */
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*) (ZSTD_CCtx *)> cctx (
+      nullptr, ZSTD_freeCCtx);
+  if (!cctx) {
+    cctx.reset (ZSTD_createCCtx ());
+    if (!cctx)
+      return {};
+  }
+  ZSTD_CCtx_reset (cctx.get (), ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter (cctx.get (), ZSTD_c_compressionLevel, kZstdLevel);
+  ZSTD_CCtx_setParameter (cctx.get (), ZSTD_c_checksumFlag, 1);
+  size_t n = ZSTD_compress2 (cctx.get (), out.data () + kHeaderSize, bound,
+      entry.body.data (), entry.body.size ());
   if (ZSTD_isError (n))
     return {};
   out.resize (kHeaderSize + n);
@@ -99,8 +113,15 @@ cache_decode (std::string_view data, int64_t now_us)
   CacheEntry entry;
   entry.fetched_at_us = fetched;
   entry.body.resize (size);
-  size_t n = ZSTD_decompress (
-      entry.body.data (), size, frame.data (), frame.size ());
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*) (ZSTD_DCtx *)> dctx (
+      nullptr, ZSTD_freeDCtx);
+  if (!dctx) {
+    dctx.reset (ZSTD_createDCtx ());
+    if (!dctx)
+      return std::nullopt;
+  }
+  size_t n = ZSTD_decompressDCtx (
+      dctx.get (), entry.body.data (), size, frame.data (), frame.size ());
   if (ZSTD_isError (n) || n != size)
     return std::nullopt;
   return entry;

@@ -87,4 +87,84 @@ GST_TWITCH_API std::optional<CacheEntry> cache_decode (
 GST_TWITCH_API std::unique_ptr<Cache> cache_new_from_name (
     std::string_view name, GError **error);
 
+/* ---- Backends, for callers that configure them in code rather than from
+ * the environment (cache_new_from_name() reads the environment and calls
+ * these). Each is thread-safe and never fails a get/put (see Cache). */
+
+/* Byte sizes of the caches when nothing else is configured. */
+inline constexpr uint64_t kCacheMemoryDefaultMaxBytes = 64ull << 20;
+inline constexpr uint64_t kCacheFileDefaultMaxBytes = 512ull << 20;
+
+/* In-process LRU holding at most @max_bytes of keys and bodies (the least
+ * recently used entries are dropped first; a body larger than the budget is
+ * not stored). Entries live until they expire or are evicted.
+ * TWITCH_CACHE_MEMORY_SIZE sets @max_bytes in the factory. */
+GST_TWITCH_API std::unique_ptr<Cache> cache_memory_new (
+    uint64_t max_bytes = kCacheMemoryDefaultMaxBytes);
+
+struct FileCacheOptions {
+  /* The cache folder; empty: TWITCH_CACHE_TEMP, else
+   * g_get_user_cache_dir()/gst-twitch. Created 0700 when missing. */
+  std::string dir;
+  /* Size cap of the entry files; past it the least recently read (or
+   * written) entries are removed until the tree is at 90% of the cap.
+   * 0: no cap. TWITCH_CACHE_MAX_SIZE in the factory. */
+  uint64_t max_bytes = kCacheFileDefaultMaxBytes;
+  /* fsync each entry before renaming it into place (TWITCH_CACHE_FSYNC=1).
+   * Off by default: entries can be fetched again, and a file torn by a crash
+   * is detected and ignored like any corrupt file. */
+  bool fsync = false;
+};
+
+/* Entries are files <dir>/<k0k1>/<k2k3>/<key> (two-level fan-out on the
+ * key's hex prefix), written atomically (temporary file in the same folder,
+ * then rename), folders 0700 and files 0600 whatever the umask. Returns
+ * nullptr and sets @error (TWITCH_CACHE_ERROR_SETTINGS) when the folder
+ * cannot be created. */
+GST_TWITCH_API std::unique_ptr<Cache> cache_file_new (
+    const FileCacheOptions &options, GError **error);
+
+/* Failure behaviour shared by the network backends. */
+struct CacheNetworkOptions {
+  /* Bounds for connecting and for each command; a stopped server costs a
+   * caller at most about this once per outage. TWITCH_CACHE_TIMEOUT_MS. */
+  int connect_timeout_ms = 500;
+  int command_timeout_ms = 500;
+  /* After a failure the backend is skipped (misses, puts dropped) and
+   * retried after this delay, doubling up to retry_max_ms while it stays
+   * down. */
+  int retry_initial_ms = 1000;
+  int retry_max_ms = 30000;
+  /* Prefix of every key in the shared server ("gst-twitch:"). */
+  std::string key_prefix = "gst-twitch:";
+};
+
+struct RedisCacheOptions {
+  std::string host = "localhost";
+  int port = 6379;
+  /* Sent with AUTH when not empty; registered with secrets_register(). */
+  std::string password;
+  int db = 1;
+  CacheNetworkOptions net;
+};
+
+/* Redis through hiredis (0.14 API): GET, SET key value EX ttl, DEL. Does not
+ * connect until first used. */
+GST_TWITCH_API std::unique_ptr<Cache> cache_redis_new (
+    const RedisCacheOptions &options, GError **error);
+
+struct MemcachedCacheOptions {
+  /* "host:port,host:port" (port defaults to 11211). */
+  std::string servers = "localhost:11211";
+  CacheNetworkOptions net;
+};
+
+/* memcached through libmemcached (consistent hashing over the servers). */
+GST_TWITCH_API std::unique_ptr<Cache> cache_memcached_new (
+    const MemcachedCacheOptions &options, GError **error);
+
+/* Parses a size such as "512M", "2G", "65536", "100KiB" (binary units, case
+ * insensitive). False on anything else. */
+GST_TWITCH_API bool cache_parse_size (std::string_view text, uint64_t *out);
+
 } // namespace twitch
