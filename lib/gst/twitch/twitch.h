@@ -7,3 +7,6 @@
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/ingest/ingest.h>
 #include <gst/twitch/ingest/presets.h>
+#include <gst/twitch/helix/error.h>
+#include <gst/twitch/helix/helix.h>
+#include <gst/twitch/helix/models.h>
