@@ -4,6 +4,7 @@
 
 #include <gst/twitch/cache/cache.h>
 #include <gst/twitch/common/secrets.h>
+#include <gst/twitch/helix/error.h>
 #include <gst/twitch/ingest/ingest.h>
 
 #include <cstdarg>
@@ -28,24 +29,23 @@ exit_code_for_gerror (const GError *error)
 {
   if (error == nullptr)
     return EXIT_OTHER;
-  if (error->domain == CLI_HELIX_ERROR) {
+  if (error->domain == TWITCH_API_ERROR || error->domain == CLI_HELIX_ERROR) {
     switch (error->code) {
-      case HELIX_ERROR_NOT_FOUND:
+      case twitch::API_ERROR_NOT_FOUND:
         return EXIT_NOT_FOUND;
-      case HELIX_ERROR_UNAUTHORIZED:
-      case HELIX_ERROR_MISSING_SCOPE:
-      case HELIX_ERROR_EXPIRED:
+      case twitch::API_ERROR_UNAUTHORIZED:
+      case twitch::API_ERROR_MISSING_SCOPE:
+      case twitch::API_ERROR_EXPIRED:
+      case twitch::API_ERROR_AUTHORIZATION_PENDING:
         return EXIT_UNAUTHORIZED;
-      case HELIX_ERROR_NO_CREDENTIALS:
-        return EXIT_NO_CREDENTIALS;
-      case HELIX_ERROR_RATE_LIMITED:
-      case HELIX_ERROR_SERVER:
+      case twitch::API_ERROR_RATE_LIMITED:
+      case twitch::API_ERROR_SERVER:
         return EXIT_SERVER;
-      case HELIX_ERROR_NETWORK:
+      case twitch::API_ERROR_NETWORK:
         return EXIT_NETWORK;
-      case HELIX_ERROR_BAD_RESPONSE:
+      case twitch::API_ERROR_BAD_RESPONSE:
         return EXIT_BAD_RESPONSE;
-      case HELIX_ERROR_BAD_REQUEST:
+      case twitch::API_ERROR_BAD_REQUEST:
         return EXIT_USAGE;
       default:
         return EXIT_OTHER;

@@ -6,8 +6,9 @@
 
 #include <gst/twitch/common/secrets.h>
 
+#include <libsoup/soup.h>
+
 #include <algorithm>
-#include <cstring>
 
 namespace cli
 {
@@ -18,36 +19,24 @@ helix_error_quark ()
   return g_quark_from_static_string ("gst-twitch-cli-helix-error");
 }
 
-static const int kMaxRetries = 3;
-/* Longest wait for a rate-limit reset before giving up on it. */
-static const int64_t kMaxResetWaitSec = 60;
-
 bool
 Credentials::has_scope (const std::string &scope) const
 {
   return std::find (scopes.begin (), scopes.end (), scope) != scopes.end ();
 }
 
-static std::string
-env_or (const char *name, const char *fallback)
+std::unique_ptr<Json>
+json_parse_object (const std::string &body)
 {
-  const char *v = g_getenv (name);
-  std::string s = (v != nullptr && *v != '\0') ? v : fallback;
-  while (!s.empty () && s.back () == '/')
-    s.pop_back ();
-  return s;
-}
-
-std::string
-helix_base_url ()
-{
-  return env_or ("TWITCH_HELIX_URL", "https://api.twitch.tv/helix");
-}
-
-std::string
-auth_base_url ()
-{
-  return env_or ("TWITCH_AUTH_URL", "https://id.twitch.tv/oauth2");
+  JsonParser *p = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (
+          p, body.data (), static_cast<gssize> (body.size ()), nullptr)
+      || json_parser_get_root (p) == nullptr
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
+    g_object_unref (p);
+    return nullptr;
+  }
+  return std::make_unique<Json> (p);
 }
 
 std::string
@@ -98,11 +87,10 @@ json_time (JsonObject *o, const char *member, int64_t *out)
   std::string s = json_str (o, member);
   if (s.empty ())
     return false;
-  GDateTime *dt = g_date_time_new_from_iso8601 (s.c_str (), nullptr);
-  if (dt == nullptr)
+  auto t = twitch::time_parse_iso8601 (s);
+  if (!t)
     return false;
-  *out = g_date_time_to_unix (dt);
-  g_date_time_unref (dt);
+  *out = twitch::time_to_unix_seconds (*t);
   return true;
 }
 
@@ -117,322 +105,109 @@ json_array (JsonObject *o, const char *member)
   return json_node_get_array (n);
 }
 
-std::string
-encode_params (const Params &params)
+std::vector<std::string>
+json_strings (JsonObject *o, const char *member)
 {
-  std::string q;
-  for (const auto &[k, v] : params) {
-    if (!q.empty ())
-      q.push_back ('&');
-    gchar *ek = g_uri_escape_string (k.c_str (), nullptr, FALSE);
-    gchar *ev = g_uri_escape_string (v.c_str (), nullptr, FALSE);
-    q += ek;
-    q.push_back ('=');
-    q += ev;
-    g_free (ek);
-    g_free (ev);
+  std::vector<std::string> out;
+  if (JsonArray *a = json_array (o, member))
+    for (guint i = 0; i < json_array_get_length (a); i++) {
+      JsonNode *n = json_array_get_element (a, i);
+      if (JSON_NODE_HOLDS_VALUE (n)
+          && json_node_get_value_type (n) == G_TYPE_STRING)
+        out.emplace_back (json_node_get_string (n));
+    }
+  return out;
+}
+
+/* ---- Api ----------------------------------------------------------------- */
+
+Api::Api (const std::optional<Credentials> &stored,
+    std::shared_ptr<twitch::Cache> cache)
+{
+  twitch::HelixConfig config;
+  config.cache = std::move (cache);
+  if (stored) {
+    stored_ = true;
+    creds_ = *stored;
+    config.client_id = stored->client_id;
+    config.oauth_token = stored->access_token;
+    config.refresh_token = stored->refresh_token;
+    config.token_expires_at = stored->expires_at * G_USEC_PER_SEC;
+    /* The environment still gives the URLs and a client secret (for a
+     * confidential application's refresh), never another token. */
+    config.use_environment = true;
   }
-  return q;
-}
-
-Http::Http ()
-{
-  /* libsoup 3 verifies certificates against the system store by default. */
-  session_ = soup_session_new_with_options ("timeout", 30u, "idle-timeout", 60u,
-      "user-agent", "gst-twitch/" VERSION, nullptr);
-}
-
-Http::~Http ()
-{
-  g_object_unref (session_);
+  client_ = std::make_unique<twitch::Helix> (std::move (config));
 }
 
 bool
-Http::send (const char *method, const std::string &url,
-    const std::vector<std::pair<std::string, std::string>> &headers,
-    const Params *form, Response *response, GError **error)
+Api::connect (GError **error)
 {
-  SoupMessage *msg = soup_message_new (method, url.c_str ());
-  if (msg == nullptr) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_NETWORK,
-        "invalid URL %s (check TWITCH_HELIX_URL / TWITCH_AUTH_URL)",
-        url.c_str ());
+  if (!client_->check_credentials (error))
     return false;
-  }
-  SoupMessageHeaders *req = soup_message_get_request_headers (msg);
-  for (const auto &[k, v] : headers)
-    soup_message_headers_replace (req, k.c_str (), v.c_str ());
-  if (form != nullptr) {
-    std::string body = encode_params (*form);
-    GBytes *bytes = g_bytes_new (body.data (), body.size ());
-    soup_message_set_request_body_from_bytes (
-        msg, "application/x-www-form-urlencoded", bytes);
-    g_bytes_unref (bytes);
-  }
-
-  requests_++;
-  GError *err = nullptr;
-  GBytes *bytes = soup_session_send_and_read (session_, msg, nullptr, &err);
-  if (bytes == nullptr) {
-    GUri *uri = soup_message_get_uri (msg);
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_NETWORK,
-        "cannot reach %s:%d: %s", g_uri_get_host (uri), g_uri_get_port (uri),
-        twitch::secrets_redact (err->message).c_str ());
-    g_error_free (err);
-    g_object_unref (msg);
+  if (!client_->ensure_token (nullptr, error))
     return false;
+  twitch::Token t = client_->token ();
+  if (stored_) {
+    creds_.access_token = t.access_token;
+    if (!t.refresh_token.empty ())
+      creds_.refresh_token = t.refresh_token;
+    return true;
   }
-  gsize size = 0;
-  const char *data
-      = static_cast<const char *> (g_bytes_get_data (bytes, &size));
-  response->status = soup_message_get_status (msg);
-  response->body.assign (data ? data : "", size);
-  if (response->headers)
-    soup_message_headers_unref (response->headers);
-  response->headers
-      = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  g_bytes_unref (bytes);
-  g_object_unref (msg);
+  creds_.client_id = client_->client_id ();
+  creds_.access_token = t.access_token;
+  creds_.is_app = t.is_app;
+  if (!t.is_app) {
+    /* A token from TWITCH_OAUTH_TOKEN: learn whose it is and its scopes. */
+    auto info = client_->validate (nullptr, error);
+    if (!info)
+      return false;
+    creds_.login = info->login;
+    creds_.user_id = info->user_id;
+    creds_.scopes = info->scopes;
+    creds_.is_app = info->user_id.empty ();
+  }
   return true;
 }
 
-static std::string
-twitch_message (const std::string &body)
+std::optional<Credentials>
+Api::refreshed () const
 {
-  JsonParser *p = json_parser_new ();
-  std::string msg;
-  if (json_parser_load_from_data (
-          p, body.data (), static_cast<gssize> (body.size ()), nullptr)
-      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
-    msg = json_str (json_node_get_object (json_parser_get_root (p)), "message");
-  g_object_unref (p);
-  return twitch::secrets_redact (msg);
-}
-
-static std::string
-missing_scope_in (const std::string &message)
-{
-  gchar *lower = g_ascii_strdown (message.c_str (), -1);
-  std::string l (lower);
-  g_free (lower);
-  size_t at = l.find ("missing scope");
-  if (at == std::string::npos)
-    return {};
-  size_t colon = message.find (':', at);
-  if (colon == std::string::npos)
-    return "?";
-  std::string rest = message.substr (colon + 1);
-  gchar *s = g_strstrip (g_strdup (rest.c_str ()));
-  std::string scope (s);
-  g_free (s);
-  size_t end = scope.find_first_of (" ,;\"");
-  if (end != std::string::npos)
-    scope.resize (end);
-  return scope.empty () ? "?" : scope;
-}
-
-void
-set_error_from_http (GError **error, guint status, const std::string &body,
-    const std::string &what)
-{
-  std::string msg = twitch_message (body);
-  std::string detail = msg.empty () ? "" : ": " + msg;
-  int code;
-  if (status == 404)
-    code = HELIX_ERROR_NOT_FOUND;
-  else if (status == 401 || status == 403) {
-    std::string scope = missing_scope_in (msg);
-    if (!scope.empty ()) {
-      g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_MISSING_SCOPE,
-          "%s needs the scope %s, which your token lacks: run "
-          "`gst-twitch login --scopes %s`",
-          what.c_str (), scope.c_str (), scope.c_str ());
-      return;
-    }
-    if (status == 401) {
-      g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_UNAUTHORIZED,
-          "Twitch rejected the token for %s (HTTP 401%s): run `gst-twitch "
-          "login` again",
-          what.c_str (), detail.c_str ());
-      return;
-    }
-    code = HELIX_ERROR_UNAUTHORIZED;
-  } else if (status == 429)
-    code = HELIX_ERROR_RATE_LIMITED;
-  else if (status >= 500)
-    code = HELIX_ERROR_SERVER;
-  else
-    code = HELIX_ERROR_BAD_REQUEST;
-  g_set_error (error, CLI_HELIX_ERROR, code, "%s failed: HTTP %u%s",
-      what.c_str (), status, detail.c_str ());
-}
-
-static std::unique_ptr<Json>
-parse_object (const std::string &body)
-{
-  JsonParser *p = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (
-          p, body.data (), static_cast<gssize> (body.size ()), nullptr)
-      || json_parser_get_root (p) == nullptr
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
-    g_object_unref (p);
-    return nullptr;
-  }
-  return std::make_unique<Json> (p);
-}
-
-static int64_t
-header_int (SoupMessageHeaders *h, const char *name)
-{
-  const char *v = h ? soup_message_headers_get_one (h, name) : nullptr;
-  if (v == nullptr)
-    return -1;
-  char *end = nullptr;
-  gint64 x = g_ascii_strtoll (v, &end, 10);
-  return end != v ? x : -1;
-}
-
-static void
-sleep_seconds (double s)
-{
-  if (s > 0)
-    g_usleep (static_cast<gulong> (s * G_USEC_PER_SEC));
-}
-
-static void
-sleep_until_reset (int64_t reset)
-{
-  int64_t now = g_get_real_time () / G_USEC_PER_SEC;
-  int64_t wait = reset > now ? reset - now : 1;
-  sleep_seconds (static_cast<double> (std::min (wait, kMaxResetWaitSec)));
-}
-
-Helix::Helix (
-    Http &http, Credentials credentials, std::shared_ptr<twitch::Cache> cache)
-    : http_ (http), creds_ (std::move (credentials)), cache_ (std::move (cache))
-{
-}
-
-bool
-Helix::refresh (GError **error)
-{
-  if (creds_.is_app || creds_.refresh_token.empty ())
-    return false;
-  std::string old = creds_.access_token;
-  if (!oauth::refresh (http_, &creds_, error))
-    return false;
-  twitch::secrets_unregister (old);
-  twitch::secrets_register (creds_.access_token);
-  if (on_refresh_)
-    on_refresh_ (creds_);
-  return true;
+  if (!stored_)
+    return std::nullopt;
+  twitch::Token t = client_->token ();
+  if (t.access_token.empty () || t.access_token == creds_.access_token)
+    return std::nullopt;
+  Credentials c = creds_;
+  c.access_token = t.access_token;
+  if (!t.refresh_token.empty ())
+    c.refresh_token = t.refresh_token;
+  c.expires_at = twitch::time_to_unix_seconds (t.expires_at);
+  if (!t.scopes.empty ())
+    c.scopes = t.scopes;
+  return c;
 }
 
 std::unique_ptr<Json>
-Helix::get (
-    const std::string &path, const Params &params, int64_t ttl, GError **error)
+Api::get (const std::string &path, const Params &params,
+    twitch::ResourceKind kind, GError **error)
 {
-  std::string url = helix_base_url () + "/" + path;
-  if (!params.empty ())
-    url += "?" + encode_params (params);
-  const std::string what = "GET /helix/" + path;
-
-  /* The answer depends on who asks (a user token sees more); the token
-   * itself never goes into the key. */
-  std::string identity
-      = creds_.client_id + ":"
-        + (creds_.is_app ? std::string ("app") : creds_.user_id);
-  std::string key;
-  if (cache_ && ttl > 0) {
-    key = twitch::cache_key (url, identity);
-    if (auto entry = cache_->get (key)) {
-      if (auto json = parse_object (entry->body)) {
-        cache_hits_++;
-        return json;
-      }
-      cache_->remove (key);
-    }
-  }
-
-  /* A user token about to expire is refreshed first (60 s margin). */
-  int64_t now = g_get_real_time () / G_USEC_PER_SEC;
-  if (!creds_.is_app && creds_.expires_at > 0 && now > creds_.expires_at - 60
-      && !creds_.refresh_token.empty ()) {
-    GError *err = nullptr;
-    if (!refresh (&err) && err != nullptr)
-      g_clear_error (&err); /* try the old one; a 401 then tells */
-  }
-
-  bool refreshed = false;
-  int retries = 0, waits = 0;
-  for (;;) {
-    if (ratelimit_remaining_ == 0 && ratelimit_reset_ > 0) {
-      sleep_until_reset (ratelimit_reset_);
-      ratelimit_remaining_ = -1;
-    }
-    Http::Response resp;
-    GError *err = nullptr;
-    if (!http_.send ("GET", url,
-            {{"Client-Id", creds_.client_id},
-                {"Authorization", "Bearer " + creds_.access_token}},
-            nullptr, &resp, &err)) {
-      if (retries < kMaxRetries) {
-        sleep_seconds (0.5 * (1 << retries));
-        retries++;
-        g_clear_error (&err);
-        continue;
-      }
-      g_propagate_error (error, err);
-      return nullptr;
-    }
-    ratelimit_remaining_ = header_int (resp.headers, "Ratelimit-Remaining");
-    ratelimit_reset_ = header_int (resp.headers, "Ratelimit-Reset");
-
-    if (resp.status >= 200 && resp.status < 300) {
-      auto json = parse_object (resp.body);
-      if (!json) {
-        g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_BAD_RESPONSE,
-            "%s: the answer is not a JSON object", what.c_str ());
-        return nullptr;
-      }
-      if (cache_ && ttl > 0) {
-        twitch::CacheEntry entry;
-        entry.body = resp.body;
-        entry.fetched_at_us = g_get_real_time ();
-        cache_->put (key, entry, ttl);
-      }
-      return json;
-    }
-    if (resp.status == 401 && !refreshed
-        && missing_scope_in (twitch_message (resp.body)).empty ()) {
-      refreshed = true;
-      GError *rerr = nullptr;
-      if (refresh (&rerr))
-        continue;
-      if (rerr != nullptr) {
-        g_propagate_error (error, rerr);
-        return nullptr;
-      }
-    }
-    if (resp.status == 429 && waits < kMaxRetries) {
-      waits++;
-      sleep_until_reset (ratelimit_reset_);
-      continue;
-    }
-    if (resp.status >= 500 && retries < kMaxRetries) {
-      sleep_seconds (0.5 * (1 << retries));
-      retries++;
-      continue;
-    }
-    set_error_from_http (error, resp.status, resp.body, what);
+  auto r = client_->get (path, params, kind, nullptr, error);
+  if (!r)
     return nullptr;
-  }
+  auto json = json_parse_object (r->body);
+  if (!json)
+    g_set_error (error, TWITCH_API_ERROR, twitch::API_ERROR_BAD_RESPONSE,
+        "GET /helix/%s: the answer is not a JSON object", path.c_str ());
+  return json;
 }
 
-Pager::Pager (Helix &helix, std::string path, Params params, int64_t limit,
-    int64_t ttl, int page_size)
-    : helix_ (helix), path_ (std::move (path)), params_ (std::move (params)),
-      limit_ (limit), ttl_ (ttl), page_size_ (page_size)
+/* ---- Pager --------------------------------------------------------------- */
+
+Pager::Pager (Api &api, std::string path, Params params, int64_t limit,
+    twitch::ResourceKind kind, int page_size)
+    : api_ (api), path_ (std::move (path)), params_ (std::move (params)),
+      limit_ (limit), kind_ (kind), page_size_ (page_size)
 {
 }
 
@@ -441,27 +216,26 @@ Pager::next (GError **error)
 {
   if (done_ || (limit_ > 0 && seen_ >= limit_))
     return nullptr;
-  Params p = params_;
   int64_t want = page_size_;
   if (limit_ > 0 && limit_ - seen_ < want)
     want = limit_ - seen_;
-  p.emplace_back ("first", std::to_string (want));
-  if (!cursor_.empty ())
-    p.emplace_back ("after", cursor_);
 
-  page_ = helix_.get (path_, p, ttl_, error);
-  if (!page_) {
+  auto r = api_.client ().get_page (path_, params_, cursor_,
+      static_cast<size_t> (want), kind_, nullptr, error);
+  if (!r) {
+    done_ = true;
+    return nullptr;
+  }
+  page_ = json_parse_object (r->body);
+  JsonArray *data = page_ ? json_array (page_->root (), "data") : nullptr;
+  if (data == nullptr) {
+    g_set_error (error, TWITCH_API_ERROR, twitch::API_ERROR_BAD_RESPONSE,
+        "GET /helix/%s: the answer is not a JSON object with a \"data\" list",
+        path_.c_str ());
     done_ = true;
     return nullptr;
   }
   JsonObject *root = page_->root ();
-  JsonArray *data = json_array (root, "data");
-  if (data == nullptr) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_BAD_RESPONSE,
-        "GET /helix/%s: the answer has no \"data\" list", path_.c_str ());
-    done_ = true;
-    return nullptr;
-  }
   if (json_object_has_member (root, "total"))
     total_ = json_int (root, "total", -1);
   guint n = json_array_get_length (data);
@@ -470,255 +244,70 @@ Pager::next (GError **error)
     count_ = static_cast<guint> (limit_ - seen_);
   seen_ += count_;
 
+  std::string next;
   JsonNode *pag = json_object_get_member (root, "pagination");
-  cursor_.clear ();
   if (pag != nullptr && JSON_NODE_HOLDS_OBJECT (pag))
-    cursor_ = json_str (json_node_get_object (pag), "cursor");
-  if (cursor_.empty () || n == 0)
+    next = json_str (json_node_get_object (pag), "cursor");
+  /* A cursor that does not move would loop forever. */
+  if (next.empty () || next == cursor_ || n == 0)
     done_ = true;
+  cursor_ = std::move (next);
   return data;
 }
 
-namespace oauth
-{
-
-static bool
-post_token (Http &http, const std::string &endpoint, const Params &form,
-    const std::string &what, std::unique_ptr<Json> *out, guint *status,
-    std::string *body, GError **error)
-{
-  Http::Response resp;
-  if (!http.send (
-          "POST", auth_base_url () + "/" + endpoint, {}, &form, &resp, error))
-    return false;
-  *status = resp.status;
-  *body = resp.body;
-  if (resp.status >= 200 && resp.status < 300) {
-    *out = parse_object (resp.body);
-    if (!*out) {
-      g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_BAD_RESPONSE,
-          "%s: the answer is not a JSON object", what.c_str ());
-      return false;
-    }
-  }
-  return true;
-}
-
-static void
-fill_token (JsonObject *o, Credentials *c)
-{
-  c->access_token = json_str (o, "access_token");
-  std::string rt = json_str (o, "refresh_token");
-  if (!rt.empty ())
-    c->refresh_token = rt;
-  int64_t expires_in = json_int (o, "expires_in", 0);
-  c->expires_at
-      = expires_in > 0 ? g_get_real_time () / G_USEC_PER_SEC + expires_in : 0;
-  if (JsonArray *scopes = json_array (o, "scope")) {
-    c->scopes.clear ();
-    for (guint i = 0; i < json_array_get_length (scopes); i++) {
-      JsonNode *n = json_array_get_element (scopes, i);
-      if (JSON_NODE_HOLDS_VALUE (n)
-          && json_node_get_value_type (n) == G_TYPE_STRING)
-        c->scopes.emplace_back (json_node_get_string (n));
-    }
-  }
-}
+/* ---- revoke -------------------------------------------------------------- */
 
 bool
-app_token (Http &http, const std::string &client_id,
-    const std::string &client_secret, Credentials *out, GError **error)
+oauth_revoke (const Credentials &creds, GError **error)
 {
-  std::unique_ptr<Json> json;
-  guint status = 0;
-  std::string body;
-  const std::string what = "POST /oauth2/token (client credentials)";
-  if (!post_token (http, "token",
-          {{"client_id", client_id}, {"client_secret", client_secret},
-              {"grant_type", "client_credentials"}},
-          what, &json, &status, &body, error))
-    return false;
-  if (!json) {
-    set_error_from_http (error, status, body, what);
-    if (status == 400 || status == 403)
-      (*error)->code = HELIX_ERROR_UNAUTHORIZED;
+  const char *env = g_getenv ("TWITCH_AUTH_URL");
+  std::string base = (env && *env) ? env : "https://id.twitch.tv/oauth2";
+  while (!base.empty () && base.back () == '/')
+    base.pop_back ();
+  std::string url = base + "/revoke";
+  SoupMessage *msg = soup_message_new ("POST", url.c_str ());
+  if (msg == nullptr) {
+    g_set_error (error, TWITCH_API_ERROR, twitch::API_ERROR_NETWORK,
+        "invalid TWITCH_AUTH_URL %s", base.c_str ());
     return false;
   }
-  Credentials c;
-  c.client_id = client_id;
-  c.is_app = true;
-  fill_token (json->root (), &c);
-  if (c.access_token.empty ()) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_BAD_RESPONSE,
-        "%s: the answer has no access_token", what.c_str ());
-    return false;
-  }
-  *out = std::move (c);
-  return true;
-}
-
-bool
-refresh (Http &http, Credentials *creds, GError **error)
-{
-  Params form = {{"client_id", creds->client_id},
-      {"grant_type", "refresh_token"}, {"refresh_token", creds->refresh_token}};
-  if (const char *secret = g_getenv ("TWITCH_CLIENT_SECRET"))
-    if (*secret)
-      form.emplace_back ("client_secret", secret);
-  std::unique_ptr<Json> json;
-  guint status = 0;
-  std::string body;
-  if (!post_token (http, "token", form, "refreshing the token", &json, &status,
-          &body, error))
-    return false;
-  if (!json || json_str (json->root (), "access_token").empty ()) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_UNAUTHORIZED,
-        "the stored token expired and Twitch refused to refresh it (HTTP "
-        "%u): run `gst-twitch login` again",
-        status);
-    return false;
-  }
-  fill_token (json->root (), creds);
-  return true;
-}
-
-bool
-validate (Http &http, Credentials *creds, GError **error)
-{
-  Http::Response resp;
-  if (!http.send ("GET", auth_base_url () + "/validate",
-          {{"Authorization", "OAuth " + creds->access_token}}, nullptr, &resp,
-          error))
-    return false;
-  if (resp.status == 401) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_UNAUTHORIZED,
-        "Twitch says the stored token is invalid or expired: run "
-        "`gst-twitch login` again");
-    return false;
-  }
-  if (resp.status != 200) {
-    set_error_from_http (error, resp.status, resp.body, "validating the token");
-    return false;
-  }
-  auto json = parse_object (resp.body);
-  if (!json) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_BAD_RESPONSE,
-        "GET /oauth2/validate: the answer is not a JSON object");
-    return false;
-  }
-  JsonObject *o = json->root ();
-  std::string cid = json_str (o, "client_id");
-  if (!cid.empty ())
-    creds->client_id = cid;
-  creds->login = json_str (o, "login");
-  creds->user_id = json_str (o, "user_id");
-  creds->is_app = creds->user_id.empty ();
-  if (JsonArray *scopes = json_array (o, "scopes")) {
-    creds->scopes.clear ();
-    for (guint i = 0; i < json_array_get_length (scopes); i++) {
-      JsonNode *n = json_array_get_element (scopes, i);
-      if (JSON_NODE_HOLDS_VALUE (n)
-          && json_node_get_value_type (n) == G_TYPE_STRING)
-        creds->scopes.emplace_back (json_node_get_string (n));
-    }
-  }
-  int64_t expires_in = json_int (o, "expires_in", 0);
-  if (expires_in > 0)
-    creds->expires_at = g_get_real_time () / G_USEC_PER_SEC + expires_in;
-  return true;
-}
-
-bool
-revoke (Http &http, const Credentials &creds, GError **error)
-{
-  Http::Response resp;
-  Params form = {{"client_id", creds.client_id}, {"token", creds.access_token}};
-  if (!http.send (
-          "POST", auth_base_url () + "/revoke", {}, &form, &resp, error))
-    return false;
-  if (resp.status != 200 && resp.status != 400) {
+  gchar *id = g_uri_escape_string (creds.client_id.c_str (), nullptr, FALSE);
+  gchar *tok
+      = g_uri_escape_string (creds.access_token.c_str (), nullptr, FALSE);
+  gchar *form = g_strdup_printf ("client_id=%s&token=%s", id, tok);
+  g_free (id);
+  g_free (tok);
+  GBytes *body = g_bytes_new_take (form, strlen (form));
+  soup_message_set_request_body_from_bytes (
+      msg, "application/x-www-form-urlencoded", body);
+  g_bytes_unref (body);
+  /* libsoup 3 verifies certificates against the system store. */
+  SoupSession *session = soup_session_new_with_options (
+      "timeout", 30u, "user-agent", "gst-twitch/" VERSION, nullptr);
+  GError *err = nullptr;
+  GBytes *answer = soup_session_send_and_read (session, msg, nullptr, &err);
+  bool ok = false;
+  if (answer == nullptr) {
+    g_set_error (error, TWITCH_API_ERROR, twitch::API_ERROR_NETWORK,
+        "POST oauth2/revoke: %s",
+        twitch::secrets_redact (err->message).c_str ());
+    g_error_free (err);
+  } else {
+    guint status = soup_message_get_status (msg);
     /* 400 "Invalid token": already revoked or expired, which is fine. */
-    set_error_from_http (error, resp.status, resp.body, "revoking the token");
-    return false;
-  }
-  return true;
-}
-
-bool
-device_start (Http &http, const std::string &client_id,
-    const std::string &scopes, DeviceCode *out, GError **error)
-{
-  std::unique_ptr<Json> json;
-  guint status = 0;
-  std::string body;
-  const std::string what = "POST /oauth2/device";
-  if (!post_token (http, "device",
-          {{"client_id", client_id}, {"scopes", scopes}}, what, &json, &status,
-          &body, error))
-    return false;
-  if (!json) {
-    set_error_from_http (error, status, body, what);
-    return false;
-  }
-  JsonObject *o = json->root ();
-  out->device_code = json_str (o, "device_code");
-  out->user_code = json_str (o, "user_code");
-  out->verification_uri = json_str (o, "verification_uri");
-  out->expires_in = json_int (o, "expires_in", 1800);
-  out->interval = std::max<int64_t> (1, json_int (o, "interval", 5));
-  if (out->device_code.empty () || out->user_code.empty ()) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_BAD_RESPONSE,
-        "%s: the answer has no device_code or user_code", what.c_str ());
-    return false;
-  }
-  return true;
-}
-
-bool
-device_poll (Http &http, const std::string &client_id,
-    const std::string &scopes, const DeviceCode &code, Credentials *out,
-    GError **error)
-{
-  std::unique_ptr<Json> json;
-  guint status = 0;
-  std::string body;
-  const std::string what = "POST /oauth2/token (device code)";
-  if (!post_token (http, "token",
-          {{"client_id", client_id}, {"scopes", scopes},
-              {"device_code", code.device_code},
-              {"grant_type", "urn:ietf:params:oauth:grant-type:device_code"}},
-          what, &json, &status, &body, error))
-    return false;
-  if (!json) {
-    std::string msg = twitch_message (body);
-    if (msg.find ("authorization_pending") != std::string::npos
-        || msg.find ("slow_down") != std::string::npos) {
-      g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_AUTHORIZATION_PENDING,
-          "waiting for the code to be entered");
-      return false;
+    ok = status == 200 || status == 400;
+    if (!ok) {
+      gsize size = 0;
+      const char *data
+          = static_cast<const char *> (g_bytes_get_data (answer, &size));
+      twitch::api_error_set_from_http (error, status,
+          std::string_view (data ? data : "", size), "POST oauth2/revoke");
     }
-    if (status == 400) {
-      g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_EXPIRED,
-          "the code was not entered in time or was refused (%s): run "
-          "`gst-twitch login` again",
-          msg.empty () ? "HTTP 400" : msg.c_str ());
-      return false;
-    }
-    set_error_from_http (error, status, body, what);
-    return false;
+    g_bytes_unref (answer);
   }
-  Credentials c;
-  c.client_id = client_id;
-  fill_token (json->root (), &c);
-  if (c.access_token.empty ()) {
-    g_set_error (error, CLI_HELIX_ERROR, HELIX_ERROR_BAD_RESPONSE,
-        "%s: the answer has no access_token", what.c_str ());
-    return false;
-  }
-  *out = std::move (c);
-  return true;
+  g_object_unref (session);
+  g_object_unref (msg);
+  return ok;
 }
-
-} // namespace oauth
 
 } // namespace cli

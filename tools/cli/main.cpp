@@ -225,9 +225,20 @@ run (int argc, char **argv)
   opt.verbose = raw.verbose;
 
   Context ctx (std::move (opt));
-  int rc = cmd->run (ctx);
-  if (ctx.opt.verbose)
-    g_printerr ("gst-twitch: %d HTTP request(s)\n", ctx.http.requests ());
+  int rc;
+  try {
+    rc = cmd->run (ctx);
+  } catch (const Failure &) {
+    ctx.save_refreshed ();
+    throw;
+  }
+  ctx.save_refreshed ();
+  if (ctx.opt.verbose) {
+    twitch::HelixStats st = ctx.stats ();
+    g_printerr ("gst-twitch: %" G_GUINT64_FORMAT
+                " HTTP request(s), %" G_GUINT64_FORMAT " cache hit(s)\n",
+        st.requests, st.cache_hits);
+  }
   return rc;
 }
 

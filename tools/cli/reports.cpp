@@ -21,12 +21,7 @@ const char *const kDefaultScopes = "moderator:read:followers "
                                    "moderator:read:chatters moderation:read "
                                    "user:read:follows";
 
-/* How long answers stay in the cache, by kind of resource. */
-static const int64_t kTtlUser = 24 * 3600;      /* users: created_at is fixed */
-static const int64_t kTtlList = 10 * 60;        /* follower lists, videos */
-static const int64_t kTtlTotal = 3600;          /* follower totals */
-static const int64_t kTtlLive = 60;             /* streams, chatters */
-static const int64_t kTtlGames = 7 * 24 * 3600; /* game names and ids */
+using twitch::ResourceKind;
 
 Context::Context (Options options) : opt (std::move (options)) {}
 
@@ -54,49 +49,55 @@ Context::cache ()
   return cache_;
 }
 
-Helix &
-Context::helix ()
+Api &
+Context::api ()
 {
-  if (helix_)
-    return *helix_;
-  Credentials creds;
-  bool stored = false;
-  if (auto c = store_load ()) {
-    creds = std::move (*c);
-    stored = true;
-  } else {
-    const char *id = g_getenv ("TWITCH_CLIENT_ID");
-    const char *secret = g_getenv ("TWITCH_CLIENT_SECRET");
-    if (id == nullptr || *id == '\0' || secret == nullptr || *secret == '\0')
-      fail (EXIT_NO_CREDENTIALS,
-          "no Twitch credentials: run `gst-twitch login`, or set "
-          "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET for an app token");
-    twitch::secrets_register (secret);
-    registered_.emplace_back (secret);
-    GError *err = nullptr;
-    if (!oauth::app_token (http, id, secret, &creds, &err))
-      fail_from_gerror (err, "getting an app token");
+  if (api_)
+    return *api_;
+  std::optional<Credentials> stored = store_load ();
+  if (stored) {
+    for (const std::string *t : {&stored->access_token, &stored->refresh_token})
+      if (!t->empty ()) {
+        twitch::secrets_register (*t);
+        registered_.push_back (*t);
+      }
   }
-  twitch::secrets_register (creds.access_token);
-  registered_.push_back (creds.access_token);
-  if (!creds.refresh_token.empty ()) {
-    twitch::secrets_register (creds.refresh_token);
-    registered_.push_back (creds.refresh_token);
+  api_ = std::make_unique<Api> (stored, cache ());
+  GError *err = nullptr;
+  if (!api_->client ().check_credentials (&err)) {
+    g_clear_error (&err);
+    fail (EXIT_NO_CREDENTIALS,
+        "no Twitch credentials: run `gst-twitch login`, or set "
+        "TWITCH_OAUTH_TOKEN (a user token) or TWITCH_CLIENT_ID and "
+        "TWITCH_CLIENT_SECRET (an app token)");
   }
-  helix_ = std::make_unique<Helix> (http, std::move (creds), cache ());
-  if (stored)
-    helix_->set_on_refresh ([this] (const Credentials &c) {
-      twitch::secrets_register (c.access_token);
-      registered_.push_back (c.access_token);
-      store_save (c);
-    });
-  return *helix_;
+  if (!api_->connect (&err))
+    fail_from_gerror (err, "");
+  const std::string &tok = api_->credentials ().access_token;
+  twitch::secrets_register (tok);
+  registered_.push_back (tok);
+  return *api_;
+}
+
+twitch::HelixStats
+Context::stats () const
+{
+  return api_ ? api_->client ().stats () : twitch::HelixStats{};
+}
+
+void
+Context::save_refreshed ()
+{
+  if (!api_)
+    return;
+  if (auto c = api_->refreshed ())
+    store_save (*c);
 }
 
 void
 Context::require_scope (const std::string &scope, const std::string &what)
 {
-  const Credentials &c = helix ().credentials ();
+  const Credentials &c = api ().credentials ();
   if (c.is_app)
     fail (EXIT_UNAUTHORIZED,
         "%s needs a user token with the scope %s (an app token cannot): run "
@@ -167,7 +168,8 @@ user_by_login (Context &ctx, const std::string &login_in)
         "'%s' is not a Twitch login (letters, digits and _ only, at most 25)",
         login_in.c_str ());
   GError *err = nullptr;
-  auto json = ctx.helix ().get ("users", {{"login", login}}, kTtlUser, &err);
+  auto json
+      = ctx.api ().get ("users", {{"login", login}}, ResourceKind::USERS, &err);
   if (!json)
     fail_from_gerror (err, "looking up " + login);
   JsonArray *data = json_array (json->root (), "data");
@@ -186,29 +188,21 @@ user_by_login (Context &ctx, const std::string &login_in)
       login_in.c_str ());
 }
 
-/* created_at of up to 100 users by id, in one request. */
+/* created_at of users by id (the library batches 100 a request). Deleted
+ * accounts are absent. */
 static std::unordered_map<std::string, int64_t>
 created_by_ids (Context &ctx, const std::vector<std::string> &ids)
 {
   std::unordered_map<std::string, int64_t> out;
-  for (size_t start = 0; start < ids.size (); start += 100) {
-    Params p;
-    for (size_t i = start; i < ids.size () && i < start + 100; i++)
-      p.emplace_back ("id", ids[i]);
-    GError *err = nullptr;
-    auto json = ctx.helix ().get ("users", p, kTtlUser, &err);
-    if (!json)
-      fail_from_gerror (err, "looking up accounts");
-    JsonArray *data = json_array (json->root (), "data");
-    if (data == nullptr)
-      fail (EXIT_BAD_RESPONSE, "GET /helix/users: the answer has no data list");
-    for (guint i = 0; i < json_array_get_length (data); i++) {
-      JsonObject *o = json_array_get_object_element (data, i);
-      int64_t t;
-      if (o != nullptr && json_time (o, "created_at", &t))
-        out[json_str (o, "id")] = t;
-    }
-  }
+  if (ids.empty ())
+    return out;
+  GError *err = nullptr;
+  auto users = ctx.api ().client ().users (ids, {}, nullptr, &err);
+  if (!users)
+    fail_from_gerror (err, "looking up accounts");
+  for (const auto &u : *users)
+    if (u.created_at != 0)
+      out[u.id] = twitch::time_to_unix_seconds (u.created_at);
   return out;
 }
 
@@ -216,14 +210,11 @@ static int64_t
 follower_total (Context &ctx, const std::string &broadcaster_id)
 {
   GError *err = nullptr;
-  auto json = ctx.helix ().get ("channels/followers",
-      {{"broadcaster_id", broadcaster_id}, {"first", "1"}}, kTtlTotal, &err);
-  if (!json)
+  auto total
+      = ctx.api ().client ().followers_total (broadcaster_id, nullptr, &err);
+  if (!total)
     fail_from_gerror (err, "counting followers");
-  if (!json_object_has_member (json->root (), "total"))
-    fail (EXIT_BAD_RESPONSE,
-        "GET /helix/channels/followers: the answer has no total");
-  return json_int (json->root (), "total", 0);
+  return *total;
 }
 
 static Value
@@ -321,11 +312,11 @@ class Spool
 template <typename ConvertFn, typename CheckFn>
 static void
 run_list (Context &ctx, Writer &w, const std::string &path, Params params,
-    int64_t ttl, ConvertFn convert, CheckFn check, int page_size = 100)
+    ResourceKind kind, ConvertFn convert, CheckFn check, int page_size = 100)
 {
   const int64_t limit = ctx.opt.limit;
-  Pager pager (ctx.helix (), path, std::move (params),
-      ctx.opt.ascending ? 0 : limit, ttl, page_size);
+  Pager pager (ctx.api (), path, std::move (params),
+      ctx.opt.ascending ? 0 : limit, kind, page_size);
   std::unique_ptr<Spool> spool;
   if (ctx.opt.ascending)
     spool = std::make_unique<Spool> ();
@@ -412,18 +403,18 @@ cmd_followers (Context &ctx)
           "Twitch lists the followers of %s only to its broadcaster and "
           "moderators (logged in as %s); its follower count is "
           "%" G_GINT64_FORMAT " (`gst-twitch num_followers %s`)",
-          ch.login.c_str (), ctx.helix ().credentials ().login.c_str (),
+          ch.login.c_str (), ctx.api ().credentials ().login.c_str (),
           pager.total (), ch.login.c_str ());
   };
-  run_list (ctx, w, "channels/followers", {{"broadcaster_id", ch.id}}, kTtlList,
-      convert, check);
+  run_list (ctx, w, "channels/followers", {{"broadcaster_id", ch.id}},
+      ResourceKind::FOLLOWERS, convert, check);
   return EXIT_OK;
 }
 
 static void
 require_self (Context &ctx, const UserInfo &user, const char *what)
 {
-  const Credentials &c = ctx.helix ().credentials ();
+  const Credentials &c = ctx.api ().credentials ();
   if (c.is_app || lower (c.login) != user.login)
     fail (EXIT_UNAUTHORIZED,
         "Twitch no longer lets anyone list the channels another user "
@@ -458,8 +449,8 @@ cmd_following (Context &ctx)
     }
     return rows;
   };
-  run_list (ctx, w, "channels/followed", {{"user_id", user.id}}, kTtlList,
-      convert, no_check);
+  run_list (ctx, w, "channels/followed", {{"user_id", user.id}},
+      ResourceKind::FOLLOWED, convert, no_check);
   return EXIT_OK;
 }
 
@@ -468,14 +459,14 @@ cmd_chatters (Context &ctx)
 {
   ctx.require_scope ("moderator:read:chatters", "chatters");
   UserInfo ch = user_by_login (ctx, ctx.opt.args[0]);
-  const Credentials &creds = ctx.helix ().credentials ();
+  const Credentials &creds = ctx.api ().credentials ();
 
   /* Moderators first, as the old TMI list had them. Twitch lists a
    * channel's moderators only to its broadcaster (moderation:read). */
   std::set<std::string> mods = {ch.id};
   if (creds.user_id == ch.id && creds.has_scope ("moderation:read")) {
-    Pager mp (ctx.helix (), "moderation/moderators",
-        {{"broadcaster_id", ch.id}}, 0, kTtlLive);
+    Pager mp (ctx.api (), "moderation/moderators", {{"broadcaster_id", ch.id}},
+        0, ResourceKind::CHATTERS);
     GError *err = nullptr;
     while (JsonArray *data = mp.next (&err))
       for (guint i = 0; i < mp.count (); i++)
@@ -490,9 +481,9 @@ cmd_chatters (Context &ctx)
   }
 
   std::vector<std::string> moderators, viewers;
-  Pager pager (ctx.helix (), "chat/chatters",
-      {{"broadcaster_id", ch.id}, {"moderator_id", creds.user_id}}, 0, kTtlLive,
-      1000);
+  Pager pager (ctx.api (), "chat/chatters",
+      {{"broadcaster_id", ch.id}, {"moderator_id", creds.user_id}}, 0,
+      ResourceKind::CHATTERS, 1000);
   GError *err = nullptr;
   while (JsonArray *data = pager.next (&err))
     for (guint i = 0; i < pager.count (); i++) {
@@ -549,16 +540,11 @@ cmd_num_following (Context &ctx)
   UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
   require_self (ctx, u, "num_following");
   GError *err = nullptr;
-  auto json = ctx.helix ().get ("channels/followed",
-      {{"user_id", u.id}, {"first", "1"}}, kTtlTotal, &err);
-  if (!json)
+  auto total = ctx.api ().client ().followed_total (u.id, nullptr, &err);
+  if (!total)
     fail_from_gerror (err, "counting the channels " + u.login + " follows");
-  if (!json_object_has_member (json->root (), "total"))
-    fail (EXIT_BAD_RESPONSE,
-        "GET /helix/channels/followed: the answer has no total");
   Writer &w = ctx.writer ({{"name", Kind::STRING}, {"following", Kind::INT}});
-  w.write_row (
-      {Value::str (u.login), Value::num (json_int (json->root (), "total"))});
+  w.write_row ({Value::str (u.login), Value::num (*total)});
   w.finish ();
   return EXIT_OK;
 }
@@ -603,8 +589,8 @@ cmd_streams (Context &ctx)
     return rows;
   };
   run_list (ctx, w, "videos",
-      {{"user_id", u.id}, {"type", "archive"}, {"sort", "time"}}, kTtlList,
-      convert, no_check);
+      {{"user_id", u.id}, {"type", "archive"}, {"sort", "time"}},
+      ResourceKind::VIDEOS, convert, no_check);
   return EXIT_OK;
 }
 
@@ -613,8 +599,8 @@ cmd_channel (Context &ctx)
 {
   UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
   GError *err = nullptr;
-  auto json = ctx.helix ().get (
-      "channels", {{"broadcaster_id", u.id}}, kTtlLive, &err);
+  auto json = ctx.api ().get (
+      "channels", {{"broadcaster_id", u.id}}, ResourceKind::CHANNELS, &err);
   if (!json)
     fail_from_gerror (err, "reading the channel " + u.login);
   JsonArray *data = json_array (json->root (), "data");
@@ -671,8 +657,8 @@ cmd_videos (Context &ctx)
     return rows;
   };
   run_list (ctx, w, "videos",
-      {{"user_id", u.id}, {"type", type}, {"sort", "time"}}, kTtlList, convert,
-      no_check);
+      {{"user_id", u.id}, {"type", type}, {"sort", "time"}},
+      ResourceKind::VIDEOS, convert, no_check);
   return EXIT_OK;
 }
 
@@ -680,7 +666,8 @@ static std::string
 game_id_by_name (Context &ctx, const std::string &name)
 {
   GError *err = nullptr;
-  auto json = ctx.helix ().get ("games", {{"name", name}}, kTtlGames, &err);
+  auto json
+      = ctx.api ().get ("games", {{"name", name}}, ResourceKind::GAMES, &err);
   if (!json)
     fail_from_gerror (err, "looking up the game " + name);
   JsonArray *data = json_array (json->root (), "data");
@@ -718,7 +705,7 @@ cmd_live (Context &ctx)
     }
     return rows;
   };
-  run_list (ctx, w, "streams", p, kTtlLive, convert, no_check);
+  run_list (ctx, w, "streams", p, ResourceKind::STREAMS, convert, no_check);
   return EXIT_OK;
 }
 
@@ -745,8 +732,8 @@ cmd_clips (Context &ctx)
     }
     return rows;
   };
-  run_list (
-      ctx, w, "clips", {{"broadcaster_id", u.id}}, kTtlList, convert, no_check);
+  run_list (ctx, w, "clips", {{"broadcaster_id", u.id}}, ResourceKind::CLIPS,
+      convert, no_check);
   return EXIT_OK;
 }
 
@@ -764,7 +751,8 @@ cmd_games (Context &ctx)
     return rows;
   };
   if (ctx.opt.args.empty ()) {
-    run_list (ctx, w, "games/top", {}, kTtlLive, convert, no_check);
+    run_list (
+        ctx, w, "games/top", {}, ResourceKind::STREAMS, convert, no_check);
     return EXIT_OK;
   }
   /* Named games, 100 a request, in the order given. */
@@ -773,7 +761,7 @@ cmd_games (Context &ctx)
     for (size_t i = start; i < ctx.opt.args.size () && i < start + 100; i++)
       p.emplace_back ("name", ctx.opt.args[i]);
     GError *err = nullptr;
-    auto json = ctx.helix ().get ("games", p, kTtlGames, &err);
+    auto json = ctx.api ().get ("games", p, ResourceKind::GAMES, &err);
     if (!json)
       fail_from_gerror (err, "looking up games");
     JsonArray *data = json_array (json->root (), "data");
@@ -795,7 +783,11 @@ static int
 cmd_ingests (Context &ctx)
 {
   GError *err = nullptr;
-  auto list = twitch::ingest_list_fetch (nullptr, 30, &err);
+  /* No credentials needed: the list is public. */
+  twitch::HelixConfig config;
+  config.cache = ctx.cache ();
+  twitch::Helix client (std::move (config));
+  auto list = client.ingests (nullptr, &err);
   if (!list)
     fail_from_gerror (err, "fetching the ingest list");
   Writer &w = ctx.writer (
@@ -891,6 +883,15 @@ split_scopes (const std::string &s)
   return out;
 }
 
+static std::string
+join (const std::vector<std::string> &v)
+{
+  std::string out;
+  for (const auto &s : v)
+    out += (out.empty () ? "" : " ") + s;
+  return out;
+}
+
 static int
 cmd_login (Context &ctx)
 {
@@ -919,55 +920,46 @@ cmd_login (Context &ctx)
   for (const auto &s : extra)
     if (std::find (scopes.begin (), scopes.end (), s) == scopes.end ())
       scopes.push_back (s);
-  std::string scope_str;
-  for (const auto &s : scopes)
-    scope_str += (scope_str.empty () ? "" : " ") + s;
 
+  twitch::HelixConfig config;
+  config.client_id = client_id;
+  twitch::Helix client (std::move (config));
   GError *err = nullptr;
-  oauth::DeviceCode code;
-  if (!oauth::device_start (ctx.http, client_id, scope_str, &code, &err))
+  auto code = client.device_code_start (scopes, nullptr, &err);
+  if (!code)
     fail_from_gerror (err, "starting the login");
-  twitch::secrets_register (code.device_code);
   g_printerr (
       "To log in, open %s and enter the code %s (valid %" G_GINT64_FORMAT
       " minutes).\nWaiting...\n",
-      code.verification_uri.c_str (), code.user_code.c_str (),
-      std::max<int64_t> (1, code.expires_in / 60));
+      code->verification_uri.c_str (), code->user_code.c_str (),
+      std::max<int64_t> (1, code->expires_in / 60));
+
+  auto token = client.device_code_wait (*code, nullptr, &err);
+  if (!token)
+    fail_from_gerror (err, "logging in");
+  auto info = client.validate (nullptr, &err);
+  if (!info)
+    fail_from_gerror (err, "checking the new token");
 
   Credentials creds;
-  int64_t deadline = g_get_monotonic_time () + code.expires_in * G_USEC_PER_SEC;
-  for (;;) {
-    if (oauth::device_poll (ctx.http, client_id, scope_str, code, &creds, &err))
-      break;
-    if (!g_error_matches (
-            err, CLI_HELIX_ERROR, HELIX_ERROR_AUTHORIZATION_PENDING))
-      fail_from_gerror (err, "logging in");
-    g_clear_error (&err);
-    if (g_get_monotonic_time () > deadline)
-      fail (EXIT_UNAUTHORIZED,
-          "the code %s was not entered in time: run `gst-twitch login` again",
-          code.user_code.c_str ());
-    g_usleep (static_cast<gulong> (code.interval * G_USEC_PER_SEC));
-  }
-  twitch::secrets_unregister (code.device_code);
-  twitch::secrets_register (creds.access_token);
-  twitch::secrets_register (creds.refresh_token);
-  if (!oauth::validate (ctx.http, &creds, &err))
-    fail_from_gerror (err, "checking the new token");
-  creds.is_app = false;
+  creds.client_id = info->client_id.empty () ? client_id : info->client_id;
+  creds.access_token = token->access_token;
+  creds.refresh_token = token->refresh_token;
+  creds.login = info->login;
+  creds.user_id = info->user_id;
+  creds.scopes = info->scopes.empty () ? token->scopes : info->scopes;
+  creds.expires_at = token->expires_at > 0
+                         ? twitch::time_to_unix_seconds (token->expires_at)
+                         : 0;
   store_save (creds);
-  std::string got;
-  for (const auto &s : creds.scopes)
-    got += (got.empty () ? "" : " ") + s;
   g_print ("Logged in as %s (scopes: %s). Token stored in %s\n",
-      creds.login.c_str (), got.c_str (), store_path ().c_str ());
-  twitch::secrets_unregister (creds.access_token);
-  twitch::secrets_unregister (creds.refresh_token);
+      creds.login.c_str (), join (creds.scopes).c_str (),
+      store_path ().c_str ());
   return EXIT_OK;
 }
 
 static int
-cmd_logout (Context &ctx)
+cmd_logout (Context &)
 {
   std::optional<Credentials> creds;
   try {
@@ -983,9 +975,9 @@ cmd_logout (Context &ctx)
   }
   twitch::secrets_register (creds->access_token);
   GError *err = nullptr;
-  if (!oauth::revoke (ctx.http, *creds, &err)) {
+  if (!oauth_revoke (*creds, &err)) {
     g_printerr ("gst-twitch: warning: could not revoke the token at Twitch "
-                "(%s); it expires by itself\n",
+                "(%s); it was forgotten here and expires by itself\n",
         err->message);
     g_clear_error (&err);
   }
@@ -998,25 +990,21 @@ cmd_logout (Context &ctx)
 static int
 cmd_whoami (Context &ctx)
 {
-  auto stored = store_load ();
-  if (!stored)
+  if (!store_load () && !g_getenv ("TWITCH_OAUTH_TOKEN"))
     fail (EXIT_NO_CREDENTIALS, "not logged in: run `gst-twitch login`");
-  Credentials c = *stored;
-  twitch::secrets_register (c.access_token);
+  Api &api = ctx.api ();
   GError *err = nullptr;
-  bool ok = oauth::validate (ctx.http, &c, &err);
-  twitch::secrets_unregister (c.access_token);
-  if (!ok)
+  auto info = api.client ().validate (nullptr, &err);
+  if (!info)
     fail_from_gerror (err, "");
-  std::string scopes;
-  for (const auto &s : c.scopes)
-    scopes += (scopes.empty () ? "" : " ") + s;
   Writer &w = ctx.writer ({{"login", Kind::STRING}, {"user_id", Kind::STRING},
       {"client_id", Kind::STRING}, {"scopes", Kind::STRING},
       {"expires", Kind::TIME}});
-  w.write_row ({Value::str (c.login), Value::str (c.user_id),
-      Value::str (c.client_id), Value::str (scopes),
-      c.expires_at > 0 ? Value::num (c.expires_at) : Value::null ()});
+  int64_t now = g_get_real_time () / G_USEC_PER_SEC;
+  w.write_row ({Value::str (info->login), Value::str (info->user_id),
+      Value::str (info->client_id), Value::str (join (info->scopes)),
+      info->expires_in > 0 ? Value::num (now + info->expires_in)
+                           : Value::null ()});
   w.finish ();
   return EXIT_OK;
 }

@@ -36,12 +36,15 @@ class Context
   ~Context ();
 
   Options opt;
-  Http http;
 
-  /* The Helix access with the stored user token, else an app token from
-   * TWITCH_CLIENT_ID + TWITCH_CLIENT_SECRET; fails with
-   * EXIT_NO_CREDENTIALS when there is neither. */
-  Helix &helix ();
+  /* The Helix access with the stored user token, else TWITCH_OAUTH_TOKEN,
+   * else an app token from TWITCH_CLIENT_ID + TWITCH_CLIENT_SECRET; fails
+   * with EXIT_NO_CREDENTIALS when there is none of them. */
+  Api &api ();
+  /* Requests and cache hits so far (for -v). */
+  twitch::HelixStats stats () const;
+  /* Stores a token the client refreshed. */
+  void save_refreshed ();
   /* The response cache chosen by -c (nullptr for none). */
   std::shared_ptr<twitch::Cache> cache ();
 
@@ -52,7 +55,7 @@ class Context
   Writer &writer (std::vector<Column> columns);
 
  private:
-  std::unique_ptr<Helix> helix_;
+  std::unique_ptr<Api> api_;
   std::shared_ptr<twitch::Cache> cache_;
   bool cache_made_ = false;
   std::unique_ptr<Writer> writer_;
