@@ -9,7 +9,8 @@
 #include <libsoup/soup.h>
 
 #include <algorithm>
-#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 
@@ -97,43 +98,28 @@ sleep_cancellable (int64_t us, GCancellable *cancellable, GError **error)
     return !g_cancellable_set_error_if_cancelled (cancellable, error);
   struct Waiter {
     std::mutex lock;
-    GCond cond;
+    std::condition_variable cond;
     bool cancelled = false;
   } w;
-  g_cond_init (&w.cond);
   gulong id = 0;
   if (cancellable) {
+    /* Runs at once if @cancellable is already cancelled. */
     id = g_cancellable_connect (cancellable,
         G_CALLBACK (+[] (GCancellable *, gpointer data) {
           auto *w = static_cast<Waiter *> (data);
           std::lock_guard<std::mutex> g (w->lock);
           w->cancelled = true;
-          g_cond_broadcast (&w->cond);
+          w->cond.notify_all ();
         }),
         &w, nullptr);
   }
-  GMutex m;
-  g_mutex_init (&m);
-  gint64 deadline = g_get_monotonic_time () + us;
-  g_mutex_lock (&m);
-  while (true) {
-    {
-      std::lock_guard<std::mutex> g (w.lock);
-      if (w.cancelled)
-        break;
-    }
-    if (g_get_monotonic_time () >= deadline)
-      break;
-    /* Short slices: the cancel callback signals a cond we may not be
-     * waiting on yet; 50 ms bounds that race. */
-    gint64 slice = std::min<gint64> (deadline, g_get_monotonic_time () + 50000);
-    g_cond_wait_until (&w.cond, &m, slice);
+  {
+    std::unique_lock<std::mutex> lk (w.lock);
+    w.cond.wait_for (
+        lk, std::chrono::microseconds (us), [&w] { return w.cancelled; });
   }
-  g_mutex_unlock (&m);
-  g_mutex_clear (&m);
   if (cancellable)
     g_cancellable_disconnect (cancellable, id);
-  g_cond_clear (&w.cond);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
@@ -1305,7 +1291,8 @@ Pager<Follower>
 Helix::followers (const std::string &broadcaster_id, size_t limit)
 {
   return Pager<Follower> (this, "channels/followers",
-      {{"broadcaster_id", broadcaster_id}}, ResourceKind::FOLLOWERS, limit);
+      {{"broadcaster_id", broadcaster_id}}, ResourceKind::FOLLOWERS, limit,
+      "moderator:read:followers");
 }
 
 Pager<FollowedChannel>
@@ -1427,9 +1414,9 @@ Helix::ingests (GCancellable *cancellable, GError **error)
 
 template <typename T>
 Pager<T>::Pager (Helix *helix, std::string path, Query query, ResourceKind kind,
-    size_t limit)
+    size_t limit, std::string list_scope)
     : helix_ (helix), path_ (std::move (path)), query_ (std::move (query)),
-      kind_ (kind), limit_ (limit)
+      kind_ (kind), limit_ (limit), list_scope_ (std::move (list_scope))
 {
 }
 
@@ -1461,6 +1448,17 @@ Pager<T>::next (std::vector<T> &page, GCancellable *cancellable, GError **error)
   }
   if (total)
     total_ = total;
+  if (page.empty () && fetched_ == 0 && cursor_.empty () && total && *total > 0
+      && !list_scope_.empty ()) {
+    g_set_error (error, TWITCH_API_ERROR, API_ERROR_MISSING_SCOPE,
+        "GET %s answered only the total (%" G_GINT64_FORMAT
+        "), not the list: listing needs a user token with the OAuth scope "
+        "\"%s\" of the broadcaster or one of its moderators (gst-twitch "
+        "login --scope %s)",
+        path_.c_str (), *total, list_scope_.c_str (), list_scope_.c_str ());
+    done_ = true;
+    return false;
+  }
   if (page.size () > first)
     page.resize (first);
   fetched_ += page.size ();

@@ -121,8 +121,11 @@ class Helix;
 template <typename T> class GST_TWITCH_API Pager
 {
  public:
+  /* @list_scope: for endpoints that answer only a total, no error, when
+   * the token may not list (channels/followers): an empty first page with a
+   * total above 0 is then MISSING_SCOPE naming this scope. */
   Pager (Helix *helix, std::string path, Query query, ResourceKind kind,
-      size_t limit);
+      size_t limit, std::string list_scope = {});
 
   /* Replaces @page with the next page (1..100 items). Returns false when
    * there is nothing more (error unset) or on failure (error set). */
@@ -148,6 +151,7 @@ template <typename T> class GST_TWITCH_API Pager
   std::string cursor_;
   bool done_ = false;
   std::optional<int64_t> total_;
+  std::string list_scope_;
 };
 
 /* Filters of GET /streams (top streams). */

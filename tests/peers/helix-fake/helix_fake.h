@@ -1,0 +1,131 @@
+/* A Helix + OAuth + ingest-list fake on libsoup's SoupServer, for tests and
+ * benchmarks. Serves Twitch's documented shapes (tests/fixtures/helix/) and
+ * deterministic generated data (100 000 followers by default) with real
+ * cursor paging, rate-limit headers, scripted faults (429, 5xx bursts, slow
+ * answers, malformed JSON), expiring tokens, missing scopes, client
+ * credentials, refresh and the device code flow.
+ *
+ * In-process: HelixFake fake; fake.start (&error); fake.helix_url ().
+ * Standalone: helix-fake [--port N] [--followers N] ... prints its port on
+ * the first line of stdout (see helix-fake --help).
+ *
+ * Control over HTTP (for the standalone program):
+ *   GET /_fake/stats                 {"requests":N,"paths":{"/helix/users":N}}
+ *   GET /_fake/reset                 counters to 0, faults cleared
+ *   GET /_fake/fault?path=/helix/users&kind=status|malformed|slow|429
+ *                   &status=503&count=3&delay_ms=2000&reset_in=2
+ *   GET /_fake/live?login=twitchdev&live=1&viewers=42&title=..&game=..
+ *   GET /_fake/expire                every issued access token answers 401
+ *   GET /_fake/rate?limit=N&window=S rate-limit bucket of N per S seconds
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace twitch_test
+{
+
+struct HelixFakeOptions {
+  int port = 0;             /* 0: a free port on 127.0.0.1 */
+  std::string fixtures_dir; /* empty: TWITCH_TEST_FIXTURES/helix */
+
+  /* The main channel: twitchdev (141981764), as in Twitch's examples. */
+  int64_t followers = 100000;
+  int64_t followed = 250;
+  int64_t videos = 40;
+  int64_t clips = 60;
+  int64_t chatters = 250;
+  int64_t subscriptions = 120;
+  int64_t streams = 300; /* top streams */
+  int64_t top_games = 200;
+
+  std::string client_id = "fakeclientid00000000000000000a";
+  std::string client_secret = "fakeclientsecret000000000000b";
+  /* A user token of twitchdev, valid at start (empty: none issued). */
+  std::string user_token = "fakeusertoken0000000000000001";
+  std::string refresh_token = "fakerefreshtoken00000000000001";
+  std::vector<std::string> user_scopes = {"moderator:read:followers",
+      "user:read:follows", "moderator:read:chatters",
+      "channel:read:subscriptions", "user:read:email"};
+  int64_t token_lifetime_s = 14400;
+
+  /* Rate-limit bucket per token: limit requests per window. */
+  int64_t rate_limit = 800;
+  int64_t rate_window_s = 60;
+  bool rate_limit_headers = true;
+
+  /* Every answer delayed this long (a slow network). */
+  int latency_ms = 0;
+  /* Device code flow: polls answered authorization_pending before success;
+   * -1: never approved (expires). */
+  int device_pending_polls = 1;
+  /* The main channel's live state flips every N seconds (0: never). */
+  int flip_live_every_s = 0;
+};
+
+struct HelixFakeFault {
+  std::string path; /* prefix of the request path; empty: any */
+  std::string kind; /* "status", "malformed", "slow", "429", "zero" */
+  unsigned status = 500;
+  int count = 1;
+  int delay_ms = 0;
+  int reset_in_s = 1;
+};
+
+class HelixFake
+{
+ public:
+  explicit HelixFake (HelixFakeOptions options = {});
+  ~HelixFake ();
+  HelixFake (const HelixFake &) = delete;
+  HelixFake &operator= (const HelixFake &) = delete;
+
+  /* Listens on 127.0.0.1 and serves from a thread of its own. */
+  bool start (GError **error);
+  void stop ();
+
+  int port () const;
+  std::string base_url () const; /* http://127.0.0.1:PORT */
+  std::string helix_url () const { return base_url () + "/helix"; }
+  std::string auth_url () const { return base_url () + "/oauth2"; }
+  std::string ingest_url () const { return base_url () + "/ingests"; }
+  const HelixFakeOptions &options () const;
+
+  /* Scripting (thread-safe). */
+  void add_fault (const HelixFakeFault &fault);
+  void clear_faults ();
+  /* Every access token issued so far answers 401 (Helix and validate). */
+  void expire_tokens ();
+  /* Refresh tokens answer 400 "Invalid refresh token". */
+  void revoke_refresh_tokens ();
+  /* Scopes granted to tokens issued from now on (and the current user
+   * token). */
+  void set_user_scopes (const std::vector<std::string> &scopes);
+  void set_rate_limit (int64_t limit, int64_t window_s);
+  void set_live (const std::string &login, bool live, int64_t viewers = 0,
+      const std::string &title = {}, const std::string &game_name = {});
+  /* Approves the pending device code at the next poll. */
+  void approve_device ();
+
+  /* Counters. */
+  uint64_t requests () const;
+  uint64_t requests (const std::string &path) const;
+  std::map<std::string, uint64_t> requests_by_path () const;
+  void reset_stats ();
+  /* The user token currently valid (after refreshes). */
+  std::string current_user_token () const;
+  std::string current_refresh_token () const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace twitch_test

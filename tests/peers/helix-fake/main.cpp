@@ -1,0 +1,157 @@
+/* helix-fake: the Helix fake as a standalone program, for benchmarks, the
+ * command-line tools' tests and trying pipelines by hand.
+ *
+ *   helix-fake [--port N] [--followers N] ... [--env]
+ *
+ * Listens on 127.0.0.1, prints the port on the first line of stdout (with
+ * --env, then the TWITCH_* variables that point a client at it), and serves
+ * until SIGTERM/SIGINT or stdin closes (with --stdin-exit). */
+#include "helix_fake.h"
+
+#include <glib-unix.h>
+
+#include <cstdio>
+
+int
+main (int argc, char **argv)
+{
+  twitch_test::HelixFakeOptions opt;
+  gint port = 0, rate_limit = 800, rate_window = 60, latency_ms = 0, flip = 0,
+       device_pending = 1;
+  gint64 followers = opt.followers, followed = opt.followed,
+         videos = opt.videos, clips = opt.clips, chatters = opt.chatters,
+         subs = opt.subscriptions, streams = opt.streams,
+         top_games = opt.top_games;
+  gchar *fixtures = nullptr, *scopes = nullptr;
+  gboolean env = FALSE, no_rate_headers = FALSE, stdin_exit = FALSE,
+           no_user_token = FALSE;
+  GOptionEntry entries[] = {
+      {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: free)",
+          "N"},
+      {"fixtures", 0, 0, G_OPTION_ARG_FILENAME, &fixtures,
+          "Folder of the Helix fixtures (tests/fixtures/helix)", "DIR"},
+      {"followers", 0, 0, G_OPTION_ARG_INT64, &followers,
+          "Followers of twitchdev (100000)", "N"},
+      {"followed", 0, 0, G_OPTION_ARG_INT64, &followed,
+          "Channels twitchdev follows (250)", "N"},
+      {"videos", 0, 0, G_OPTION_ARG_INT64, &videos, "Past broadcasts (40)",
+          "N"},
+      {"clips", 0, 0, G_OPTION_ARG_INT64, &clips, "Clips (60)", "N"},
+      {"chatters", 0, 0, G_OPTION_ARG_INT64, &chatters, "Chatters (250)", "N"},
+      {"subscriptions", 0, 0, G_OPTION_ARG_INT64, &subs, "Subscribers (120)",
+          "N"},
+      {"streams", 0, 0, G_OPTION_ARG_INT64, &streams, "Top streams (300)", "N"},
+      {"top-games", 0, 0, G_OPTION_ARG_INT64, &top_games, "Top games (200)",
+          "N"},
+      {"rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
+          "Requests per window and token (800)", "N"},
+      {"rate-window", 0, 0, G_OPTION_ARG_INT, &rate_window,
+          "Rate-limit window in seconds (60)", "S"},
+      {"no-rate-headers", 0, 0, G_OPTION_ARG_NONE, &no_rate_headers,
+          "Send no Ratelimit-* headers", nullptr},
+      {"latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms,
+          "Delay of every answer", "MS"},
+      {"flip-live-every", 0, 0, G_OPTION_ARG_INT, &flip,
+          "Toggle twitchdev live/offline every S seconds", "S"},
+      {"device-pending-polls", 0, 0, G_OPTION_ARG_INT, &device_pending,
+          "Device-code polls answered pending before success (-1: never)", "N"},
+      {"scopes", 0, 0, G_OPTION_ARG_STRING, &scopes,
+          "Scopes of the user token, space-separated", "LIST"},
+      {"no-user-token", 0, 0, G_OPTION_ARG_NONE, &no_user_token,
+          "Issue no user token at start (app tokens and device flow only)",
+          nullptr},
+      {"env", 'e', 0, G_OPTION_ARG_NONE, &env,
+          "Also print TWITCH_* variables for a client", nullptr},
+      {"stdin-exit", 0, 0, G_OPTION_ARG_NONE, &stdin_exit,
+          "Exit when stdin closes", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+  };
+  GOptionContext *ctx = g_option_context_new ("- Twitch Helix fake");
+  g_option_context_add_main_entries (ctx, entries, nullptr);
+  GError *error = nullptr;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("helix-fake: %s\n", error->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+
+  opt.port = port;
+  if (fixtures)
+    opt.fixtures_dir = fixtures;
+  opt.followers = followers;
+  opt.followed = followed;
+  opt.videos = videos;
+  opt.clips = clips;
+  opt.chatters = chatters;
+  opt.subscriptions = subs;
+  opt.streams = streams;
+  opt.top_games = top_games;
+  opt.rate_limit = rate_limit;
+  opt.rate_window_s = rate_window;
+  opt.rate_limit_headers = !no_rate_headers;
+  opt.latency_ms = latency_ms;
+  opt.flip_live_every_s = flip;
+  opt.device_pending_polls = device_pending;
+  if (scopes) {
+    opt.user_scopes.clear ();
+    gchar **parts = g_strsplit (scopes, " ", -1);
+    for (gchar **p = parts; *p; p++)
+      if (**p)
+        opt.user_scopes.emplace_back (*p);
+    g_strfreev (parts);
+  }
+  if (no_user_token)
+    opt.user_token.clear ();
+
+  twitch_test::HelixFake fake (opt);
+  if (!fake.start (&error)) {
+    g_printerr ("helix-fake: cannot listen on 127.0.0.1:%d: %s\n", port,
+        error->message);
+    return 1;
+  }
+  printf ("%d\n", fake.port ());
+  if (env) {
+    printf ("TWITCH_HELIX_URL=%s\n", fake.helix_url ().c_str ());
+    printf ("TWITCH_AUTH_URL=%s\n", fake.auth_url ().c_str ());
+    printf ("TWITCH_INGEST_URL=%s\n", fake.ingest_url ().c_str ());
+    printf ("TWITCH_CLIENT_ID=%s\n", opt.client_id.c_str ());
+    printf ("TWITCH_CLIENT_SECRET=%s\n", opt.client_secret.c_str ());
+    if (!opt.user_token.empty ()) {
+      printf ("TWITCH_OAUTH_TOKEN=%s\n", opt.user_token.c_str ());
+      printf ("TWITCH_REFRESH_TOKEN=%s\n", opt.refresh_token.c_str ());
+    }
+  }
+  fflush (stdout);
+
+  GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
+  auto quit = [] (gpointer l) -> gboolean {
+    g_main_loop_quit (static_cast<GMainLoop *> (l));
+    return G_SOURCE_REMOVE;
+  };
+  g_unix_signal_add (SIGTERM, quit, loop);
+  g_unix_signal_add (SIGINT, quit, loop);
+  if (stdin_exit) {
+    GIOChannel *in = g_io_channel_unix_new (0);
+    g_io_add_watch (
+        in, (GIOCondition)(G_IO_IN | G_IO_HUP | G_IO_ERR),
+        [] (GIOChannel *ch, GIOCondition, gpointer l) -> gboolean {
+          char buf[256];
+          gsize n = 0;
+          GIOStatus st
+              = g_io_channel_read_chars (ch, buf, sizeof buf, &n, nullptr);
+          if (st == G_IO_STATUS_EOF || st == G_IO_STATUS_ERROR) {
+            g_main_loop_quit (static_cast<GMainLoop *> (l));
+            return G_SOURCE_REMOVE;
+          }
+          return G_SOURCE_CONTINUE;
+        },
+        loop);
+    g_io_channel_unref (in);
+  }
+  g_main_loop_run (loop);
+  g_main_loop_unref (loop);
+  fake.stop ();
+  g_free (fixtures);
+  g_free (scopes);
+  return 0;
+}
