@@ -464,26 +464,37 @@ cmd_chatters (Context &ctx)
   /* Moderators first, as the old TMI list had them. Twitch lists a
    * channel's moderators only to its broadcaster (moderation:read). */
   std::set<std::string> mods = {ch.id};
+  bool told_apart = false;
   if (creds.user_id == ch.id && creds.has_scope ("moderation:read")) {
     Pager mp (ctx.api (), "moderation/moderators", {{"broadcaster_id", ch.id}},
         0, ResourceKind::CHATTERS);
     GError *err = nullptr;
+    std::set<std::string> found;
     while (JsonArray *data = mp.next (&err))
       for (guint i = 0; i < mp.count (); i++)
-        mods.insert (
+        found.insert (
             json_str (json_array_get_object_element (data, i), "user_id"));
-    if (err != nullptr)
+    if (err == nullptr) {
+      mods.insert (found.begin (), found.end ());
+      told_apart = true;
+    } else if (err->domain == TWITCH_API_ERROR
+               && (err->code == twitch::API_ERROR_NETWORK
+                   || err->code == twitch::API_ERROR_SERVER
+                   || err->code == twitch::API_ERROR_RATE_LIMITED)) {
       fail_from_gerror (err, "listing the moderators of " + ch.login);
-  } else {
-    g_printerr ("gst-twitch: note: moderators can be told apart only by the "
-                "broadcaster (moderation:read); listing every chatter after "
-                "the broadcaster\n");
+    } else {
+      g_clear_error (&err);
+    }
   }
+  if (!told_apart)
+    g_printerr ("gst-twitch: note: only the broadcaster can tell moderators "
+                "apart (moderation:read); the broadcaster comes first, then "
+                "every other chatter\n");
 
   std::vector<std::string> moderators, viewers;
   Pager pager (ctx.api (), "chat/chatters",
       {{"broadcaster_id", ch.id}, {"moderator_id", creds.user_id}}, 0,
-      ResourceKind::CHATTERS, 1000);
+      ResourceKind::CHATTERS);
   GError *err = nullptr;
   while (JsonArray *data = pager.next (&err))
     for (guint i = 0; i < pager.count (); i++) {
