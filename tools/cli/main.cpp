@@ -35,6 +35,7 @@ struct RawOptions {
   gchar *language = nullptr;
   gchar *type = nullptr;
   gchar *scopes = nullptr;
+  gchar *scope = nullptr;
   gchar *client_id = nullptr;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
@@ -122,6 +123,8 @@ run (int argc, char **argv)
           "videos: all, archive, highlight or upload", "TYPE"},
       {"scopes", 0, 0, G_OPTION_ARG_STRING, &raw.scopes,
           "login: scopes to ask for besides the report scopes", "SCOPES"},
+      {"scope", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &raw.scope,
+          "login: same as --scopes", "SCOPES"},
       {"client-id", 0, 0, G_OPTION_ARG_STRING, &raw.client_id,
           "login: the application's client id (default $TWITCH_CLIENT_ID)",
           "ID"},
@@ -220,6 +223,8 @@ run (int argc, char **argv)
     opt.type = raw.type;
   if (raw.scopes)
     opt.scopes = raw.scopes;
+  if (raw.scope)
+    opt.scopes += std::string (opt.scopes.empty () ? "" : " ") + raw.scope;
   if (raw.client_id)
     opt.client_id = raw.client_id;
   opt.verbose = raw.verbose;

@@ -401,10 +401,11 @@ cmd_followers (Context &ctx)
     if (json_array_get_length (data) == 0 && pager.total () > 0)
       fail (EXIT_UNAUTHORIZED,
           "Twitch lists the followers of %s only to its broadcaster and "
-          "moderators (logged in as %s); its follower count is "
-          "%" G_GINT64_FORMAT " (`gst-twitch num_followers %s`)",
+          "moderators, with the scope moderator:read:followers (logged in as "
+          "%s): run `gst-twitch login --scopes moderator:read:followers` as "
+          "one of them; its follower count is %" G_GINT64_FORMAT,
           ch.login.c_str (), ctx.api ().credentials ().login.c_str (),
-          pager.total (), ch.login.c_str ());
+          pager.total ());
   };
   run_list (ctx, w, "channels/followers", {{"broadcaster_id", ch.id}},
       ResourceKind::FOLLOWERS, convert, check);
@@ -486,10 +487,6 @@ cmd_chatters (Context &ctx)
       g_clear_error (&err);
     }
   }
-  if (!told_apart)
-    g_printerr ("gst-twitch: note: only the broadcaster can tell moderators "
-                "apart (moderation:read); the broadcaster comes first, then "
-                "every other chatter\n");
 
   std::vector<std::string> moderators, viewers;
   Pager pager (ctx.api (), "chat/chatters",
@@ -506,6 +503,10 @@ cmd_chatters (Context &ctx)
   if (err != nullptr)
     fail_from_gerror (err, "listing the chatters of " + ch.login);
 
+  if (!told_apart)
+    g_printerr ("gst-twitch: note: only the broadcaster can tell moderators "
+                "apart (moderation:read); the broadcaster comes first, then "
+                "every other chatter\n");
   Writer &w = ctx.writer ({{"name", Kind::STRING}});
   std::vector<Row> rows;
   int64_t n = 0;
