@@ -621,7 +621,18 @@ cmd_channel (Context &ctx)
                       : nullptr;
   if (c == nullptr)
     fail (EXIT_NOT_FOUND, "'%s' has no channel", u.login.c_str ());
-  int64_t followers = follower_total (ctx, u.id);
+  /* Twitch gives follower totals to user tokens only: empty with an app
+   * token rather than no channel report at all. */
+  GError *ferr = nullptr;
+  auto followers = ctx.api ().client ().followers_total (u.id, nullptr, &ferr);
+  if (!followers) {
+    if (ferr->domain == TWITCH_API_ERROR
+        && (ferr->code == twitch::API_ERROR_UNAUTHORIZED
+            || ferr->code == twitch::API_ERROR_MISSING_SCOPE))
+      g_clear_error (&ferr);
+    else
+      fail_from_gerror (ferr, "counting followers");
+  }
   Writer &w = ctx.writer ({{"id", Kind::STRING}, {"name", Kind::STRING},
       {"display_name", Kind::STRING}, {"created", Kind::TIME},
       {"broadcaster_type", Kind::STRING}, {"language", Kind::STRING},
@@ -632,7 +643,8 @@ cmd_channel (Context &ctx)
       Value::str (u.broadcaster_type),
       Value::str (json_str (c, "broadcaster_language")),
       Value::str (json_str (c, "game_name")),
-      Value::str (json_str (c, "title")), Value::num (followers)});
+      Value::str (json_str (c, "title")),
+      followers ? Value::num (*followers) : Value::null ()});
   w.finish ();
   return EXIT_OK;
 }
