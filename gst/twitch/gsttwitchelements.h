@@ -13,4 +13,6 @@ G_BEGIN_DECLS
  * plugin's enum types as plugin API (rtmp2's element-init pattern). */
 void twitch_element_init (GstPlugin *plugin);
 
+GST_ELEMENT_REGISTER_DECLARE (twitchapisrc);
+
 G_END_DECLS

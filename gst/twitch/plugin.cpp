@@ -21,6 +21,7 @@ plugin_init (GstPlugin *plugin)
   /* ret |= GST_ELEMENT_REGISTER (twitchsink, plugin); one line per element */
   ret = TRUE;
 
+  ret |= GST_ELEMENT_REGISTER (twitchapisrc, plugin);
   return ret;
 }
 

@@ -27,7 +27,7 @@ namespace twitch
 {
 
 /* Kinds of resources, each with its own cache TTL. */
-enum class ResourceKind {
+enum class GST_TWITCH_API ResourceKind {
   USERS,
   CHANNELS,
   STREAMS,
@@ -64,7 +64,7 @@ struct GST_TWITCH_API CacheTtl {
   static CacheTtl all (int64_t seconds);
 };
 
-struct HelixConfig {
+struct GST_TWITCH_API HelixConfig {
   /* Empty: TWITCH_HELIX_URL / TWITCH_AUTH_URL / TWITCH_INGEST_URL, else
    * https://api.twitch.tv/helix, https://id.twitch.tv/oauth2,
    * https://ingest.twitch.tv/ingests. */
@@ -95,7 +95,7 @@ struct HelixConfig {
 };
 
 /* Counters, for tests, benchmarks and the CLI's verbose output. */
-struct HelixStats {
+struct GST_TWITCH_API HelixStats {
   uint64_t requests = 0;   /* HTTP requests sent (retries included) */
   uint64_t cache_hits = 0; /* answers served from the cache */
   uint64_t cache_misses = 0;
@@ -155,7 +155,7 @@ template <typename T> class GST_TWITCH_API Pager
 };
 
 /* Filters of GET /streams (top streams). */
-struct StreamQuery {
+struct GST_TWITCH_API StreamQuery {
   std::vector<std::string> game_ids;
   std::vector<std::string> languages;
   std::vector<std::string> user_ids;
@@ -164,7 +164,7 @@ struct StreamQuery {
 };
 
 /* Filters of GET /clips. */
-struct ClipQuery {
+struct GST_TWITCH_API ClipQuery {
   std::string broadcaster_id; /* one of broadcaster_id, game_id, ids */
   std::string game_id;
   std::vector<std::string> ids;
@@ -173,7 +173,7 @@ struct ClipQuery {
 };
 
 /* One request's answer (the raw JSON body), for endpoints not wrapped. */
-struct HelixResponse {
+struct GST_TWITCH_API HelixResponse {
   guint status = 0;
   std::string body;
   bool from_cache = false;
@@ -304,6 +304,16 @@ class GST_TWITCH_API Helix
  private:
   Private *priv_;
 };
+
+extern template class GST_TWITCH_API Pager<Stream>;
+extern template class GST_TWITCH_API Pager<Follower>;
+extern template class GST_TWITCH_API Pager<FollowedChannel>;
+extern template class GST_TWITCH_API Pager<Video>;
+extern template class GST_TWITCH_API Pager<Clip>;
+extern template class GST_TWITCH_API Pager<Chatter>;
+extern template class GST_TWITCH_API Pager<Game>;
+extern template class GST_TWITCH_API Pager<SearchChannel>;
+extern template class GST_TWITCH_API Pager<Subscription>;
 
 /* Parsers of one "data" element, exposed for tests and for apps that fetch
  * with Helix::get(). Each returns false if @json is not an object. */

@@ -37,7 +37,7 @@ GST_TWITCH_API GDateTime *time_to_gdatetime (TimeUs t);
 GST_TWITCH_API int64_t duration_parse (std::string_view s);
 
 /* GET /users */
-struct User {
+struct GST_TWITCH_API User {
   std::string id;
   std::string login;
   std::string display_name;
@@ -52,7 +52,7 @@ struct User {
 };
 
 /* GET /channels */
-struct Channel {
+struct GST_TWITCH_API Channel {
   std::string broadcaster_id;
   std::string broadcaster_login;
   std::string broadcaster_name;
@@ -67,7 +67,7 @@ struct Channel {
 };
 
 /* GET /streams: a live stream (offline channels are absent). */
-struct Stream {
+struct GST_TWITCH_API Stream {
   std::string id;
   std::string user_id;
   std::string user_login;
@@ -85,7 +85,7 @@ struct Stream {
 };
 
 /* GET /channels/followers: one follower of a channel. */
-struct Follower {
+struct GST_TWITCH_API Follower {
   std::string user_id;
   std::string user_login;
   std::string user_name;
@@ -93,7 +93,7 @@ struct Follower {
 };
 
 /* GET /channels/followed: one channel a user follows. */
-struct FollowedChannel {
+struct GST_TWITCH_API FollowedChannel {
   std::string broadcaster_id;
   std::string broadcaster_login;
   std::string broadcaster_name;
@@ -101,7 +101,7 @@ struct FollowedChannel {
 };
 
 /* GET /videos */
-struct Video {
+struct GST_TWITCH_API Video {
   std::string id;
   std::string stream_id;
   std::string user_id;
@@ -127,7 +127,7 @@ struct Video {
 };
 
 /* GET /clips */
-struct Clip {
+struct GST_TWITCH_API Clip {
   std::string id;
   std::string url;
   std::string embed_url;
@@ -148,14 +148,14 @@ struct Clip {
 };
 
 /* GET /chat/chatters */
-struct Chatter {
+struct GST_TWITCH_API Chatter {
   std::string user_id;
   std::string user_login;
   std::string user_name;
 };
 
 /* GET /games, GET /games/top */
-struct Game {
+struct GST_TWITCH_API Game {
   std::string id;
   std::string name;
   std::string box_art_url;
@@ -163,7 +163,7 @@ struct Game {
 };
 
 /* GET /search/channels */
-struct SearchChannel {
+struct GST_TWITCH_API SearchChannel {
   std::string id;
   std::string broadcaster_login;
   std::string display_name;
@@ -178,7 +178,7 @@ struct SearchChannel {
 };
 
 /* GET /subscriptions */
-struct Subscription {
+struct GST_TWITCH_API Subscription {
   std::string broadcaster_id;
   std::string broadcaster_login;
   std::string broadcaster_name;
@@ -194,7 +194,7 @@ struct Subscription {
 };
 
 /* An OAuth token as the client holds it. */
-struct Token {
+struct GST_TWITCH_API Token {
   std::string access_token;  /* secret */
   std::string refresh_token; /* secret, may be empty */
   std::vector<std::string> scopes;
@@ -203,7 +203,7 @@ struct Token {
 };
 
 /* GET /oauth2/validate */
-struct TokenInfo {
+struct GST_TWITCH_API TokenInfo {
   std::string client_id;
   std::string login;   /* empty for an app token */
   std::string user_id; /* empty for an app token */
@@ -212,7 +212,7 @@ struct TokenInfo {
 };
 
 /* POST /oauth2/device */
-struct DeviceCode {
+struct GST_TWITCH_API DeviceCode {
   std::string device_code; /* secret */
   std::string user_code;   /* what the user types */
   std::string verification_uri;
@@ -222,7 +222,7 @@ struct DeviceCode {
 };
 
 /* Rate-limit state from the last Ratelimit-* headers; -1 when unknown. */
-struct RateLimit {
+struct GST_TWITCH_API RateLimit {
   int64_t limit = -1;
   int64_t remaining = -1;
   int64_t reset = -1; /* Unix seconds */
