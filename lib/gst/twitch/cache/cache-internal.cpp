@@ -80,8 +80,11 @@ void
 OutageGate::succeeded (Pass pass)
 {
   std::lock_guard<std::mutex> guard (lock_);
-  if (pass == Pass::PROBE)
-    probing_ = false;
+  /* Only a probe ends an outage: a call that started before it was
+   * noticed may still succeed after another one failed. */
+  if (pass != Pass::PROBE)
+    return;
+  probing_ = false;
   if (down_) {
     down_ = false;
     CACHE_INFO ("%s is back: using it again", what_.c_str ());

@@ -97,7 +97,8 @@ inline constexpr uint64_t kCacheFileDefaultMaxBytes = 512ull << 20;
 
 /* In-process LRU holding at most @max_bytes of keys and bodies (the least
  * recently used entries are dropped first; a body larger than the budget is
- * not stored). Entries live until they expire or are evicted.
+ * not stored). Entries live until they expire or are evicted. Bodies are
+ * kept uncompressed: a hit is one copy, no zstd.
  * TWITCH_CACHE_MEMORY_SIZE sets @max_bytes in the factory. */
 GST_TWITCH_API std::unique_ptr<Cache> cache_memory_new (
     uint64_t max_bytes = kCacheMemoryDefaultMaxBytes);
@@ -119,7 +120,7 @@ struct FileCacheOptions {
 /* Entries are files <dir>/<k0k1>/<k2k3>/<key> (two-level fan-out on the
  * key's hex prefix), written atomically (temporary file in the same folder,
  * then rename), folders 0700 and files 0600 whatever the umask. Returns
- * nullptr and sets @error (TWITCH_CACHE_ERROR_SETTINGS) when the folder
+ * nullptr and sets @error (CACHE_ERROR_SETTINGS) when the folder
  * cannot be created. */
 GST_TWITCH_API std::unique_ptr<Cache> cache_file_new (
     const FileCacheOptions &options, GError **error);

@@ -211,7 +211,8 @@ class FileCache final : public Cache
     }
     write_gate_.succeeded (pass);
     account (
-        static_cast<int64_t> (bytes.size ()) - static_cast<int64_t> (old_size));
+        static_cast<int64_t> (bytes.size ()) - static_cast<int64_t> (old_size),
+        path);
   }
 
   void remove (const std::string &key) override
@@ -250,7 +251,9 @@ class FileCache final : public Cache
       account (-static_cast<int64_t> (st.st_size));
   }
 
-  void account (int64_t delta)
+  /* Adds @delta to the estimate; past the cap, evicts (never @keep, the
+   * entry just written). */
+  void account (int64_t delta, const std::string &keep = {})
   {
     if (max_bytes_ == 0)
       return;
@@ -268,10 +271,10 @@ class FileCache final : public Cache
       }
     }
     if (over)
-      scan_and_evict ();
+      scan_and_evict (keep);
   }
 
-  void scan_and_evict ()
+  void scan_and_evict (const std::string &keep)
   {
     /* One scan at a time; the others carry on. */
     std::unique_lock<std::mutex> scanning (scan_lock_, std::try_to_lock);
@@ -291,6 +294,8 @@ class FileCache final : public Cache
       for (const auto &f : files) {
         if (total <= target)
           break;
+        if (f.path == keep)
+          continue;
         if (g_unlink (f.path.c_str ()) == 0 || errno == ENOENT) {
           total -= f.size;
           evicted++;

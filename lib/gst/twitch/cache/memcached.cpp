@@ -46,6 +46,9 @@ is_server_failure (memcached_return_t rc)
     case MEMCACHED_NOTSTORED:
     case MEMCACHED_DATA_EXISTS:
     case MEMCACHED_E2BIG:
+    /* The server answered (e.g. "object too large", "out of memory"). */
+    case MEMCACHED_SERVER_ERROR:
+    case MEMCACHED_CLIENT_ERROR:
     case MEMCACHED_BAD_KEY_PROVIDED:
     case MEMCACHED_MEMORY_ALLOCATION_FAILURE:
     case MEMCACHED_SERVER_MEMORY_ALLOCATION_FAILURE:
@@ -137,9 +140,12 @@ class MemcachedCache final : public Cache
     }
     memcached_return_t rc = op (m.get ());
     if (is_server_failure (rc)) {
-      std::string why = memcached_last_error_message (m.get ())
-                            ? memcached_last_error_message (m.get ())
-                            : memcached_strerror (m.get (), rc);
+      /* "CONNECTION FAILURE: Connection refused" (libmemcached's own
+       * message also carries its source location). */
+      std::string why = memcached_strerror (m.get (), rc);
+      int err = memcached_last_error_errno (m.get ());
+      if (err != 0)
+        why += std::string (": ") + g_strerror (err);
       drop_idle ();
       gate_.failed (pass, why);
       return;

@@ -15,7 +15,11 @@
 #include <hiredis/hiredis.h>
 #endif
 
+#include <cerrno>
+#include <csignal>
+#include <ctime>
 #include <mutex>
+#include <pthread.h>
 #include <vector>
 
 namespace twitch
@@ -39,6 +43,44 @@ to_timeval (int ms)
   tv.tv_usec = (ms % 1000) * 1000;
   return tv;
 }
+
+/* hiredis writes with write(2): a write to a connection the server closed
+ * raises SIGPIPE, which kills a process that did not ignore it (most
+ * GStreamer applications). Blocks SIGPIPE in this thread for the duration of
+ * a command and swallows one raised meanwhile, as libcurl does. */
+class SigpipeGuard
+{
+ public:
+  SigpipeGuard ()
+  {
+    sigemptyset (&pipe_);
+    sigaddset (&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending (&pending);
+    was_pending_ = sigismember (&pending, SIGPIPE) == 1;
+    pthread_sigmask (SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeGuard ()
+  {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigpending (&pending);
+      if (sigismember (&pending, SIGPIPE) == 1) {
+        timespec zero{0, 0};
+        while (sigtimedwait (&pipe_, nullptr, &zero) < 0 && errno == EINTR) {
+        }
+      }
+    }
+    pthread_sigmask (SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeGuard (const SigpipeGuard &) = delete;
+  SigpipeGuard &operator= (const SigpipeGuard &) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool was_pending_ = false;
+};
 
 struct ReplyDeleter {
   void operator() (redisReply *r) const { freeReplyObject (r); }
@@ -138,8 +180,13 @@ class RedisCache final : public Cache
     return opts_.net.key_prefix + safe_key (key);
   }
 
-  static std::string io_error (redisContext *c)
+  /* Right after the failed call (reads errno). */
+  std::string io_error (redisContext *c) const
   {
+    int err = errno;
+    if (c->err == REDIS_ERR_IO && (err == EAGAIN || err == EWOULDBLOCK))
+      return "no answer within " + std::to_string (opts_.net.command_timeout_ms)
+             + " ms: server stopped or overloaded";
     return c->err ? std::string (c->errstr) : "no reply";
   }
 
@@ -150,6 +197,7 @@ class RedisCache final : public Cache
     auto pass = gate_.enter ();
     if (pass == OutageGate::Pass::SKIP)
       return;
+    SigpipeGuard no_sigpipe;
     std::string why;
     Context c = take (&why);
     if (!c) {
