@@ -462,9 +462,11 @@ cmd_chatters (Context &ctx)
   UserInfo ch = user_by_login (ctx, ctx.opt.args[0]);
   const Credentials &creds = ctx.api ().credentials ();
 
-  /* Moderators first, as the old TMI list had them. Twitch lists a
-   * channel's moderators only to its broadcaster (moderation:read). */
-  std::set<std::string> mods = {ch.id};
+  /* The broadcaster, then moderators, then viewers, as the old TMI list
+   * grouped them. Twitch lists a channel's moderators only to its
+   * broadcaster (moderation:read); anyone else gets the broadcaster, then
+   * every other chatter. */
+  std::set<std::string> mods;
   bool told_apart = false;
   if (creds.user_id == ch.id && creds.has_scope ("moderation:read")) {
     Pager mp (ctx.api (), "moderation/moderators", {{"broadcaster_id", ch.id}},
@@ -488,7 +490,7 @@ cmd_chatters (Context &ctx)
     }
   }
 
-  std::vector<std::string> moderators, viewers;
+  std::vector<std::string> broadcaster, moderators, viewers;
   Pager pager (ctx.api (), "chat/chatters",
       {{"broadcaster_id", ch.id}, {"moderator_id", creds.user_id}}, 0,
       ResourceKind::CHATTERS);
@@ -496,9 +498,11 @@ cmd_chatters (Context &ctx)
   while (JsonArray *data = pager.next (&err))
     for (guint i = 0; i < pager.count (); i++) {
       JsonObject *o = json_array_get_object_element (data, i);
-      std::string login = json_str (o, "user_login");
-      (mods.count (json_str (o, "user_id")) ? moderators : viewers)
-          .push_back (login);
+      std::string id = json_str (o, "user_id");
+      (id == ch.id              ? broadcaster
+          : mods.count (id) > 0 ? moderators
+                                : viewers)
+          .push_back (json_str (o, "user_login"));
     }
   if (err != nullptr)
     fail_from_gerror (err, "listing the chatters of " + ch.login);
@@ -510,7 +514,7 @@ cmd_chatters (Context &ctx)
   Writer &w = ctx.writer ({{"name", Kind::STRING}});
   std::vector<Row> rows;
   int64_t n = 0;
-  for (auto *list : {&moderators, &viewers})
+  for (auto *list : {&broadcaster, &moderators, &viewers})
     for (const auto &name : *list) {
       if (ctx.opt.limit > 0 && n >= ctx.opt.limit)
         break;
@@ -1059,7 +1063,7 @@ commands ()
           cmd_following},
       {"chatters", "CHANNEL", 1, 1,
           "Users in a channel's chat: moderators, then viewers",
-          "Columns: name\n"
+          "Columns: name (the broadcaster, its moderators, then viewers)\n"
           "Needs moderator:read:chatters as the broadcaster or a moderator; "
           "moderators are told apart with moderation:read as the "
           "broadcaster.",

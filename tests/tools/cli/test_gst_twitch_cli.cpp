@@ -12,9 +12,11 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -504,6 +506,120 @@ TEST_F (CliTest, OutputStreamsAsPagesArrive)
   EXPECT_EQ (rest, 150);
   g_object_unref (in);
   g_object_unref (p);
+}
+
+/* The shared fake has no GET /moderation/moderators: a small Helix of the
+ * test's own serves a broadcaster's chat with moderators in it, to check
+ * the order (broadcaster, moderators, viewers) the old TMI list had. */
+class ModeratorsHelix
+{
+ public:
+  ModeratorsHelix ()
+  {
+    ctx_ = g_main_context_new ();
+    loop_ = g_main_loop_new (ctx_, FALSE);
+    g_main_context_push_thread_default (ctx_);
+    server_ = soup_server_new (nullptr, nullptr);
+    soup_server_add_handler (server_, nullptr, handle, this, nullptr);
+    GError *err = nullptr;
+    if (soup_server_listen_local (
+            server_, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err)) {
+      GSList *uris = soup_server_get_uris (server_);
+      port_ = g_uri_get_port (static_cast<GUri *> (uris->data));
+      g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+    }
+    g_clear_error (&err);
+    g_main_context_pop_thread_default (ctx_);
+    thread_ = g_thread_new ("moderators-helix", run, this);
+  }
+  ~ModeratorsHelix ()
+  {
+    g_main_loop_quit (loop_);
+    g_thread_join (thread_);
+    g_object_unref (server_);
+    g_main_loop_unref (loop_);
+    g_main_context_unref (ctx_);
+  }
+  int port () const { return port_; }
+  int moderator_requests () const { return moderator_requests_; }
+
+ private:
+  static gpointer run (gpointer data)
+  {
+    auto *self = static_cast<ModeratorsHelix *> (data);
+    g_main_context_push_thread_default (self->ctx_);
+    g_main_loop_run (self->loop_);
+    g_main_context_pop_thread_default (self->ctx_);
+    return nullptr;
+  }
+  static void handle (SoupServer *, SoupServerMessage *msg, const char *path,
+      GHashTable *, gpointer data)
+  {
+    auto *self = static_cast<ModeratorsHelix *> (data);
+    std::string p = path, body;
+    if (p == "/helix/users")
+      body = "{\"data\":[{\"id\":\"1000\",\"login\":\"streamerx\","
+             "\"display_name\":\"StreamerX\",\"type\":\"\","
+             "\"broadcaster_type\":\"\",\"created_at\":"
+             "\"2015-01-01T00:00:00Z\"}]}";
+    else if (p == "/helix/moderation/moderators") {
+      self->moderator_requests_++;
+      body = "{\"data\":[{\"user_id\":\"2002\",\"user_login\":\"mod_b\"},"
+             "{\"user_id\":\"2004\",\"user_login\":\"mod_d\"},"
+             "{\"user_id\":\"2009\",\"user_login\":\"mod_away\"}],"
+             "\"pagination\":{}}";
+    } else if (p == "/helix/chat/chatters")
+      body = "{\"data\":[{\"user_id\":\"2001\",\"user_login\":\"viewer_a\"},"
+             "{\"user_id\":\"2002\",\"user_login\":\"mod_b\"},"
+             "{\"user_id\":\"2003\",\"user_login\":\"viewer_c\"},"
+             "{\"user_id\":\"1000\",\"user_login\":\"streamerx\"},"
+             "{\"user_id\":\"2004\",\"user_login\":\"mod_d\"}],"
+             "\"pagination\":{},\"total\":5}";
+    if (body.empty ()) {
+      soup_server_message_set_status (msg, 404, nullptr);
+      return;
+    }
+    soup_server_message_set_status (msg, 200, nullptr);
+    soup_server_message_set_response (
+        msg, "application/json", SOUP_MEMORY_COPY, body.data (), body.size ());
+  }
+
+  GMainContext *ctx_;
+  GMainLoop *loop_;
+  SoupServer *server_;
+  GThread *thread_;
+  int port_ = 0;
+  std::atomic<int> moderator_requests_{0};
+};
+
+TEST_F (CliTest, ChattersBroadcasterThenModeratorsThenViewers)
+{
+  ModeratorsHelix helix;
+  ASSERT_GT (helix.port (), 0);
+  std::string dir = config_dir () + "/gst-twitch";
+  g_mkdir_with_parents (dir.c_str (), 0700);
+  ASSERT_TRUE (twitch_test::write_file (token_path (),
+      "{\"client_id\":\"cid\",\"access_token\":\"streamerxtoken0001\","
+      "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
+      "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\","
+      "\"moderation:read\"]}"));
+  helix_url_ = "http://127.0.0.1:" + std::to_string (helix.port ()) + "/helix";
+  Result r = run ({"chatters", "streamerx"});
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_EQ (r.out, "#name\nstreamerx\nmod_b\nmod_d\nviewer_a\nviewer_c\n");
+  EXPECT_EQ (r.err, "") << "no note: moderators were told apart";
+  EXPECT_EQ (helix.moderator_requests (), 1);
+
+  /* Without moderation:read: the broadcaster first, then everyone else. */
+  ASSERT_TRUE (twitch_test::write_file (token_path (),
+      "{\"client_id\":\"cid\",\"access_token\":\"streamerxtoken0001\","
+      "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
+      "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\"]}"));
+  Result n = run ({"chatters", "streamerx"});
+  ASSERT_EQ (n.status, 0) << n.err;
+  EXPECT_EQ (n.out, "#name\nstreamerx\nviewer_a\nmod_b\nviewer_c\nmod_d\n");
+  EXPECT_NE (n.err.find ("note"), std::string::npos);
+  EXPECT_EQ (helix.moderator_requests (), 1);
 }
 
 /* ---- caches -------------------------------------------------------------- */
