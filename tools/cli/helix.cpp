@@ -129,6 +129,7 @@ Api::Api (const std::optional<Credentials> &stored,
   if (stored) {
     stored_ = true;
     creds_ = *stored;
+    stored_access_ = stored->access_token;
     config.client_id = stored->client_id;
     config.oauth_token = stored->access_token;
     config.refresh_token = stored->refresh_token;
@@ -147,13 +148,37 @@ Api::connect (GError **error)
     return false;
   if (!client_->ensure_token (nullptr, error))
     return false;
-  twitch::Token t = client_->token ();
   if (stored_) {
+    /* Validated at start, as Twitch asks of every application: an expired
+     * or revoked token is refreshed here, once, before any report request
+     * (the library's cache identity validates without refreshing), and the
+     * scopes checked before a request are the token's real ones. */
+    GError *verr = nullptr;
+    auto info = client_->validate (nullptr, &verr);
+    if (!info && verr->domain == TWITCH_API_ERROR
+        && verr->code == twitch::API_ERROR_UNAUTHORIZED
+        && !creds_.refresh_token.empty ()) {
+      g_clear_error (&verr);
+      if (!client_->refresh (nullptr, error))
+        return false;
+      info = client_->validate (nullptr, &verr);
+    }
+    if (!info) {
+      g_propagate_error (error, verr);
+      return false;
+    }
+    twitch::Token t = client_->token ();
     creds_.access_token = t.access_token;
     if (!t.refresh_token.empty ())
       creds_.refresh_token = t.refresh_token;
+    if (!info->login.empty ())
+      creds_.login = info->login;
+    if (!info->user_id.empty ())
+      creds_.user_id = info->user_id;
+    creds_.scopes = info->scopes;
     return true;
   }
+  twitch::Token t = client_->token ();
   creds_.client_id = client_->client_id ();
   creds_.access_token = t.access_token;
   creds_.is_app = t.is_app;
@@ -176,7 +201,7 @@ Api::refreshed () const
   if (!stored_)
     return std::nullopt;
   twitch::Token t = client_->token ();
-  if (t.access_token.empty () || t.access_token == creds_.access_token)
+  if (t.access_token.empty () || t.access_token == stored_access_)
     return std::nullopt;
   Credentials c = creds_;
   c.access_token = t.access_token;

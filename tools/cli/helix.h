@@ -101,6 +101,7 @@ class Api
  private:
   std::unique_ptr<twitch::Helix> client_;
   Credentials creds_;
+  std::string stored_access_; /* the token as loaded, to see a refresh */
   bool stored_ = false;
 };
 

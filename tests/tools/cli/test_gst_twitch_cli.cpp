@@ -542,6 +542,7 @@ class ModeratorsHelix
   }
   int port () const { return port_; }
   int moderator_requests () const { return moderator_requests_; }
+  std::atomic<bool> moderation_read_{true};
 
  private:
   static gpointer run (gpointer data)
@@ -557,7 +558,14 @@ class ModeratorsHelix
   {
     auto *self = static_cast<ModeratorsHelix *> (data);
     std::string p = path, body;
-    if (p == "/helix/users")
+    if (p == "/oauth2/validate")
+      body
+          = "{\"client_id\":\"cid\",\"login\":\"streamerx\",\"user_id\":"
+            "\"1000\",\"expires_in\":3600,\"scopes\":[\"moderator:read:"
+            "chatters\""
+            + std::string (self->moderation_read_ ? ",\"moderation:read\"" : "")
+            + "]}";
+    else if (p == "/helix/users")
       body = "{\"data\":[{\"id\":\"1000\",\"login\":\"streamerx\","
              "\"display_name\":\"StreamerX\",\"type\":\"\","
              "\"broadcaster_type\":\"\",\"created_at\":"
@@ -603,8 +611,11 @@ TEST_F (CliTest, ChattersBroadcasterThenModeratorsThenViewers)
       "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
       "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\","
       "\"moderation:read\"]}"));
-  helix_url_ = "http://127.0.0.1:" + std::to_string (helix.port ()) + "/helix";
-  Result r = run ({"chatters", "streamerx"});
+  std::string base = "http://127.0.0.1:" + std::to_string (helix.port ());
+  helix_url_ = base + "/helix";
+  std::map<std::string, std::string> env
+      = {{"TWITCH_AUTH_URL", base + "/oauth2"}};
+  Result r = run ({"chatters", "streamerx"}, env);
   ASSERT_EQ (r.status, 0) << r.err;
   EXPECT_EQ (r.out, "#name\nstreamerx\nmod_b\nmod_d\nviewer_a\nviewer_c\n");
   EXPECT_EQ (r.err, "") << "no note: moderators were told apart";
@@ -615,7 +626,8 @@ TEST_F (CliTest, ChattersBroadcasterThenModeratorsThenViewers)
       "{\"client_id\":\"cid\",\"access_token\":\"streamerxtoken0001\","
       "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
       "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\"]}"));
-  Result n = run ({"chatters", "streamerx"});
+  helix.moderation_read_ = false;
+  Result n = run ({"chatters", "streamerx"}, env);
   ASSERT_EQ (n.status, 0) << n.err;
   EXPECT_EQ (n.out, "#name\nstreamerx\nviewer_a\nmod_b\nviewer_c\nmod_d\n");
   EXPECT_NE (n.err.find ("note"), std::string::npos);
@@ -753,24 +765,25 @@ TEST_F (CliTest, NoCredentialsExit3)
 
 TEST_F (CliTest, MissingScopeExit4NamesTheScope)
 {
-  /* The stored token says what it holds: refused before any request. */
-  store_token ({"user:read:follows"});
-  Result r = run ({"followers", kMain});
-  EXPECT_EQ (r.status, 4);
-  expect_one_error_line (r);
-  EXPECT_NE (r.err.find ("moderator:read:followers"), std::string::npos);
-  EXPECT_NE (r.err.find ("gst-twitch login --scopes"), std::string::npos);
-
-  /* A token whose scopes are unknown: Twitch's answer tells. */
+  /* The token is validated at start: its real scopes count, not what the
+   * stored file claims, and a report is refused before any request. */
   fake_->set_user_scopes ({"user:read:follows"});
-  store_token ({});
+  store_token (fake_->options ().user_scopes);
   for (const char *report : {"followers", "chatters"}) {
-    Result s = run ({report, kMain});
-    EXPECT_EQ (s.status, 4) << report << s.err;
-    expect_one_error_line (s);
-    EXPECT_NE (s.err.find ("moderator:read:"), std::string::npos) << s.err;
-    EXPECT_EQ (s.out, "");
+    Result r = run ({report, kMain});
+    EXPECT_EQ (r.status, 4) << report << r.err;
+    expect_one_error_line (r);
+    EXPECT_NE (r.err.find (std::string ("moderator:read:") + report),
+        std::string::npos)
+        << r.err;
+    EXPECT_NE (r.err.find ("gst-twitch login --scopes"), std::string::npos);
+    EXPECT_EQ (r.out, "");
   }
+  EXPECT_EQ (fake_->requests ("/helix/channels/followers"), 0u);
+  EXPECT_EQ (fake_->requests ("/helix/chat/chatters"), 0u);
+  /* What needs no scope still works. */
+  Result c = run ({"num_followers", kMain});
+  EXPECT_EQ (c.status, 0) << c.err;
 }
 
 TEST_F (CliTest, AppTokenCannotListFollowers)
@@ -915,6 +928,28 @@ TEST_F (CliTest, LoginWithoutClientIdExit3)
   EXPECT_EQ (r.status, 3);
   expect_one_error_line (r);
   EXPECT_NE (r.err.find ("TWITCH_CLIENT_ID"), std::string::npos);
+}
+
+TEST_F (CliTest, SecretsStayOutOfTheDebugLog)
+{
+  store_default_token ();
+  std::string token = fake_->current_user_token ();
+  std::string refresh = fake_->current_refresh_token ();
+  std::map<std::string, std::string> env = {{"GST_DEBUG", "*:9"},
+      {"GST_PLUGIN_SYSTEM_PATH_1_0", ""}, {"GST_PLUGIN_PATH_1_0", ""},
+      {"GST_REGISTRY", dir_.path () + "/registry.bin"}};
+  /* A refresh on the way: the new token must stay out too. */
+  fake_->expire_tokens ();
+  Result r = run ({"followers", kMain, "-l", "5", "-c", "file", "-v"}, env);
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("twitchapi"), std::string::npos) << "the log is on";
+  std::string fresh = fake_->current_user_token ();
+  EXPECT_NE (fresh, token);
+  for (const std::string &secret :
+      {token, refresh, fresh, fake_->current_refresh_token ()}) {
+    EXPECT_EQ (r.err.find (secret), std::string::npos) << secret;
+    EXPECT_EQ (r.out.find (secret), std::string::npos) << secret;
+  }
 }
 
 /* ---- chat recordings ----------------------------------------------------- */
