@@ -29,7 +29,7 @@ exit_code_for_gerror (const GError *error)
 {
   if (error == nullptr)
     return EXIT_OTHER;
-  if (error->domain == TWITCH_API_ERROR || error->domain == CLI_HELIX_ERROR) {
+  if (error->domain == TWITCH_API_ERROR) {
     switch (error->code) {
       case twitch::API_ERROR_NOT_FOUND:
         return EXIT_NOT_FOUND;

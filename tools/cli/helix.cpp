@@ -13,12 +13,6 @@
 namespace cli
 {
 
-GQuark
-helix_error_quark ()
-{
-  return g_quark_from_static_string ("gst-twitch-cli-helix-error");
-}
-
 bool
 Credentials::has_scope (const std::string &scope) const
 {

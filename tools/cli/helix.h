@@ -19,10 +19,7 @@
 namespace cli
 {
 
-#define CLI_HELIX_ERROR (cli::helix_error_quark ())
-GQuark helix_error_quark ();
-
-/* Failures found by the CLI itself (codes of twitch::ApiError). */
+/* Errors are the library's (TWITCH_API_ERROR, twitch::ApiError codes). */
 using Params = twitch::Query;
 
 /* What a user token is stored as (gst-twitch/token.json, 0600). */
@@ -82,9 +79,10 @@ class Api
 
   twitch::Helix &client () { return *client_; }
 
-  /* Fails (false, @error) when there are no credentials at all
-   * (CLI_HELIX_ERROR / API_ERROR_UNAUTHORIZED is mapped to exit 3 by the
-   * caller), else makes sure a token is held and knows whose it is. */
+  /* Makes sure a token is held and knows whose it is and its scopes: a
+   * stored token is validated (and refreshed once when Twitch rejects it),
+   * a TWITCH_OAUTH_TOKEN validated, an app token fetched. The caller checks
+   * client ().check_credentials () first (no credentials at all: exit 3). */
   bool connect (GError **error);
 
   /* The token's owner and scopes (after connect()). */
