@@ -234,22 +234,36 @@ Writer::write_page (const std::vector<Row> &rows)
 void
 Writer::draw_progress ()
 {
+  draw_bar (rows_, "rows");
+}
+
+void
+Writer::show_fetching (int64_t fetched)
+{
+  if (options_.progress)
+    draw_bar (fetched, "read (oldest first: printed at the end)");
+}
+
+void
+Writer::draw_bar (int64_t done, const char *what)
+{
   int64_t now = g_get_monotonic_time ();
-  if (now - last_draw_us_ < 100000 && rows_ < expected_)
+  if (now - last_draw_us_ < 100000 && (expected_ <= 0 || done < expected_))
     return;
   last_draw_us_ = now;
   if (expected_ > 0) {
     const int width = 30;
-    int64_t done = rows_ < expected_ ? rows_ : expected_;
-    int filled = static_cast<int> (done * width / expected_);
+    int64_t shown = done < expected_ ? done : expected_;
+    int filled = static_cast<int> (shown * width / expected_);
     char bar[width + 1];
     for (int i = 0; i < width; i++)
       bar[i] = i < filled ? '#' : '.';
     bar[width] = '\0';
-    fprintf (stderr, "\r[%s] %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " rows",
-        bar, rows_, expected_);
+    fprintf (stderr,
+        "\r\033[K[%s] %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " %s", bar, done,
+        expected_, what);
   } else {
-    fprintf (stderr, "\r%" G_GINT64_FORMAT " rows", rows_);
+    fprintf (stderr, "\r\033[K%" G_GINT64_FORMAT " %s", done, what);
   }
   fflush (stderr);
   progress_drawn_ = true;

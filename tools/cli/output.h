@@ -90,6 +90,10 @@ class Writer
   void write_page (const std::vector<Row> &rows);
   void write_row (const Row &row) { write_page ({row}); }
 
+  /* Progress while a list is read before anything can be printed (-d asc
+   * reads to the end first): @fetched items so far. */
+  void show_fetching (int64_t fetched);
+
   /* Header if nothing was written yet; clears the progress bar. */
   void finish ();
 
@@ -101,6 +105,7 @@ class Writer
 
  private:
   void draw_progress ();
+  void draw_bar (int64_t done, const char *what);
 
   FILE *out_;
   std::vector<Column> columns_;

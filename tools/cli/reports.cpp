@@ -332,6 +332,7 @@ run_list (Context &ctx, Writer &w, const std::string &path, Params params,
     }
     if (spool) {
       spool->add_page (data, pager.count ());
+      w.show_fetching (spool->items ());
       continue;
     }
     Items items;
