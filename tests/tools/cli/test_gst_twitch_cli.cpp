@@ -752,6 +752,37 @@ TEST_F (CliTest, UsageErrorsExit2)
   EXPECT_EQ (version.out.rfind ("gst-twitch ", 0), 0u);
 }
 
+TEST_F (CliTest, UnwritableOutputExit1)
+{
+  if (!g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
+    GTEST_SKIP () << "no /dev/full";
+  store_default_token ();
+  const char *cli = g_getenv ("GST_TWITCH_CLI");
+  ASSERT_NE (cli, nullptr);
+  GSubprocessLauncher *l
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_stdout_file_path (l, "/dev/full");
+  g_subprocess_launcher_setenv (
+      l, "XDG_CONFIG_HOME", config_dir ().c_str (), 1);
+  g_subprocess_launcher_setenv (l, "TWITCH_HELIX_URL", helix_url_.c_str (), 1);
+  g_subprocess_launcher_setenv (
+      l, "TWITCH_AUTH_URL", fake_->auth_url ().c_str (), 1);
+  GSubprocess *p = g_subprocess_launcher_spawn (
+      l, nullptr, cli, "followers", kMain, "-l", "10", nullptr);
+  g_object_unref (l);
+  ASSERT_NE (p, nullptr);
+  gchar *err = nullptr;
+  g_subprocess_communicate_utf8 (p, nullptr, nullptr, nullptr, &err, nullptr);
+  Result r;
+  r.err = err ? err : "";
+  g_free (err);
+  r.status = g_subprocess_get_exit_status (p);
+  g_object_unref (p);
+  EXPECT_EQ (r.status, 1) << r.err;
+  expect_one_error_line (r);
+  EXPECT_NE (r.err.find ("cannot write"), std::string::npos) << r.err;
+}
+
 TEST_F (CliTest, NoCredentialsExit3)
 {
   Result r = run ({"followers", kMain});
