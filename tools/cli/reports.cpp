@@ -103,7 +103,8 @@ Context::require_scope (const std::string &scope, const std::string &what)
         "%s needs a user token with the scope %s (an app token cannot): run "
         "`gst-twitch login --scopes %s`",
         what.c_str (), scope.c_str (), scope.c_str ());
-  if (!c.scopes.empty () && !c.has_scope (scope))
+  /* The scopes were validated at start: they are the token's own. */
+  if (!c.has_scope (scope))
     fail (EXIT_UNAUTHORIZED,
         "%s needs the scope %s, which the token of %s lacks: run "
         "`gst-twitch login --scopes %s`",
@@ -225,7 +226,6 @@ time_or_null (bool has, int64_t t)
 
 /* Items of one page (or spool chunk), in output order. */
 using Items = std::vector<JsonObject *>;
-using Convert = std::vector<Row> (*) (Context &, void *, const Items &);
 
 /* Spools items of a list to a temporary file so that -d asc can print the
  * oldest first without holding the list in memory: one JSON object a line,
