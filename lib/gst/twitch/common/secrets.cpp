@@ -3,6 +3,8 @@
 #include <gst/twitch/common/secrets.h>
 
 #include <gst/gst.h>
+
+#include <vector>
 #include <glib/gstdio.h>
 
 #include <algorithm>
@@ -67,6 +69,8 @@ redacting_log_function (GstDebugCategory *category, GstDebugLevel level,
 {
   (void)user_data;
   SecretRegistry &r = registry ();
+  /* Only a snapshot is taken under the lock: formatting the message
+   * (GST_PTR_FORMAT) can itself log, which comes back in here. */
   std::unique_lock<std::mutex> guard (r.lock);
   FILE *out = r.out;
 
@@ -78,21 +82,28 @@ redacting_log_function (GstDebugCategory *category, GstDebugLevel level,
   }
 
   if (level == GST_LEVEL_MEMDUMP) {
-    if (!r.memdump_note_printed) {
-      r.memdump_note_printed = true;
+    bool print_note = !r.memdump_note_printed;
+    r.memdump_note_printed = true;
+    guard.unlock ();
+    if (print_note)
       fputs ("gst-twitch: memory dumps are withheld from the debug log while a "
              "stream key or token is in use\n",
           out);
-    }
     return;
   }
+
+  std::vector<std::string> secrets;
+  secrets.reserve (r.secrets.size ());
+  for (const auto &entry : r.secrets)
+    secrets.emplace_back (entry.first);
+  guard.unlock ();
 
   const gchar *text = gst_debug_message_get (message);
   bool has_secret = false;
   if (text != nullptr) {
     std::string_view view (text);
-    for (const auto &entry : r.secrets) {
-      if (view.find (entry.first) != std::string_view::npos) {
+    for (const auto &secret : secrets) {
+      if (view.find (secret) != std::string_view::npos) {
         has_secret = true;
         break;
       }
@@ -100,7 +111,6 @@ redacting_log_function (GstDebugCategory *category, GstDebugLevel level,
   }
 
   if (!has_secret) {
-    guard.unlock ();
     gst_debug_log_default (
         category, level, file, function, line, object, message, out);
     return;
@@ -110,8 +120,8 @@ redacting_log_function (GstDebugCategory *category, GstDebugLevel level,
       category, level, file, function, line, object, message);
   std::string redacted (formatted);
   g_free (formatted);
-  for (const auto &entry : r.secrets)
-    replace_all (redacted, entry.first);
+  for (const auto &secret : secrets)
+    replace_all (redacted, secret);
   fputs (redacted.c_str (), out);
   fflush (out);
 }
