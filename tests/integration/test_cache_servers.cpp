@@ -239,19 +239,19 @@ program_for (const std::string &name)
 
 /* Runs cache-client in another process; returns its exit status and output. */
 int
-run_client (Server &server, const std::vector<std::string> &args,
-    std::string *out = nullptr)
+run_client (const char *backend, const std::map<std::string, std::string> &env,
+    const std::vector<std::string> &args, std::string *out = nullptr)
 {
   const char *build = g_getenv ("TWITCH_TEST_BUILD_DIR");
   std::string client
       = std::string (build ? build : ".") + "/integration/cache-client";
-  std::vector<const gchar *> argv = {client.c_str (), server.backend ()};
+  std::vector<const gchar *> argv = {client.c_str (), backend};
   for (const auto &a : args)
     argv.push_back (a.c_str ());
   argv.push_back (nullptr);
   GSubprocessLauncher *l
       = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  for (const auto &kv : server.env ())
+  for (const auto &kv : env)
     g_subprocess_launcher_setenv (
         l, kv.first.c_str (), kv.second.c_str (), TRUE);
   GError *error = nullptr;
@@ -273,6 +273,13 @@ run_client (Server &server, const std::vector<std::string> &args,
   g_free (stdout_text);
   g_object_unref (p);
   return status;
+}
+
+int
+run_client (Server &server, const std::vector<std::string> &args,
+    std::string *out = nullptr)
+{
+  return run_client (server.backend (), server.env (), args, out);
 }
 
 class CacheServer : public ::testing::TestWithParam<std::string>
@@ -317,6 +324,8 @@ TEST_P (CacheServer, HitsAndExpires)
     EXPECT_GT (ttl, 3000) << "SET ... EX ttl on db 1 under gst-twitch:";
     EXPECT_LE (ttl, 3600);
   }
+  cache_->put ("forever", entry ("f"), INT64_MAX);
+  EXPECT_TRUE (cache_->get ("forever")) << "a huge TTL is clamped, not refused";
   cache_->remove ("longlived");
   EXPECT_FALSE (cache_->get ("longlived"));
   EXPECT_EQ (log.count (GST_LEVEL_WARNING), 0u);
@@ -543,3 +552,25 @@ TEST (RedisCache, PasswordAndDatabase)
       << "the password is never logged";
 }
 #endif
+
+TEST (FileCache, TwoProcessesShareOneTree)
+{
+  twitch_test::TempDir tmp;
+  std::map<std::string, std::string> env
+      = {{"TWITCH_CACHE_TEMP", tmp.file ("tree")}};
+  twitch::FileCacheOptions o;
+  o.dir = tmp.file ("tree");
+  GError *error = nullptr;
+  auto cache = twitch::cache_file_new (o, &error);
+  ASSERT_TRUE (cache) << error->message;
+  std::string k1 = twitch::cache_key ("https://h/helix/videos?id=1", "c");
+  std::string k2 = twitch::cache_key ("https://h/helix/videos?id=2", "c");
+  cache->put (k1, entry ("written here"), 60);
+  std::string out;
+  EXPECT_EQ (run_client ("file", env, {"get", k1}, &out), 0);
+  EXPECT_EQ (out, "written here");
+  EXPECT_EQ (run_client ("file", env, {"put", k2, "written there", "60"}), 0);
+  auto hit = cache->get (k2);
+  ASSERT_TRUE (hit);
+  EXPECT_EQ (hit->body, "written there");
+}

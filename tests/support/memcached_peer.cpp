@@ -9,8 +9,10 @@ MemcachedPeer::MemcachedPeer () : dir_ ("gst-twitch-memcached") {}
 
 MemcachedPeer::~MemcachedPeer ()
 {
+  /* memcached takes about a second to honour SIGTERM and keeps nothing
+   * worth a clean shutdown. */
   if (process_)
-    process_->stop ();
+    process_->stop (200);
 }
 
 std::string

@@ -24,6 +24,10 @@ now_us ()
   return g_get_real_time ();
 }
 
+/* The longest TTL handed to a server (10 years): Redis refuses larger EX
+ * values and memcached takes an absolute 32-bit time past 30 days. */
+inline constexpr int64_t kMaxServerTtlSeconds = 10LL * 365 * 24 * 3600;
+
 /* Absolute expiry (wall clock, us) of an entry stored now for @ttl_seconds;
  * saturates instead of overflowing. */
 int64_t expiry_from_ttl (int64_t ttl_seconds);

@@ -13,6 +13,7 @@
 #include <libmemcached/memcached.h>
 #endif
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
@@ -99,6 +100,7 @@ class MemcachedCache final : public Cache
   {
     if (ttl_seconds <= 0)
       return;
+    ttl_seconds = std::min (ttl_seconds, kMaxServerTtlSeconds);
     std::string bytes = cache_encode (entry, expiry_from_ttl (ttl_seconds));
     if (bytes.empty ())
       return;

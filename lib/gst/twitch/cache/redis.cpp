@@ -15,6 +15,7 @@
 #include <hiredis/hiredis.h>
 #endif
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -139,6 +140,7 @@ class RedisCache final : public Cache
   {
     if (ttl_seconds <= 0)
       return;
+    ttl_seconds = std::min (ttl_seconds, kMaxServerTtlSeconds);
     std::string bytes = cache_encode (entry, expiry_from_ttl (ttl_seconds));
     if (bytes.empty ())
       return;
