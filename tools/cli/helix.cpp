@@ -116,10 +116,12 @@ json_strings (JsonObject *o, const char *member)
 /* ---- Api ----------------------------------------------------------------- */
 
 Api::Api (const std::optional<Credentials> &stored,
-    std::shared_ptr<twitch::Cache> cache)
+    std::shared_ptr<twitch::Cache> cache, int64_t cache_ttl)
 {
   twitch::HelixConfig config;
   config.cache = std::move (cache);
+  if (cache_ttl > 0)
+    config.ttl = twitch::CacheTtl::all (cache_ttl);
   if (stored) {
     stored_ = true;
     creds_ = *stored;

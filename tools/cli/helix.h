@@ -73,9 +73,10 @@ class Api
  public:
   /* With @stored (a token from `login`) the client acts as that user; else
    * it takes TWITCH_OAUTH_TOKEN, or TWITCH_CLIENT_ID + TWITCH_CLIENT_SECRET
-   * for an app token. */
+   * for an app token. @cache_ttl > 0 keeps every answer that long instead
+   * of the library's per-kind TTLs. */
   Api (const std::optional<Credentials> &stored,
-      std::shared_ptr<twitch::Cache> cache);
+      std::shared_ptr<twitch::Cache> cache, int64_t cache_ttl = 0);
 
   twitch::Helix &client () { return *client_; }
 

@@ -25,6 +25,7 @@ namespace
 
 struct RawOptions {
   gint64 limit = 0;
+  gint64 cache_ttl = 0;
   gchar *direction = nullptr;
   gchar *cache = nullptr;
   gchar *format = nullptr;
@@ -51,9 +52,9 @@ struct RawOptions {
 
 /* Options that take a value, so that the command can be found before
  * parsing (for its --help). */
-const char *const kValueOptions[]
-    = {"-l", "--limit", "-d", "--direction", "-c", "--cache", "-f", "--format",
-        "--game", "--language", "--type", "--scopes", "--client-id", nullptr};
+const char *const kValueOptions[] = {"-l", "--limit", "-d", "--direction", "-c",
+    "--cache", "--cache-ttl", "-f", "--format", "--game", "--language",
+    "--type", "--scopes", "--scope", "--client-id", nullptr};
 
 std::string
 find_command (int argc, char **argv)
@@ -107,6 +108,10 @@ run (int argc, char **argv)
       {"cache", 'c', 0, G_OPTION_ARG_STRING, &raw.cache,
           "Response cache: none (default), memory, file, redis, memcache",
           "TYPE"},
+      {"cache-ttl", 0, 0, G_OPTION_ARG_INT64, &raw.cache_ttl,
+          "Keep cached answers this many seconds (default: per kind, 30 s "
+          "to a day)",
+          "SECONDS"},
       {"format", 'f', 0, G_OPTION_ARG_STRING, &raw.format,
           "Output: tsv (default), csv, json (JSON Lines)", "FMT"},
       {"iso", 0, 0, G_OPTION_ARG_NONE, &raw.iso,
@@ -209,6 +214,9 @@ run (int argc, char **argv)
           "-c/--cache must be none, memory, file, redis or memcache, not '%s'",
           raw.cache);
   }
+  if (raw.cache_ttl < 0)
+    fail (EXIT_USAGE, "--cache-ttl must be a positive number of seconds");
+  opt.cache_ttl = raw.cache_ttl;
   if (raw.format && !format_parse (raw.format, &opt.output.format))
     fail (
         EXIT_USAGE, "--format must be tsv, csv or json, not '%s'", raw.format);

@@ -62,7 +62,7 @@ Context::api ()
         registered_.push_back (*t);
       }
   }
-  api_ = std::make_unique<Api> (stored, cache ());
+  api_ = std::make_unique<Api> (stored, cache (), opt.cache_ttl);
   GError *err = nullptr;
   if (!api_->client ().check_credentials (&err)) {
     g_clear_error (&err);

@@ -18,6 +18,7 @@ struct Options {
   int64_t limit = 0; /* 0: everything */
   bool ascending = false;
   std::string cache = "none";
+  int64_t cache_ttl = 0; /* seconds; 0: the library's TTL per kind */
   OutputOptions output;
   std::string game;     /* live --game */
   std::string language; /* live --language */

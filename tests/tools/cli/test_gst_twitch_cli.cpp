@@ -694,6 +694,28 @@ TEST_F (CliCacheTest, MemcacheHitsOnSecondRun)
   expect_second_run_hits ("memcache", {{"MEMCACHE_SERVERS", mc.address ()}});
 }
 
+TEST_F (CliCacheTest, CacheTtlBoundsHowLongAnswersAreKept)
+{
+  store_default_token ();
+  std::vector<std::string> args
+      = {"followers", kMain, "-l", "10", "-c", "file", "--cache-ttl", "1"};
+  Result first = run (args);
+  ASSERT_EQ (first.status, 0) << first.err;
+  /* Once the second has passed, the fake is asked again. */
+  bool asked = false;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!asked && g_get_monotonic_time () < deadline) {
+    g_usleep (500 * 1000);
+    fake_->reset_stats ();
+    Result again = run (args);
+    ASSERT_EQ (again.status, 0) << again.err;
+    EXPECT_EQ (again.out, first.out);
+    asked = fake_->requests ("/helix/channels/followers") > 0;
+  }
+  EXPECT_TRUE (asked) << "the cached page never expired";
+  EXPECT_EQ (run ({"followers", kMain, "--cache-ttl", "-5"}).status, 2);
+}
+
 TEST_F (CliCacheTest, NoneAndMemoryAskEveryTime)
 {
   store_default_token ();
