@@ -1,0 +1,1136 @@
+#include "reports.h"
+
+#include "cli-error.h"
+#include "store.h"
+
+#include <gst/twitch/common/secrets.h>
+#include <gst/twitch/ingest/ingest.h>
+
+#include <glib/gstdio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+
+namespace cli
+{
+
+const char *const kDefaultScopes = "moderator:read:followers "
+                                   "moderator:read:chatters moderation:read "
+                                   "user:read:follows";
+
+using twitch::ResourceKind;
+
+Context::Context (Options options) : opt (std::move (options)) {}
+
+Context::~Context ()
+{
+  for (const auto &s : registered_)
+    twitch::secrets_unregister (s);
+}
+
+std::shared_ptr<twitch::Cache>
+Context::cache ()
+{
+  if (!cache_made_) {
+    cache_made_ = true;
+    GError *err = nullptr;
+    std::unique_ptr<twitch::Cache> c
+        = twitch::cache_new_from_name (opt.cache, &err);
+    if (err != nullptr) {
+      std::string msg = err->message;
+      g_error_free (err);
+      fail (EXIT_USAGE, "-c %s: %s", opt.cache.c_str (), msg.c_str ());
+    }
+    cache_ = std::move (c);
+  }
+  return cache_;
+}
+
+Api &
+Context::api ()
+{
+  if (api_)
+    return *api_;
+  std::optional<Credentials> stored = store_load ();
+  if (stored) {
+    for (const std::string *t : {&stored->access_token, &stored->refresh_token})
+      if (!t->empty ()) {
+        twitch::secrets_register (*t);
+        registered_.push_back (*t);
+      }
+  }
+  api_ = std::make_unique<Api> (stored, cache (), opt.cache_ttl);
+  GError *err = nullptr;
+  if (!api_->client ().check_credentials (&err)) {
+    g_clear_error (&err);
+    fail (EXIT_NO_CREDENTIALS,
+        "no Twitch credentials: run `gst-twitch login`, or set "
+        "TWITCH_OAUTH_TOKEN (a user token) or TWITCH_CLIENT_ID and "
+        "TWITCH_CLIENT_SECRET (an app token)");
+  }
+  if (!api_->connect (&err))
+    fail_from_gerror (err, "");
+  const std::string &tok = api_->credentials ().access_token;
+  twitch::secrets_register (tok);
+  registered_.push_back (tok);
+  return *api_;
+}
+
+twitch::HelixStats
+Context::stats () const
+{
+  return api_ ? api_->client ().stats () : twitch::HelixStats{};
+}
+
+void
+Context::save_refreshed ()
+{
+  if (!api_)
+    return;
+  if (auto c = api_->refreshed ())
+    store_save (*c);
+}
+
+void
+Context::require_scope (const std::string &scope, const std::string &what)
+{
+  const Credentials &c = api ().credentials ();
+  if (c.is_app)
+    fail (EXIT_UNAUTHORIZED,
+        "%s needs a user token with the scope %s (an app token cannot): run "
+        "`gst-twitch login --scopes %s`",
+        what.c_str (), scope.c_str (), scope.c_str ());
+  /* The scopes were validated at start: they are the token's own. */
+  if (!c.has_scope (scope))
+    fail (EXIT_UNAUTHORIZED,
+        "%s needs the scope %s, which the token of %s lacks: run "
+        "`gst-twitch login --scopes %s`",
+        what.c_str (), scope.c_str (), c.login.c_str (), scope.c_str ());
+}
+
+Writer &
+Context::writer (std::vector<Column> columns)
+{
+  writer_ = std::make_unique<Writer> (stdout, std::move (columns), opt.output);
+  return *writer_;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static bool
+valid_login (const std::string &s)
+{
+  if (s.empty () || s.size () > 25)
+    return false;
+  for (char c : s)
+    if (!g_ascii_isalnum (c) && c != '_')
+      return false;
+  return true;
+}
+
+static std::string
+lower (const std::string &s)
+{
+  gchar *l = g_ascii_strdown (s.c_str (), -1);
+  std::string r (l);
+  g_free (l);
+  return r;
+}
+
+struct UserInfo {
+  std::string id, login, display_name, type, broadcaster_type;
+  int64_t created = 0;
+  bool has_created = false;
+};
+
+static UserInfo
+user_from (JsonObject *o)
+{
+  UserInfo u;
+  u.id = json_str (o, "id");
+  u.login = json_str (o, "login");
+  u.display_name = json_str (o, "display_name");
+  u.type = json_str (o, "type");
+  u.broadcaster_type = json_str (o, "broadcaster_type");
+  u.has_created = json_time (o, "created_at", &u.created);
+  return u;
+}
+
+/* The user named @login; NOT_FOUND when Twitch has none. */
+static UserInfo
+user_by_login (Context &ctx, const std::string &login_in)
+{
+  std::string login = lower (login_in);
+  if (!valid_login (login))
+    fail (EXIT_USAGE,
+        "'%s' is not a Twitch login (letters, digits and _ only, at most 25)",
+        login_in.c_str ());
+  GError *err = nullptr;
+  auto json
+      = ctx.api ().get ("users", {{"login", login}}, ResourceKind::USERS, &err);
+  if (!json)
+    fail_from_gerror (err, "looking up " + login);
+  JsonArray *data = json_array (json->root (), "data");
+  if (data == nullptr)
+    fail (EXIT_BAD_RESPONSE, "GET /helix/users: the answer has no data list");
+  for (guint i = 0; i < json_array_get_length (data); i++) {
+    JsonObject *o = json_array_get_object_element (data, i);
+    if (o != nullptr && lower (json_str (o, "login")) == login) {
+      UserInfo u = user_from (o);
+      if (u.id.empty ())
+        fail (EXIT_BAD_RESPONSE, "GET /helix/users: a user without an id");
+      return u;
+    }
+  }
+  fail (EXIT_NOT_FOUND, "no Twitch channel or user named '%s'",
+      login_in.c_str ());
+}
+
+/* created_at of users by id (the library batches 100 a request). Deleted
+ * accounts are absent. */
+static std::unordered_map<std::string, int64_t>
+created_by_ids (Context &ctx, const std::vector<std::string> &ids)
+{
+  std::unordered_map<std::string, int64_t> out;
+  if (ids.empty ())
+    return out;
+  GError *err = nullptr;
+  auto users = ctx.api ().client ().users (ids, {}, nullptr, &err);
+  if (!users)
+    fail_from_gerror (err, "looking up accounts");
+  for (const auto &u : *users)
+    if (u.created_at != 0)
+      out[u.id] = twitch::time_to_unix_seconds (u.created_at);
+  return out;
+}
+
+static int64_t
+follower_total (Context &ctx, const std::string &broadcaster_id)
+{
+  GError *err = nullptr;
+  auto total
+      = ctx.api ().client ().followers_total (broadcaster_id, nullptr, &err);
+  if (!total)
+    fail_from_gerror (err, "counting followers");
+  return *total;
+}
+
+static Value
+time_or_null (bool has, int64_t t)
+{
+  return has ? Value::num (t) : Value::null ();
+}
+
+/* Items of one page (or spool chunk), in output order. */
+using Items = std::vector<JsonObject *>;
+
+/* Spools items of a list to a temporary file so that -d asc can print the
+ * oldest first without holding the list in memory: one JSON object a line,
+ * and where each page starts. */
+class Spool
+{
+ public:
+  Spool ()
+  {
+    file_ = tmpfile ();
+    if (file_ == nullptr)
+      fail (EXIT_OTHER, "cannot create a temporary file for -d asc: %s",
+          g_strerror (errno));
+  }
+  ~Spool () { fclose (file_); }
+
+  void add_page (JsonArray *data, guint count)
+  {
+    pages_.push_back ({ftell (file_), count});
+    JsonGenerator *g = json_generator_new ();
+    for (guint i = 0; i < count; i++) {
+      json_generator_set_root (g, json_array_get_element (data, i));
+      gsize len = 0;
+      gchar *text = json_generator_to_data (g, &len);
+      fwrite (text, 1, len, file_);
+      fputc ('\n', file_);
+      g_free (text);
+    }
+    g_object_unref (g);
+    if (ferror (file_))
+      fail (EXIT_OTHER, "cannot write the temporary file for -d asc: %s",
+          g_strerror (errno));
+    items_ += count;
+  }
+
+  int64_t items () const { return items_; }
+
+  /* Calls @fn with chunks of items from the last one back to the first,
+   * at most @limit items in all (0: all). */
+  template <typename F> void replay_reversed (int64_t limit, F fn)
+  {
+    int64_t left = limit > 0 ? limit : items_;
+    std::string line;
+    for (auto it = pages_.rbegin (); it != pages_.rend () && left > 0; ++it) {
+      fseek (file_, it->first, SEEK_SET);
+      std::vector<JsonParser *> parsers;
+      Items items;
+      char *buf = nullptr;
+      size_t cap = 0;
+      for (guint i = 0; i < it->second; i++) {
+        ssize_t n = getline (&buf, &cap, file_);
+        if (n <= 0)
+          break;
+        JsonParser *p = json_parser_new_immutable ();
+        if (json_parser_load_from_data (p, buf, n, nullptr)
+            && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
+          items.push_back (json_node_get_object (json_parser_get_root (p)));
+          parsers.push_back (p);
+        } else {
+          g_object_unref (p);
+        }
+      }
+      free (buf);
+      std::reverse (items.begin (), items.end ());
+      if (static_cast<int64_t> (items.size ()) > left)
+        items.resize (static_cast<size_t> (left));
+      left -= static_cast<int64_t> (items.size ());
+      fn (items);
+      for (JsonParser *p : parsers)
+        g_object_unref (p);
+    }
+  }
+
+ private:
+  FILE *file_;
+  std::vector<std::pair<long, guint>> pages_;
+  int64_t items_ = 0;
+};
+
+/* Runs a paged list through @convert into the writer: page by page in the
+ * API's order (newest first) for -d desc; for -d asc the whole list is
+ * spooled, then printed from its end. @check (optional) vets each raw page
+ * before anything of it is printed. */
+template <typename ConvertFn, typename CheckFn>
+static void
+run_list (Context &ctx, Writer &w, const std::string &path, Params params,
+    ResourceKind kind, ConvertFn convert, CheckFn check, int page_size = 100)
+{
+  const int64_t limit = ctx.opt.limit;
+  Pager pager (ctx.api (), path, std::move (params),
+      ctx.opt.ascending ? 0 : limit, kind, page_size);
+  std::unique_ptr<Spool> spool;
+  if (ctx.opt.ascending)
+    spool = std::make_unique<Spool> ();
+  bool first = true;
+  GError *err = nullptr;
+  while (JsonArray *data = pager.next (&err)) {
+    if (first) {
+      first = false;
+      check (pager, data);
+      if (pager.total () >= 0)
+        w.set_expected (
+            limit > 0 ? std::min (limit, pager.total ()) : pager.total ());
+    }
+    if (spool) {
+      spool->add_page (data, pager.count ());
+      w.show_fetching (spool->items ());
+      continue;
+    }
+    Items items;
+    for (guint i = 0; i < pager.count (); i++) {
+      JsonObject *o = json_array_get_object_element (data, i);
+      if (o != nullptr)
+        items.push_back (o);
+    }
+    w.write_page (convert (items));
+  }
+  if (err != nullptr)
+    fail_from_gerror (err, "");
+  if (spool)
+    spool->replay_reversed (
+        limit, [&] (const Items &items) { w.write_page (convert (items)); });
+  w.finish ();
+}
+
+static void
+no_check (Pager &, JsonArray *)
+{
+}
+
+/* ---- reports ---------------------------------------------------------- */
+
+static std::vector<Column>
+follow_columns ()
+{
+  return {{"name", Kind::STRING}, {"channel", Kind::STRING},
+      {"created", Kind::TIME}, {"followed", Kind::TIME}, {"delta", Kind::INT},
+      {"followers", Kind::INT}};
+}
+
+static int
+cmd_followers (Context &ctx)
+{
+  const std::string &channel = ctx.opt.args[0];
+  ctx.require_scope ("moderator:read:followers", "followers");
+  UserInfo ch = user_by_login (ctx, channel);
+  Writer &w = ctx.writer (follow_columns ());
+  auto convert = [&] (const Items &items) {
+    std::vector<std::string> ids;
+    for (JsonObject *o : items)
+      ids.push_back (json_str (o, "user_id"));
+    auto created = created_by_ids (ctx, ids);
+    std::vector<Row> rows;
+    rows.reserve (items.size ());
+    for (JsonObject *o : items) {
+      int64_t followed = 0;
+      bool has_followed = json_time (o, "followed_at", &followed);
+      auto c = created.find (json_str (o, "user_id"));
+      bool has_created = c != created.end ();
+      /* An account deleted since it followed has no created time. */
+      rows.push_back (
+          {Value::str (json_str (o, "user_login")), Value::str (ch.login),
+              time_or_null (has_created, has_created ? c->second : 0),
+              time_or_null (has_followed, followed),
+              (has_created && has_followed) ? Value::num (followed - c->second)
+                                            : Value::null (),
+              Value::num (0)});
+    }
+    return rows;
+  };
+  auto check = [&] (Pager &pager, JsonArray *data) {
+    /* To anyone but the broadcaster and its moderators Twitch answers with
+     * the total only: say so instead of printing an empty report. */
+    if (json_array_get_length (data) == 0 && pager.total () > 0)
+      fail (EXIT_UNAUTHORIZED,
+          "Twitch lists the followers of %s only to its broadcaster and "
+          "moderators, with the scope moderator:read:followers (logged in as "
+          "%s): run `gst-twitch login --scopes moderator:read:followers` as "
+          "one of them; its follower count is %" G_GINT64_FORMAT,
+          ch.login.c_str (), ctx.api ().credentials ().login.c_str (),
+          pager.total ());
+  };
+  run_list (ctx, w, "channels/followers", {{"broadcaster_id", ch.id}},
+      ResourceKind::FOLLOWERS, convert, check);
+  return EXIT_OK;
+}
+
+static void
+require_self (Context &ctx, const UserInfo &user, const char *what)
+{
+  const Credentials &c = ctx.api ().credentials ();
+  if (c.is_app || lower (c.login) != user.login)
+    fail (EXIT_UNAUTHORIZED,
+        "Twitch no longer lets anyone list the channels another user "
+        "follows: %s works only for the logged-in user (%s), run "
+        "`gst-twitch login` as %s",
+        what, c.is_app ? "none, app token" : c.login.c_str (),
+        user.login.c_str ());
+}
+
+static int
+cmd_following (Context &ctx)
+{
+  ctx.require_scope ("user:read:follows", "following");
+  UserInfo user = user_by_login (ctx, ctx.opt.args[0]);
+  require_self (ctx, user, "following");
+  Writer &w = ctx.writer (follow_columns ());
+  auto convert = [&] (const Items &items) {
+    std::vector<Row> rows;
+    rows.reserve (items.size ());
+    for (JsonObject *o : items) {
+      int64_t followed = 0;
+      bool has_followed = json_time (o, "followed_at", &followed);
+      int64_t total = follower_total (ctx, json_str (o, "broadcaster_id"));
+      rows.push_back ({Value::str (user.login),
+          Value::str (json_str (o, "broadcaster_login")),
+          time_or_null (user.has_created, user.created),
+          time_or_null (has_followed, followed),
+          (user.has_created && has_followed)
+              ? Value::num (followed - user.created)
+              : Value::null (),
+          Value::num (total)});
+    }
+    return rows;
+  };
+  run_list (ctx, w, "channels/followed", {{"user_id", user.id}},
+      ResourceKind::FOLLOWED, convert, no_check);
+  return EXIT_OK;
+}
+
+static int
+cmd_chatters (Context &ctx)
+{
+  ctx.require_scope ("moderator:read:chatters", "chatters");
+  UserInfo ch = user_by_login (ctx, ctx.opt.args[0]);
+  const Credentials &creds = ctx.api ().credentials ();
+
+  /* The broadcaster, then moderators, then viewers, as the old TMI list
+   * grouped them. Twitch lists a channel's moderators only to its
+   * broadcaster (moderation:read); anyone else gets the broadcaster, then
+   * every other chatter. */
+  std::set<std::string> mods;
+  bool told_apart = false;
+  if (creds.user_id == ch.id && creds.has_scope ("moderation:read")) {
+    Pager mp (ctx.api (), "moderation/moderators", {{"broadcaster_id", ch.id}},
+        0, ResourceKind::CHATTERS);
+    GError *err = nullptr;
+    std::set<std::string> found;
+    while (JsonArray *data = mp.next (&err))
+      for (guint i = 0; i < mp.count (); i++)
+        found.insert (
+            json_str (json_array_get_object_element (data, i), "user_id"));
+    if (err == nullptr) {
+      mods.insert (found.begin (), found.end ());
+      told_apart = true;
+    } else if (err->domain == TWITCH_API_ERROR
+               && (err->code == twitch::API_ERROR_NETWORK
+                   || err->code == twitch::API_ERROR_SERVER
+                   || err->code == twitch::API_ERROR_RATE_LIMITED)) {
+      fail_from_gerror (err, "listing the moderators of " + ch.login);
+    } else {
+      g_clear_error (&err);
+    }
+  }
+
+  std::vector<std::string> broadcaster, moderators, viewers;
+  Pager pager (ctx.api (), "chat/chatters",
+      {{"broadcaster_id", ch.id}, {"moderator_id", creds.user_id}}, 0,
+      ResourceKind::CHATTERS);
+  GError *err = nullptr;
+  while (JsonArray *data = pager.next (&err))
+    for (guint i = 0; i < pager.count (); i++) {
+      JsonObject *o = json_array_get_object_element (data, i);
+      std::string id = json_str (o, "user_id");
+      (id == ch.id              ? broadcaster
+          : mods.count (id) > 0 ? moderators
+                                : viewers)
+          .push_back (json_str (o, "user_login"));
+    }
+  if (err != nullptr)
+    fail_from_gerror (err, "listing the chatters of " + ch.login);
+
+  if (!told_apart)
+    g_printerr ("gst-twitch: note: only the broadcaster can tell moderators "
+                "apart (moderation:read); the broadcaster comes first, then "
+                "every other chatter\n");
+  Writer &w = ctx.writer ({{"name", Kind::STRING}});
+  std::vector<Row> rows;
+  int64_t n = 0;
+  for (auto *list : {&broadcaster, &moderators, &viewers})
+    for (const auto &name : *list) {
+      if (ctx.opt.limit > 0 && n >= ctx.opt.limit)
+        break;
+      rows.push_back ({Value::str (name)});
+      n++;
+    }
+  if (ctx.opt.ascending)
+    std::reverse (rows.begin (), rows.end ());
+  w.write_page (rows);
+  w.finish ();
+  return EXIT_OK;
+}
+
+static int
+cmd_created (Context &ctx)
+{
+  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  Writer &w = ctx.writer ({{"name", Kind::STRING}, {"created", Kind::TIME}});
+  w.write_row ({Value::str (u.login), time_or_null (u.has_created, u.created)});
+  w.finish ();
+  return EXIT_OK;
+}
+
+static int
+cmd_num_followers (Context &ctx)
+{
+  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  int64_t total = follower_total (ctx, u.id);
+  Writer &w = ctx.writer ({{"name", Kind::STRING}, {"followers", Kind::INT}});
+  w.write_row ({Value::str (u.login), Value::num (total)});
+  w.finish ();
+  return EXIT_OK;
+}
+
+static int
+cmd_num_following (Context &ctx)
+{
+  ctx.require_scope ("user:read:follows", "num_following");
+  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  require_self (ctx, u, "num_following");
+  GError *err = nullptr;
+  auto total = ctx.api ().client ().followed_total (u.id, nullptr, &err);
+  if (!total)
+    fail_from_gerror (err, "counting the channels " + u.login + " follows");
+  Writer &w = ctx.writer ({{"name", Kind::STRING}, {"following", Kind::INT}});
+  w.write_row ({Value::str (u.login), Value::num (*total)});
+  w.finish ();
+  return EXIT_OK;
+}
+
+static int64_t
+parse_duration (const std::string &s)
+{
+  /* "3h8m33s", "45m", "59s" */
+  int64_t total = 0, cur = 0;
+  bool digits = false;
+  for (char c : s) {
+    if (g_ascii_isdigit (c)) {
+      cur = cur * 10 + (c - '0');
+      digits = true;
+    } else if (digits && (c == 'h' || c == 'm' || c == 's')) {
+      total += cur * (c == 'h' ? 3600 : c == 'm' ? 60 : 1);
+      cur = 0;
+      digits = false;
+    } else {
+      return -1;
+    }
+  }
+  return digits ? -1 : total;
+}
+
+static int
+cmd_streams (Context &ctx)
+{
+  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  Writer &w = ctx.writer ({{"start", Kind::TIME}, {"end", Kind::TIME}});
+  auto convert = [&] (const Items &items) {
+    std::vector<Row> rows;
+    for (JsonObject *o : items) {
+      int64_t start = 0;
+      int64_t dur = parse_duration (json_str (o, "duration"));
+      if (!json_time (o, "created_at", &start) || dur < 0)
+        fail (EXIT_BAD_RESPONSE,
+            "GET /helix/videos: video %s has no valid created_at or duration",
+            json_str (o, "id").c_str ());
+      rows.push_back ({Value::num (start), Value::num (start + dur)});
+    }
+    return rows;
+  };
+  run_list (ctx, w, "videos",
+      {{"user_id", u.id}, {"type", "archive"}, {"sort", "time"}},
+      ResourceKind::VIDEOS, convert, no_check);
+  return EXIT_OK;
+}
+
+static int
+cmd_channel (Context &ctx)
+{
+  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  GError *err = nullptr;
+  auto json = ctx.api ().get (
+      "channels", {{"broadcaster_id", u.id}}, ResourceKind::CHANNELS, &err);
+  if (!json)
+    fail_from_gerror (err, "reading the channel " + u.login);
+  JsonArray *data = json_array (json->root (), "data");
+  JsonObject *c = (data && json_array_get_length (data) > 0)
+                      ? json_array_get_object_element (data, 0)
+                      : nullptr;
+  if (c == nullptr)
+    fail (EXIT_NOT_FOUND, "'%s' has no channel", u.login.c_str ());
+  /* Twitch gives follower totals to user tokens only: empty with an app
+   * token rather than no channel report at all. */
+  GError *ferr = nullptr;
+  auto followers = ctx.api ().client ().followers_total (u.id, nullptr, &ferr);
+  if (!followers) {
+    if (ferr->domain == TWITCH_API_ERROR
+        && (ferr->code == twitch::API_ERROR_UNAUTHORIZED
+            || ferr->code == twitch::API_ERROR_MISSING_SCOPE))
+      g_clear_error (&ferr);
+    else
+      fail_from_gerror (ferr, "counting followers");
+  }
+  Writer &w = ctx.writer ({{"id", Kind::STRING}, {"name", Kind::STRING},
+      {"display_name", Kind::STRING}, {"created", Kind::TIME},
+      {"broadcaster_type", Kind::STRING}, {"language", Kind::STRING},
+      {"game", Kind::STRING}, {"title", Kind::STRING},
+      {"followers", Kind::INT}});
+  w.write_row ({Value::str (u.id), Value::str (u.login),
+      Value::str (u.display_name), time_or_null (u.has_created, u.created),
+      Value::str (u.broadcaster_type),
+      Value::str (json_str (c, "broadcaster_language")),
+      Value::str (json_str (c, "game_name")),
+      Value::str (json_str (c, "title")),
+      followers ? Value::num (*followers) : Value::null ()});
+  w.finish ();
+  return EXIT_OK;
+}
+
+static int
+cmd_videos (Context &ctx)
+{
+  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  std::string type = ctx.opt.type.empty () ? "all" : ctx.opt.type;
+  if (type != "all" && type != "archive" && type != "highlight"
+      && type != "upload")
+    fail (EXIT_USAGE, "--type %s: expected all, archive, highlight or upload",
+        type.c_str ());
+  Writer &w = ctx.writer ({{"id", Kind::STRING}, {"created", Kind::TIME},
+      {"published", Kind::TIME}, {"duration", Kind::INT}, {"views", Kind::INT},
+      {"type", Kind::STRING}, {"language", Kind::STRING},
+      {"title", Kind::STRING}, {"url", Kind::STRING}});
+  auto convert = [&] (const Items &items) {
+    std::vector<Row> rows;
+    for (JsonObject *o : items) {
+      int64_t created = 0, published = 0;
+      bool hc = json_time (o, "created_at", &created);
+      bool hp = json_time (o, "published_at", &published);
+      int64_t dur = parse_duration (json_str (o, "duration"));
+      rows.push_back ({Value::str (json_str (o, "id")),
+          time_or_null (hc, created), time_or_null (hp, published),
+          dur >= 0 ? Value::num (dur) : Value::null (),
+          Value::num (json_int (o, "view_count")),
+          Value::str (json_str (o, "type")),
+          Value::str (json_str (o, "language")),
+          Value::str (json_str (o, "title")),
+          Value::str (json_str (o, "url"))});
+    }
+    return rows;
+  };
+  run_list (ctx, w, "videos",
+      {{"user_id", u.id}, {"type", type}, {"sort", "time"}},
+      ResourceKind::VIDEOS, convert, no_check);
+  return EXIT_OK;
+}
+
+static std::string
+game_id_by_name (Context &ctx, const std::string &name)
+{
+  GError *err = nullptr;
+  auto json
+      = ctx.api ().get ("games", {{"name", name}}, ResourceKind::GAMES, &err);
+  if (!json)
+    fail_from_gerror (err, "looking up the game " + name);
+  JsonArray *data = json_array (json->root (), "data");
+  if (data == nullptr || json_array_get_length (data) == 0)
+    fail (EXIT_NOT_FOUND,
+        "no Twitch category named '%s' (names are exact; try `gst-twitch "
+        "games`)",
+        name.c_str ());
+  return json_str (json_array_get_object_element (data, 0), "id");
+}
+
+static int
+cmd_live (Context &ctx)
+{
+  Params p;
+  if (!ctx.opt.game.empty ())
+    p.emplace_back ("game_id", game_id_by_name (ctx, ctx.opt.game));
+  if (!ctx.opt.language.empty ())
+    p.emplace_back ("language", ctx.opt.language);
+  for (const auto &login : ctx.opt.args)
+    p.emplace_back ("user_login", lower (login));
+  Writer &w = ctx.writer ({{"name", Kind::STRING}, {"game", Kind::STRING},
+      {"viewers", Kind::INT}, {"started", Kind::TIME},
+      {"language", Kind::STRING}, {"title", Kind::STRING}});
+  auto convert = [&] (const Items &items) {
+    std::vector<Row> rows;
+    for (JsonObject *o : items) {
+      int64_t started = 0;
+      bool hs = json_time (o, "started_at", &started);
+      rows.push_back ({Value::str (json_str (o, "user_login")),
+          Value::str (json_str (o, "game_name")),
+          Value::num (json_int (o, "viewer_count")), time_or_null (hs, started),
+          Value::str (json_str (o, "language")),
+          Value::str (json_str (o, "title"))});
+    }
+    return rows;
+  };
+  run_list (ctx, w, "streams", p, ResourceKind::STREAMS, convert, no_check);
+  return EXIT_OK;
+}
+
+static int
+cmd_clips (Context &ctx)
+{
+  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  Writer &w = ctx.writer ({{"id", Kind::STRING}, {"created", Kind::TIME},
+      {"creator", Kind::STRING}, {"views", Kind::INT}, {"duration", Kind::REAL},
+      {"title", Kind::STRING}, {"url", Kind::STRING}});
+  auto convert = [&] (const Items &items) {
+    std::vector<Row> rows;
+    for (JsonObject *o : items) {
+      int64_t created = 0;
+      bool hc = json_time (o, "created_at", &created);
+      JsonNode *d = json_object_get_member (o, "duration");
+      double dur
+          = (d && JSON_NODE_HOLDS_VALUE (d)) ? json_node_get_double (d) : 0.0;
+      rows.push_back ({Value::str (json_str (o, "id")),
+          time_or_null (hc, created), Value::str (json_str (o, "creator_name")),
+          Value::num (json_int (o, "view_count")), Value::real (dur),
+          Value::str (json_str (o, "title")),
+          Value::str (json_str (o, "url"))});
+    }
+    return rows;
+  };
+  run_list (ctx, w, "clips", {{"broadcaster_id", u.id}}, ResourceKind::CLIPS,
+      convert, no_check);
+  return EXIT_OK;
+}
+
+static int
+cmd_games (Context &ctx)
+{
+  Writer &w = ctx.writer ({{"id", Kind::STRING}, {"name", Kind::STRING},
+      {"igdb_id", Kind::STRING}});
+  auto convert = [&] (const Items &items) {
+    std::vector<Row> rows;
+    for (JsonObject *o : items)
+      rows.push_back (
+          {Value::str (json_str (o, "id")), Value::str (json_str (o, "name")),
+              Value::str (json_str (o, "igdb_id"))});
+    return rows;
+  };
+  if (ctx.opt.args.empty ()) {
+    run_list (
+        ctx, w, "games/top", {}, ResourceKind::STREAMS, convert, no_check);
+    return EXIT_OK;
+  }
+  /* Named games, 100 a request, in the order given. */
+  for (size_t start = 0; start < ctx.opt.args.size (); start += 100) {
+    Params p;
+    for (size_t i = start; i < ctx.opt.args.size () && i < start + 100; i++)
+      p.emplace_back ("name", ctx.opt.args[i]);
+    GError *err = nullptr;
+    auto json = ctx.api ().get ("games", p, ResourceKind::GAMES, &err);
+    if (!json)
+      fail_from_gerror (err, "looking up games");
+    JsonArray *data = json_array (json->root (), "data");
+    if (data == nullptr)
+      fail (EXIT_BAD_RESPONSE, "GET /helix/games: the answer has no data list");
+    Items items;
+    for (guint i = 0; i < json_array_get_length (data); i++)
+      items.push_back (json_array_get_object_element (data, i));
+    if (items.empty () && ctx.opt.args.size () == 1)
+      fail (EXIT_NOT_FOUND, "no Twitch category named '%s'",
+          ctx.opt.args[0].c_str ());
+    w.write_page (convert (items));
+  }
+  w.finish ();
+  return EXIT_OK;
+}
+
+static int
+cmd_ingests (Context &ctx)
+{
+  GError *err = nullptr;
+  /* No credentials needed: the list is public. */
+  twitch::HelixConfig config;
+  config.cache = ctx.cache ();
+  twitch::Helix client (std::move (config));
+  auto list = client.ingests (nullptr, &err);
+  if (!list)
+    fail_from_gerror (err, "fetching the ingest list");
+  Writer &w = ctx.writer (
+      {{"id", Kind::INT}, {"name", Kind::STRING}, {"default", Kind::INT},
+          {"priority", Kind::INT}, {"availability", Kind::REAL},
+          {"url", Kind::STRING}, {"url_secure", Kind::STRING}});
+  std::vector<Row> rows;
+  for (const auto &i : *list) {
+    if (ctx.opt.limit > 0
+        && static_cast<int64_t> (rows.size ()) >= ctx.opt.limit)
+      break;
+    rows.push_back ({Value::num (i.id), Value::str (i.name),
+        Value::num (i.is_default ? 1 : 0), Value::num (i.priority),
+        Value::real (i.availability), Value::str (i.url_template),
+        Value::str (i.url_template_secure)});
+  }
+  if (ctx.opt.ascending)
+    std::reverse (rows.begin (), rows.end ());
+  w.write_page (rows);
+  w.finish ();
+  return EXIT_OK;
+}
+
+/* ---- chat recordings -------------------------------------------------- */
+
+static int
+cmd_chatlog (Context &ctx)
+{
+  const std::string &path = ctx.opt.args[0];
+  FILE *f = path == "-" ? stdin : g_fopen (path.c_str (), "r");
+  if (f == nullptr)
+    fail (errno == ENOENT ? EXIT_NOT_FOUND : EXIT_OTHER, "cannot open %s: %s",
+        path.c_str (), g_strerror (errno));
+  char *line = nullptr;
+  size_t cap = 0;
+  ssize_t n;
+  int64_t lineno = 0, bad = 0, first_bad = 0, printed = 0;
+  std::string out;
+  JsonParser *p = json_parser_new_immutable ();
+  while ((n = getline (&line, &cap, f)) > 0) {
+    lineno++;
+    if (ctx.opt.limit > 0 && printed >= ctx.opt.limit)
+      break;
+    gchar *s = g_strstrip (line);
+    if (*s == '\0')
+      continue;
+    if (!json_parser_load_from_data (p, s, -1, nullptr)
+        || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
+      if (bad++ == 0)
+        first_bad = lineno;
+      continue;
+    }
+    JsonObject *o = json_node_get_object (json_parser_get_root (p));
+    if (json_str (o, "command") != "PRIVMSG")
+      continue;
+    std::string from = json_str (o, "display-name");
+    if (from.empty ())
+      from = json_str (o, "login");
+    out = from + " : " + json_str (o, "text") + "\n";
+    if (fwrite (out.data (), 1, out.size (), stdout) != out.size ())
+      break;
+    printed++;
+  }
+  free (line);
+  g_object_unref (p);
+  bool read_error = ferror (f);
+  if (f != stdin)
+    fclose (f);
+  if (fflush (stdout) != 0)
+    fail (EXIT_OTHER, "cannot write the chat log: %s", g_strerror (errno));
+  if (read_error)
+    fail (EXIT_OTHER, "cannot read %s", path.c_str ());
+  if (bad > 0)
+    fail (EXIT_BAD_RESPONSE,
+        "%s: %" G_GINT64_FORMAT " line(s) are not JSON chat records (first: "
+        "line %" G_GINT64_FORMAT "); is it a twitchchatsrc recording "
+        "(application/x-twitch-chat)?",
+        path.c_str (), bad, first_bad);
+  return EXIT_OK;
+}
+
+/* ---- account ---------------------------------------------------------- */
+
+static std::vector<std::string>
+split_scopes (const std::string &s)
+{
+  std::vector<std::string> out;
+  gchar **parts = g_strsplit_set (s.c_str (), " ,+", -1);
+  for (gchar **q = parts; *q; q++)
+    if (**q != '\0')
+      out.emplace_back (*q);
+  g_strfreev (parts);
+  return out;
+}
+
+static std::string
+join (const std::vector<std::string> &v)
+{
+  std::string out;
+  for (const auto &s : v)
+    out += (out.empty () ? "" : " ") + s;
+  return out;
+}
+
+static int
+cmd_login (Context &ctx)
+{
+  std::optional<Credentials> old;
+  try {
+    old = store_load ();
+  } catch (const Failure &) {
+    /* A broken token file is replaced by the new login. */
+  }
+  std::string client_id = ctx.opt.client_id;
+  if (client_id.empty () && g_getenv ("TWITCH_CLIENT_ID"))
+    client_id = g_getenv ("TWITCH_CLIENT_ID");
+  if (client_id.empty () && old)
+    client_id = old->client_id;
+  if (client_id.empty ())
+    fail (EXIT_NO_CREDENTIALS,
+        "login needs a client id: register an application (client type "
+        "Public) at https://dev.twitch.tv/console and set TWITCH_CLIENT_ID or "
+        "pass --client-id");
+
+  /* The report scopes, those held before, and those asked for. */
+  std::vector<std::string> scopes = split_scopes (kDefaultScopes);
+  std::vector<std::string> extra = split_scopes (ctx.opt.scopes);
+  if (old)
+    extra.insert (extra.end (), old->scopes.begin (), old->scopes.end ());
+  for (const auto &s : extra)
+    if (std::find (scopes.begin (), scopes.end (), s) == scopes.end ())
+      scopes.push_back (s);
+
+  twitch::HelixConfig config;
+  config.client_id = client_id;
+  twitch::Helix client (std::move (config));
+  GError *err = nullptr;
+  auto code = client.device_code_start (scopes, nullptr, &err);
+  if (!code)
+    fail_from_gerror (err, "starting the login");
+  g_printerr (
+      "To log in, open %s and enter the code %s (valid %" G_GINT64_FORMAT
+      " minutes).\nWaiting...\n",
+      code->verification_uri.c_str (), code->user_code.c_str (),
+      std::max<int64_t> (1, code->expires_in / 60));
+
+  auto token = client.device_code_wait (*code, nullptr, &err);
+  if (!token)
+    fail_from_gerror (err, "logging in");
+  auto info = client.validate (nullptr, &err);
+  if (!info)
+    fail_from_gerror (err, "checking the new token");
+
+  Credentials creds;
+  creds.client_id = info->client_id.empty () ? client_id : info->client_id;
+  creds.access_token = token->access_token;
+  creds.refresh_token = token->refresh_token;
+  creds.login = info->login;
+  creds.user_id = info->user_id;
+  creds.scopes = info->scopes.empty () ? token->scopes : info->scopes;
+  creds.expires_at = token->expires_at > 0
+                         ? twitch::time_to_unix_seconds (token->expires_at)
+                         : 0;
+  store_save (creds);
+  g_print ("Logged in as %s (scopes: %s). Token stored in %s\n",
+      creds.login.c_str (), join (creds.scopes).c_str (),
+      store_path ().c_str ());
+  return EXIT_OK;
+}
+
+static int
+cmd_logout (Context &)
+{
+  std::optional<Credentials> creds;
+  try {
+    creds = store_load ();
+  } catch (const Failure &) {
+    store_remove ();
+    g_print ("Removed an unreadable token file\n");
+    return EXIT_OK;
+  }
+  if (!creds) {
+    g_print ("Not logged in\n");
+    return EXIT_OK;
+  }
+  twitch::secrets_register (creds->access_token);
+  GError *err = nullptr;
+  if (!oauth_revoke (*creds, &err)) {
+    g_printerr ("gst-twitch: warning: could not revoke the token at Twitch "
+                "(%s); it was forgotten here and expires by itself\n",
+        err->message);
+    g_clear_error (&err);
+  }
+  store_remove ();
+  twitch::secrets_unregister (creds->access_token);
+  g_print ("Logged out %s\n", creds->login.c_str ());
+  return EXIT_OK;
+}
+
+static int
+cmd_whoami (Context &ctx)
+{
+  if (!store_load () && !g_getenv ("TWITCH_OAUTH_TOKEN"))
+    fail (EXIT_NO_CREDENTIALS, "not logged in: run `gst-twitch login`");
+  Api &api = ctx.api ();
+  GError *err = nullptr;
+  auto info = api.client ().validate (nullptr, &err);
+  if (!info)
+    fail_from_gerror (err, "");
+  Writer &w = ctx.writer ({{"login", Kind::STRING}, {"user_id", Kind::STRING},
+      {"client_id", Kind::STRING}, {"scopes", Kind::STRING},
+      {"expires", Kind::TIME}});
+  int64_t now = g_get_real_time () / G_USEC_PER_SEC;
+  w.write_row ({Value::str (info->login), Value::str (info->user_id),
+      Value::str (info->client_id), Value::str (join (info->scopes)),
+      info->expires_in > 0 ? Value::num (now + info->expires_in)
+                           : Value::null ()});
+  w.finish ();
+  return EXIT_OK;
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+const std::vector<Command> &
+commands ()
+{
+  static const std::vector<Command> table = {
+      {"followers", "CHANNEL", 1, 1, "Followers of a channel, newest first",
+          "Columns: name channel created followed delta followers\n"
+          "  name      the follower's login\n"
+          "  created   when the follower's account was created\n"
+          "  followed  when it followed\n"
+          "  delta     followed - created, in seconds\n"
+          "  followers always 0 (itch's column, kept for old plots)\n"
+          "Needs a user token with moderator:read:followers, of the "
+          "broadcaster or one of its moderators.",
+          cmd_followers},
+      {"following", "USER", 1, 1,
+          "Channels the logged-in user follows, newest first",
+          "Columns: name channel created followed delta followers\n"
+          "  created   when USER's account was created\n"
+          "  followers the followed channel's follower total\n"
+          "Needs user:read:follows; USER must be the logged-in user (Twitch "
+          "no longer lists what others follow).",
+          cmd_following},
+      {"chatters", "CHANNEL", 1, 1,
+          "Users in a channel's chat: moderators, then viewers",
+          "Columns: name (the broadcaster, its moderators, then viewers)\n"
+          "Needs moderator:read:chatters as the broadcaster or a moderator; "
+          "moderators are told apart with moderation:read as the "
+          "broadcaster.",
+          cmd_chatters},
+      {"created", "CHANNEL", 1, 1, "When an account was created",
+          "Columns: name created", cmd_created},
+      {"num_followers", "CHANNEL", 1, 1, "A channel's follower total",
+          "Columns: name followers", cmd_num_followers},
+      {"num_following", "USER", 1, 1,
+          "How many channels the logged-in user follows",
+          "Columns: name following\nNeeds user:read:follows; USER must be the "
+          "logged-in user.",
+          cmd_num_following},
+      {"streams", "CHANNEL", 1, 1,
+          "Past broadcasts as start and end (gst-twitch-plot -S)",
+          "Columns: start end\nFrom the channel's archived videos (VODs): "
+          "broadcasts whose VOD was deleted or expired are missing.",
+          cmd_streams},
+      {"channel", "CHANNEL", 1, 1, "A channel's details",
+          "Columns: id name display_name created broadcaster_type language "
+          "game title followers",
+          cmd_channel},
+      {"videos", "CHANNEL", 1, 1, "A channel's videos, newest first",
+          "Columns: id created published duration views type language title "
+          "url\n--type all|archive|highlight|upload (default all).",
+          cmd_videos},
+      {"live", "[CHANNEL...]", 0, 100,
+          "Live streams, most viewers first (by --game, --language, channels)",
+          "Columns: name game viewers started language title", cmd_live},
+      {"clips", "CHANNEL", 1, 1, "A channel's clips, most viewed first",
+          "Columns: id created creator views duration title url", cmd_clips},
+      {"games", "[NAME...]", 0, -1,
+          "Top categories by viewers, or the categories named",
+          "Columns: id name igdb_id", cmd_games},
+      {"ingests", "", 0, 0, "Twitch's ingest servers (no login needed)",
+          "Columns: id name default priority availability url url_secure",
+          cmd_ingests},
+      {"chatlog", "FILE", 1, 1,
+          "Print `from : message` from a twitchchatsrc recording",
+          "FILE: JSON Lines written by twitchchatsrc "
+          "(application/x-twitch-chat), or - for stdin.",
+          cmd_chatlog},
+      {"login", "", 0, 0, "Log in with the device code flow",
+          "Stores the token in $XDG_CONFIG_HOME/gst-twitch/token.json "
+          "(0600).\nAsks for the report scopes (moderator:read:followers "
+          "moderator:read:chatters moderation:read user:read:follows), those "
+          "held before, and --scopes. Needs TWITCH_CLIENT_ID or --client-id.",
+          cmd_login},
+      {"logout", "", 0, 0, "Revoke and forget the stored token", "",
+          cmd_logout},
+      {"whoami", "", 0, 0, "Who the stored token belongs to",
+          "Columns: login user_id client_id scopes expires", cmd_whoami},
+  };
+  return table;
+}
+
+const Command *
+command_find (const std::string &name)
+{
+  for (const auto &c : commands ())
+    if (name == c.name)
+      return &c;
+  /* itch's name for the broadcasts report. */
+  if (name == "loots_streams")
+    return command_find ("streams");
+  return nullptr;
+}
+
+} // namespace cli
