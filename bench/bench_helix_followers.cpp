@@ -137,7 +137,6 @@ median_of (std::vector<Figures> runs)
   return m;
 }
 
-#if HAVE_CACHE_BACKENDS
 /* A warm cache: one priming pull, then @runs measured pulls each with a new
  * client (as a new process would be), sharing the backend. */
 Figures
@@ -161,7 +160,6 @@ warm (const Env &env, const char *label, const char *backend, int runs)
     r.push_back (pull (env, label, cache));
   return median_of (r);
 }
-#endif
 
 std::unique_ptr<twitch_test::PeerProcess>
 start_and_wait (const char *name, std::vector<std::string> argv, int port)
@@ -327,7 +325,6 @@ table (int latency_ms, int cold_runs, int runs, const Twurple *tw)
   print_row (cold, cold.wall_ms);
 
   std::vector<Figures> rows;
-#if HAVE_CACHE_BACKENDS
   twitch_test::TempDir cache_dir ("gst-twitch-bench-cache");
   g_setenv ("TWITCH_CACHE_TEMP", cache_dir.path ().c_str (), TRUE);
   rows.push_back (warm (env, "gst-twitch warm memory", "memory", runs));
@@ -367,9 +364,6 @@ table (int latency_ms, int cold_runs, int runs, const Twurple *tw)
                 : Figures{"gst-twitch warm memcached", 0, 0, 0, 0, false,
                     "memcached not installed"});
   print_row (rows.back (), cold.wall_ms);
-#else
-  g_print ("# (cache backends not built in this tree: warm rows skipped)\n");
-#endif
 
   Figures twf;
   if (tw) {
