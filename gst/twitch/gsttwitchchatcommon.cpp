@@ -280,3 +280,27 @@ gst_twitch_chat_configure (twitch::ChatConfig &c, const std::string &server,
     c.pong_timeout_us = g_ascii_strtoll (v, nullptr, 10) * 1000;
   return true;
 }
+
+void
+gst_twitch_chat_post_fatal (
+    GstElement *element, const GError *error, GstResourceError other_code)
+{
+  bool refused =
+      g_error_matches (error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_LOGIN);
+  std::string text = twitch::secrets_redact (error->message);
+  gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+      refused ? GST_RESOURCE_ERROR_NOT_AUTHORIZED : other_code,
+      g_strdup (text.c_str ()),
+      g_strdup_printf ("domain %s, code %d", g_quark_to_string (error->domain),
+          error->code),
+      __FILE__, GST_FUNCTION, __LINE__);
+}
+
+void
+gst_twitch_chat_post_state (GstElement *element, twitch::ChatState state,
+    int attempt, int64_t delay_us, const GError *why)
+{
+  gst_element_post_message (element,
+      gst_message_new_element (GST_OBJECT (element),
+          gst_twitch_chat_state_to_structure (state, attempt, delay_us, why)));
+}

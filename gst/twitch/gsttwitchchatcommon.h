@@ -47,6 +47,16 @@ GstStructure *gst_twitch_chat_send_result_to_structure (
 GstStructure *gst_twitch_chat_state_to_structure (
     twitch::ChatState state, int attempt, int64_t delay_us, const GError *why);
 
+/* Posts the chat client's fatal error as @element's error: a refused login
+ * is GST_RESOURCE_ERROR_NOT_AUTHORIZED, anything else @other_code (READ for
+ * the source, WRITE for the sink). The text is redacted. */
+void gst_twitch_chat_post_fatal (
+    GstElement *element, const GError *error, GstResourceError other_code);
+
+/* Posts a "twitch-chat-connection" element message on @element's bus. */
+void gst_twitch_chat_post_state (GstElement *element, twitch::ChatState state,
+    int attempt, int64_t delay_us, const GError *why);
+
 /* Fills the connection part of @config from element settings; false with
  * a GST_RESOURCE_ERROR_SETTINGS-worthy message in @error on bad values. */
 bool gst_twitch_chat_configure (twitch::ChatConfig &config,

@@ -361,18 +361,11 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
   };
   cb.on_state = [self] (twitch::ChatState s, int attempt, int64_t delay,
                     const GError *why) {
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self),
-            gst_twitch_chat_state_to_structure (s, attempt, delay, why)));
+    gst_twitch_chat_post_state (GST_ELEMENT (self), s, attempt, delay, why);
   };
   cb.on_fatal = [self] (const GError *e) {
-    std::string msg = twitch::secrets_redact (e->message);
-    if (g_error_matches (e, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_LOGIN))
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s", msg.c_str ()),
-          ("domain %s, code %d", g_quark_to_string (e->domain), e->code));
-    else
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", msg.c_str ()),
-          ("domain %s, code %d", g_quark_to_string (e->domain), e->code));
+    gst_twitch_chat_post_fatal (
+        GST_ELEMENT (self), e, GST_RESOURCE_ERROR_WRITE);
     auto *p = self->priv;
     std::lock_guard<std::mutex> lk (p->lock);
     p->fatal = true;
