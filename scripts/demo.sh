@@ -142,9 +142,9 @@ gaps = [b - a for a, b in zip(keys, keys[1:])]
 ok = True
 print("demo: recording checked with ffprobe")
 if video:
-    # FLV has a millisecond time base, so ffprobe says 1000/33: show it as 30.30.
-    num, _, den = video.get("avg_frame_rate", "0/0").partition("/")
-    fps_text = f"{int(num) / int(den):.2f}" if den not in ("", "0") else "?"
+    # FLV has a millisecond time base (ffprobe says 1000/33): count frames.
+    vframes = sum(1 for l in open(f"{work}/video.csv") if l.count(",") >= 2)
+    fps_text = f"{vframes / duration:.2f}" if duration > 0 else "?"
     print(f"  video     {video['codec_name']} {video.get('profile', '?')}, "
           f"{video['width']}x{video['height']}, {fps_text} fps")
 else:
