@@ -410,13 +410,15 @@ TEST_P (CacheServer, StoppedServerCostsOneTimeoutThenIsSkipped)
   gint64 t0 = g_get_monotonic_time ();
   EXPECT_FALSE (cache_->get ("kept"));
   gint64 first_ms = (g_get_monotonic_time () - t0) / 1000;
-  EXPECT_LT (first_ms, 3 * kTimeoutMs) << "bounded by the command timeout";
+  /* Bounds against hanging, not speed tests: generous for a loaded CI
+   * machine, yet far below a hang or 200 calls x one timeout each. */
+  EXPECT_LT (first_ms, 20 * kTimeoutMs) << "bounded by the command timeout";
   t0 = g_get_monotonic_time ();
   for (int i = 0; i < 100; i++) {
     EXPECT_FALSE (cache_->get ("kept"));
     cache_->put ("x", entry ("x"), 60);
   }
-  EXPECT_LT ((g_get_monotonic_time () - t0) / 1000, 3 * kTimeoutMs)
+  EXPECT_LT ((g_get_monotonic_time () - t0) / 1000, 20 * kTimeoutMs)
       << "skipped while down, not one timeout per call";
   EXPECT_EQ (log.count (GST_LEVEL_WARNING), 1u);
 
