@@ -558,9 +558,9 @@ handle_disconnect (
   }
   if (!delay) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not stream to the ingest %s after %d attempts: check the "
+        ("Could not stream to the ingest %s after %d retries: check the "
          "network or the server property, or raise max-retries",
-            url.c_str (), attempt - 1),
+            url.c_str (), attempt),
         ("last error: %s", safe_reason.c_str ()));
     return;
   }

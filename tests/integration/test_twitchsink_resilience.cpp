@@ -325,6 +325,8 @@ TEST_F (TwitchSinkResilience, KeyNeverInDebugLogOrVerboseOutput)
   EXPECT_NE (stdout_text.find ("twitchsink-reconnecting"), std::string::npos)
       << "-m shows the bus messages";
   EXPECT_NE (stdout_text.find ("ERROR"), std::string::npos);
+  EXPECT_NE (stdout_text.find ("after 2 retries"), std::string::npos)
+      << "the final error counts the retries max-retries allowed";
   for (const std::string *text : {&debug, &stdout_text}) {
     EXPECT_EQ (text->find (kKey), std::string::npos);
     /* Nor its hex dump (GST_MEMDUMP prints payloads as hex bytes). */
