@@ -50,7 +50,7 @@ main (int argc, char **argv)
   ::testing::InitGoogleTest (&argc, argv);
   int ret = RUN_ALL_TESTS ();
 
-  const char *key = "live_123456789_SeCrEtStReAmKeY";
+  const char *key = "test_only_SeCrEt-stream-key";
   twitch::secrets_register (key);
   GST_INFO ("early secret %s", early);
   GST_ERROR ("error with %s inside", key);
