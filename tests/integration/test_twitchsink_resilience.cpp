@@ -13,7 +13,7 @@ using namespace twitch_test;
 namespace
 {
 
-const char *kKey = "live_7654321_resiliencekeyQ";
+const char *kKey = "fake_7654321_resiliencekeyQ";
 
 class TwitchSinkResilience : public ::testing::Test
 {

@@ -9,7 +9,7 @@ using namespace twitch_test;
 namespace
 {
 
-const char *kKey = "live_1234567_streamtestkey";
+const char *kKey = "fake_1234567_streamtestkey";
 
 class TwitchSinkStream : public ::testing::Test
 {
