@@ -142,7 +142,8 @@ gst_twitch_chat_sink_class_init (GstTwitchChatSinkClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_OAUTH_TOKEN,
       g_param_spec_string ("oauth-token", "OAuth token",
-          "OAuth user token with chat:edit (write-only secret)", nullptr,
+          "OAuth user token with chat:edit (write-only secret; default: "
+          "TWITCH_OAUTH_TOKEN)", nullptr,
           (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_READY)));
   /**

@@ -232,8 +232,8 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_OAUTH_TOKEN,
       g_param_spec_string ("oauth-token", "OAuth token",
-          "OAuth user token (write-only secret; unset for anonymous "
-          "read-only chat)",
+          "OAuth user token (write-only secret; default: TWITCH_OAUTH_TOKEN, "
+          "else anonymous read-only chat)",
           nullptr,
           (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_READY)));

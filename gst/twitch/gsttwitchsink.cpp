@@ -1355,7 +1355,8 @@ gst_twitch_sink_class_init (GstTwitchSinkClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_STREAM_KEY,
       g_param_spec_string ("stream-key", "Stream key",
-          "Twitch stream key (secret: write-only, never logged)", nullptr,
+          "Twitch stream key (write-only secret, never logged; default: "
+          "TWITCH_STREAM_KEY)", nullptr,
           (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_READY)));
   /**
