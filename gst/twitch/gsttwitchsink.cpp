@@ -652,6 +652,53 @@ schedule_disconnect (
   g_source_unref (source);
 }
 
+/* Duration of one fill buffer: a video frame, or 20 ms of silence. */
+static GstClockTime
+fill_unit (const Input &in)
+{
+  return in.is_video && in.vinfo.fps_n > 0 ? gst_util_uint64_scale_int (
+             GST_SECOND, in.vinfo.fps_d, in.vinfo.fps_n)
+                                           : 20 * GST_MSECOND;
+}
+
+/* The next fill buffer of @in at in.next_ts, lasting @duration: the last
+ * frame again, or silence. Advances in.next_ts. nullptr when there is
+ * nothing to repeat yet. Called with input_lock held. */
+static GstBuffer *
+make_fill_buffer (Input &in, GstClockTime duration)
+{
+  GstBuffer *buf;
+  if (in.is_video) {
+    if (in.last == nullptr)
+      return nullptr;
+    buf = gst_buffer_copy (in.last);
+  } else {
+    if (GST_AUDIO_INFO_RATE (&in.ainfo) == 0)
+      return nullptr;
+    guint samples = (guint)gst_util_uint64_scale_int (
+        duration, GST_AUDIO_INFO_RATE (&in.ainfo), GST_SECOND);
+    if (samples == 0)
+      return nullptr;
+    gsize size = samples * GST_AUDIO_INFO_BPF (&in.ainfo);
+    buf = gst_buffer_new_allocate (nullptr, size, nullptr);
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    gst_audio_format_info_fill_silence (in.ainfo.finfo, map.data, size);
+    gst_buffer_unmap (buf, &map);
+  }
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+  GST_BUFFER_PTS (buf) = in.next_ts;
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buf) = duration;
+  in.next_ts += duration;
+  in.filled++;
+  return buf;
+}
+
+/* Most fill buffers made at once, so a timestamp jump (a seek, a broken
+ * producer) cannot turn into a burst of minutes of repeated frames. */
+#define MAX_FILL_BUFFERS 200
+
 /* Repeats the last frame / inserts silence while an app under-feeds
  * (worker thread). Skipped while upstream is inside the pad. */
 static void
@@ -670,39 +717,14 @@ fill_gaps (GstTwitchSink *self, GstClockTime now_rt)
       if (!in.eos && GST_CLOCK_TIME_IS_VALID (in.next_ts)) {
         GstClockTime end_rt = gst_segment_to_running_time (
             &in.segment, GST_FORMAT_TIME, in.next_ts);
-        GstClockTime frame = in.is_video && in.vinfo.fps_n > 0
-                                 ? gst_util_uint64_scale_int (
-                                     GST_SECOND, in.vinfo.fps_d, in.vinfo.fps_n)
-                                 : 20 * GST_MSECOND;
+        GstClockTime frame = fill_unit (in);
         GstClockTime threshold = MAX (3 * frame, 100 * GST_MSECOND);
         if (GST_CLOCK_TIME_IS_VALID (end_rt) && now_rt > end_rt + threshold) {
-          while (end_rt + frame <= now_rt && out.size () < 200) {
-            GstBuffer *buf;
-            if (in.is_video) {
-              if (in.last == nullptr)
-                break;
-              buf = gst_buffer_copy (in.last);
-              GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
-            } else {
-              if (GST_AUDIO_INFO_RATE (&in.ainfo) == 0)
-                break;
-              guint samples = (guint)gst_util_uint64_scale_int (
-                  frame, GST_AUDIO_INFO_RATE (&in.ainfo), GST_SECOND);
-              gsize size = samples * GST_AUDIO_INFO_BPF (&in.ainfo);
-              buf = gst_buffer_new_allocate (nullptr, size, nullptr);
-              GstMapInfo map;
-              gst_buffer_map (buf, &map, GST_MAP_WRITE);
-              gst_audio_format_info_fill_silence (
-                  in.ainfo.finfo, map.data, size);
-              gst_buffer_unmap (buf, &map);
-              GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
-            }
-            GST_BUFFER_PTS (buf) = in.next_ts;
-            GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-            GST_BUFFER_DURATION (buf) = frame;
-            in.next_ts += frame;
+          while (end_rt + frame <= now_rt && out.size () < MAX_FILL_BUFFERS) {
+            GstBuffer *buf = make_fill_buffer (in, frame);
+            if (buf == nullptr)
+              break;
             end_rt += frame;
-            in.filled++;
             out.push_back (buf);
           }
         }
@@ -1289,7 +1311,13 @@ input_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
         (nullptr));
     return GST_FLOW_NOT_NEGOTIATED;
   }
+  std::vector<GstBuffer *> fill;
   if (in.kind == InputKind::RAW) {
+    bool fill_gaps_on;
+    {
+      std::lock_guard<std::mutex> lk (priv->settings_lock);
+      fill_gaps_on = priv->settings.fill_gaps;
+    }
     std::lock_guard<std::mutex> lk (priv->input_lock);
     GstClockTime pts = GST_BUFFER_PTS (buffer);
     if (GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -1313,11 +1341,35 @@ input_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
         gst_buffer_unref (buffer);
         return GST_FLOW_OK;
       }
+      /* A producer back from a stall stamps its media with the clock: fill
+       * what the worker had not filled yet, so the join has no hole. */
+      GstClockTime unit = fill_unit (in);
+      while (fill_gaps_on && GST_CLOCK_TIME_IS_VALID (in.next_ts)
+             && pts > in.next_ts + unit / 2
+             && fill.size () < MAX_FILL_BUFFERS) {
+        GstBuffer *buf = make_fill_buffer (
+            in, in.is_video ? unit : MIN (unit, pts - in.next_ts));
+        if (buf == nullptr)
+          break;
+        fill.push_back (buf);
+      }
       in.next_ts = MAX (
           pts + dur, GST_CLOCK_TIME_IS_VALID (in.next_ts) ? in.next_ts : 0);
     }
     if (in.is_video) {
       gst_buffer_replace (&in.last, buffer);
+    }
+  }
+  for (size_t i = 0; i < fill.size (); i++) {
+    GST_LOG_OBJECT (self, "fill-gaps: %s at %" GST_TIME_FORMAT " (join)",
+        in.is_video ? "repeated frame" : "silence",
+        GST_TIME_ARGS (GST_BUFFER_PTS (fill[i])));
+    GstFlowReturn ret = gst_proxy_pad_chain_default (pad, parent, fill[i]);
+    if (ret != GST_FLOW_OK) {
+      for (size_t j = i + 1; j < fill.size (); j++)
+        gst_buffer_unref (fill[j]);
+      gst_buffer_unref (buffer);
+      return ret;
     }
   }
   return gst_proxy_pad_chain_default (pad, parent, buffer);
@@ -1356,7 +1408,8 @@ gst_twitch_sink_class_init (GstTwitchSinkClass *klass)
   g_object_class_install_property (gobject_class, PROP_STREAM_KEY,
       g_param_spec_string ("stream-key", "Stream key",
           "Twitch stream key (write-only secret, never logged; default: "
-          "TWITCH_STREAM_KEY)", nullptr,
+          "TWITCH_STREAM_KEY)",
+          nullptr,
           (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_READY)));
   /**
