@@ -26,8 +26,21 @@ reply a line):
   flood CHANNEL N            N PRIVMSGs as fast as loopback takes them;
                              replies "done SECONDS" when written
   set KEY on|off             ratelimit-notice, ignore-ping, silent-joins,
-                             login-fail, mod
+                             login-fail, mod, hold-userstate (take PRIVMSGs
+                             but never answer them, as when a connection
+                             drops before Twitch's USERSTATE arrives)
+  ping-interval SECONDS      PING every client every SECONDS (0: never), as
+                             Twitch does about every 5 minutes on a quiet
+                             channel; stats then count "server_pings" and
+                             "pongs" (PONGs clients sent back)
+  longline N LINE            N bytes of junk without a newline, then (after
+                             the client read them) LINE and CR LF: a line
+                             longer than any client allows, with a forged
+                             line as its tail
   quit
+With --ping-interval, a quiet channel is Twitch-like from the start: after
+the join nothing but a PING every interval, and a USERSTATE for each
+accepted PRIVMSG.
 Ports are written to --port-file as JSON {"port": P, "control": C} once both
 listen, so tests never race on a fixed port.
 """
@@ -60,7 +73,10 @@ class State:
         self.history = []
         self.flags = {"ratelimit-notice": False, "ignore-ping": False,
                       "silent-joins": False, "login-fail": args.login_fail,
-                      "mod": False}
+                      "mod": False, "hold-userstate": False}
+        self.ping_interval = args.ping_interval
+        self.server_pings = 0
+        self.pongs = 0
         self.record = open(args.record, "a", buffering=1) if args.record else None
         self.msg_counter = 0
 
@@ -162,7 +178,7 @@ class Client:
                 arg = rest[1:] if rest.startswith(":") else rest
                 self.send(f":{SERVER} PONG {SERVER} :{arg}")
         elif cmd == "PONG":
-            pass
+            st.pongs += 1
         elif cmd == "JOIN":
             for ch in rest.split(","):
                 ch = ch.strip().lstrip("#").lower()
@@ -188,7 +204,7 @@ class Client:
         elif cmd == "PRIVMSG":
             st.privmsgs += 1
             ch = parts[i + 1].lstrip("#").lower() if len(parts) > i + 1 else ""
-            if self.commands:
+            if self.commands and not st.flags["hold-userstate"]:
                 if st.flags["ratelimit-notice"]:
                     self.send(f"@msg-id=msg_ratelimit :{SERVER} NOTICE #{ch} :Your message was not sent "
                               "because you are sending messages too quickly.")
@@ -268,6 +284,38 @@ async def flood(st, ch, count):
     return time.time() - start
 
 
+async def pinger(st):
+    """Twitch's keepalive: a PING to every client every ping_interval."""
+    while True:
+        interval = st.ping_interval
+        await asyncio.sleep(interval if interval > 0 else 0.1)
+        if interval <= 0:
+            continue
+        for c in [c for c in st.clients if not c.dropped and c.nick]:
+            c.send(f"PING :{SERVER}")
+            st.server_pings += 1
+            try:
+                await c.writer.drain()
+            except (ConnectionError, OSError):
+                pass
+
+
+async def long_line(st, n, line):
+    """n bytes without a newline, read by the clients before the tail."""
+    live = [c for c in st.clients if not c.dropped]
+    junk = b"@a=" + b"x" * max(0, n - 3)
+    for c in live:
+        c.writer.write(junk)
+    for c in live:
+        await c.writer.drain()
+    # Let the clients read the junk on its own, so the tail arrives as the
+    # start of a new read (where a client that just clears its buffer would
+    # take it for a line).
+    await asyncio.sleep(0.3)
+    for c in live:
+        c.send(line)
+
+
 async def control(st, reader, writer, stop):
     while True:
         data = await reader.readline()
@@ -280,7 +328,8 @@ async def control(st, reader, writer, stop):
         if cmd == "stats":
             reply = json.dumps({"connections": st.connections, "clients": len(live),
                                 "joins": st.joins, "privmsgs": st.privmsgs,
-                                "channels": sorted({ch for c in live for ch in c.channels})})
+                                "channels": sorted({ch for c in live for ch in c.channels}),
+                                "server_pings": st.server_pings, "pongs": st.pongs})
         elif cmd == "drop":
             for c in live:
                 await c.writer.drain()
@@ -316,6 +365,10 @@ async def control(st, reader, writer, stop):
             reply = f"done {secs:.3f}"
         elif cmd == "set":
             st.flags[words[1]] = words[2] == "on"
+        elif cmd == "ping-interval":
+            st.ping_interval = float(words[1])
+        elif cmd == "longline":
+            await long_line(st, int(words[1]), words[2] if len(words) > 2 else "")
         elif cmd == "quit":
             writer.write(b"ok\n")
             await writer.drain()
@@ -340,6 +393,8 @@ async def main():
     ap.add_argument("--key")
     ap.add_argument("--token", help="the only OAuth token accepted (without oauth:)")
     ap.add_argument("--login-fail", action="store_true")
+    ap.add_argument("--ping-interval", type=float, default=0,
+                    help="PING every client every SECONDS (Twitch: about 300)")
     ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                        "..", "fixtures", "chat"))
     args = ap.parse_args()
@@ -353,6 +408,7 @@ async def main():
     server = await asyncio.start_server(lambda r, w: serve_client(st, r, w), "127.0.0.1", 0,
                                         ssl=ctx, limit=1 << 20)
     ctl = await asyncio.start_server(lambda r, w: control(st, r, w, stop), "127.0.0.1", 0)
+    ping_task = asyncio.ensure_future(pinger(st))
     port = server.sockets[0].getsockname()[1]
     cport = ctl.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp"
@@ -360,6 +416,7 @@ async def main():
         json.dump({"port": port, "control": cport}, f)
     os.rename(tmp, args.port_file)
     await stop
+    ping_task.cancel()
     server.close()
     ctl.close()
 

@@ -58,6 +58,12 @@ TmiFake::start (const TmiFakeOptions &opts, GError **error)
     argv.insert (argv.end (), {"--token", opts.token});
   if (opts.login_fail)
     argv.push_back ("--login-fail");
+  if (opts.ping_interval > 0) {
+    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+    argv.insert (argv.end (),
+        {"--ping-interval",
+            g_ascii_dtostr (buf, sizeof (buf), opts.ping_interval)});
+  }
   proc_ = std::make_unique<PeerProcess> (
       "tmi-fake", argv, dir_->file ("fake.log"));
   if (!proc_->start (error))

@@ -24,6 +24,9 @@ struct TmiFakeOptions {
   /* The only token the fake accepts (without "oauth:"); empty: any. */
   std::string token;
   bool login_fail = false;
+  /* Twitch-like keepalive: the server PINGs every client this often
+   * (seconds; 0: never). */
+  double ping_interval = 0;
 };
 
 /* Writes a self-signed certificate for 127.0.0.1/localhost (openssl) to

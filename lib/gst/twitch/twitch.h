@@ -11,6 +11,7 @@
 #include <gst/twitch/chat/message.h>
 #include <gst/twitch/chat/ratelimit.h>
 #include <gst/twitch/chat/client.h>
+#include <gst/twitch/chat/names.h>
 #include <gst/twitch/helix/error.h>
 #include <gst/twitch/helix/helix.h>
 #include <gst/twitch/helix/models.h>

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <gst/twitch/chat/client.h>
+#include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/secrets.h>
 
 #include "chat-private.h"
@@ -33,8 +34,16 @@ send_outcome_name (SendOutcome o)
       return "expired";
     case SendOutcome::FAILED:
       return "failed";
+    case SendOutcome::UNCONFIRMED:
+      return "unconfirmed";
   }
   return "failed";
+}
+
+const char *
+delivery_name (Delivery d)
+{
+  return d == Delivery::AT_LEAST_ONCE ? "at-least-once" : "at-most-once";
 }
 
 const char *
@@ -130,19 +139,77 @@ chat_parse_channels (const std::string &list)
   std::vector<std::string> out;
   gchar **parts = g_strsplit_set (list.c_str (), ", ", -1);
   for (gchar **p = parts; p && *p; ++p) {
-    const char *s = *p;
-    while (*s == '#')
-      ++s;
-    if (!*s)
+    if (!**p)
       continue;
-    gchar *lower = g_ascii_strdown (s, -1);
-    std::string c (lower);
-    g_free (lower);
+    std::string c;
+    if (!twitch_name_normalize (*p, true, "channel", &c, nullptr))
+      continue;
     if (std::find (out.begin (), out.end (), c) == out.end ())
       out.push_back (c);
   }
   g_strfreev (parts);
   return out;
+}
+
+int64_t
+chat_read_timeout_us (const ChatConfig &c)
+{
+  /* Idle time, then PING, then the PONG timeout, then a margin as long
+   * again as the PONG timeout (at least 1 s): the keepalive always decides
+   * first. */
+  return std::max<int64_t> (0, c.ping_idle_us)
+         + 2 * std::max<int64_t> (0, c.pong_timeout_us) + G_USEC_PER_SEC;
+}
+
+static bool
+host_is_loopback (const std::string &host)
+{
+  if (g_ascii_strcasecmp (host.c_str (), "localhost") == 0)
+    return true;
+  GInetAddress *a = g_inet_address_new_from_string (host.c_str ());
+  if (!a)
+    return false;
+  bool lo = g_inet_address_get_is_loopback (a);
+  g_object_unref (a);
+  return lo;
+}
+
+std::string
+chat_config_security_warning (const ChatConfig &c)
+{
+  if (c.tls || c.token.empty () || host_is_loopback (c.host))
+    return {};
+  return "The chat OAuth token is sent in clear text to " + c.host + ":"
+         + std::to_string (c.port)
+         + " (irc:// is not encrypted): use ircs:// for any server that is "
+           "not on this machine";
+}
+
+bool
+chat_config_validate (ChatConfig &c, GError **error)
+{
+  std::vector<std::string> channels;
+  for (const auto &ch : c.channels) {
+    std::string n;
+    if (!twitch_name_normalize (ch, true, "channel", &n, error))
+      return false;
+    if (std::find (channels.begin (), channels.end (), n) == channels.end ())
+      channels.push_back (std::move (n));
+  }
+  c.channels = std::move (channels);
+  if (!c.login.empty ()
+      && !twitch_name_normalize (c.login, false, "login", &c.login, error))
+    return false;
+  if (!c.token.empty () && !twitch_token_validate (c.token, "token", error))
+    return false;
+  for (const auto &cap : c.extra_caps)
+    if (cap.empty () || !irc_text_is_safe (cap)
+        || cap.find (' ') != std::string::npos) {
+      g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_SETTINGS,
+          "Invalid extra capability: one word without spaces or line breaks");
+      return false;
+    }
+  return true;
 }
 
 /* One piece (<= 500 code points) of a send. */
@@ -186,9 +253,18 @@ struct ChatClient::Impl {
   std::string nick;
   std::string pass_line;
 
+  /* start() and stop() run one at a time under control_mu; they write
+   * ctx, loop and thread only while the client thread is not running, and
+   * started (with ctx) under life_mu, which wake() reads them under from
+   * any thread. */
+  std::mutex control_mu;
+  std::mutex life_mu;
   GMainContext *ctx = nullptr;
   GMainLoop *loop = nullptr;
   GThread *thread = nullptr;
+  bool started = false;
+  /* Why the configuration cannot be used (set by the constructor). */
+  GError *config_error = nullptr;
 
   /* Guarded by mu: handed over from other threads. */
   mutable std::mutex mu;
@@ -202,7 +278,6 @@ struct ChatClient::Impl {
       n_parse_errors{0};
   ChatState state = ChatState::STOPPED;
   std::atomic<uint64_t> next_id{1};
-  bool started = false;
 
   /* Client thread only. */
   GSocketClient *sclient = nullptr;
@@ -217,6 +292,8 @@ struct ChatClient::Impl {
   uint64_t connection_serial = 0;
   std::string rbuf;
   size_t rbuf_pos = 0;
+  /* Inside a line longer than kIrcMaxLineLength: drop up to its newline. */
+  bool discarding = false;
   bool connected_socket = false;
   bool logged_in = false;
   bool twitch_commands = false;
@@ -261,6 +338,12 @@ struct ChatClient::Impl {
   {
     if (!out)
       return false;
+    if (!irc_text_is_safe (line)) {
+      /* Every input is validated where it enters; this is the last guard
+       * against a line break smuggling a second command. */
+      GST_ERROR ("refusing to write a line with CR, LF or NUL");
+      return true;
+    }
     if (line.rfind ("PASS ", 0) == 0)
       GST_LOG ("> PASS oauth:%s", kRedacted.data ());
     else
@@ -341,9 +424,29 @@ struct ChatClient::Impl {
         g_error_free (err);
         return;
       }
+      if (g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)) {
+        /* Retrying cannot help, and must not look like a passing outage. */
+        GError *e
+            = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_CERTIFICATE,
+                "The TLS certificate of chat server %s:%d was rejected (%s): "
+                "check the server name, or set tls-ca-file to the CA that "
+                "signed it. Not retrying",
+                self->cfg.host.c_str (), self->cfg.port, err->message);
+        g_error_free (err);
+        self->fatal_error (e);
+        g_error_free (e);
+        return;
+      }
+      const char *hint = "";
+      if (self->cfg.tls
+          && (g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS)
+              || g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_MISC)
+              || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)))
+        hint = " (is it a plain-text server? ircs:// needs TLS; use "
+               "irc://host:port for a plain one)";
       GError *e = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_CONNECTION,
-          "Could not connect to %s:%d: %s", self->cfg.host.c_str (),
-          self->cfg.port, err->message);
+          "Could not connect to %s:%d: %s%s", self->cfg.host.c_str (),
+          self->cfg.port, err->message, hint);
       g_error_free (err);
       GST_WARNING ("%s", e->message);
       self->schedule_reconnect (e);
@@ -361,7 +464,11 @@ struct ChatClient::Impl {
   void on_socket_ready (GSocketConnection *conn)
   {
     GSocket *sock = g_socket_connection_get_socket (conn);
-    g_socket_set_timeout (sock, 30);
+    /* Longer than PING idle + PONG timeout: a quiet channel is kept by the
+     * keepalive, never ended by the socket (seconds, rounded up). */
+    g_socket_set_timeout (sock,
+        static_cast<guint> ((chat_read_timeout_us (cfg) + G_USEC_PER_SEC - 1)
+                            / G_USEC_PER_SEC));
     g_socket_set_keepalive (sock, TRUE);
     io = G_IO_STREAM (conn);
     GInputStream *istream = g_io_stream_get_input_stream (io);
@@ -381,6 +488,7 @@ struct ChatClient::Impl {
     twitch_commands = false;
     rbuf.clear ();
     rbuf_pos = 0;
+    discarding = false;
     last_rx_us = g_get_monotonic_time ();
     ping_sent_us = 0;
     {
@@ -457,6 +565,12 @@ struct ChatClient::Impl {
         size_t nl = rbuf.find ('\n', rbuf_pos);
         if (nl == std::string::npos)
           break;
+        if (discarding) {
+          /* The tail of an over-long line is not a line of its own. */
+          rbuf_pos = nl + 1;
+          discarding = false;
+          continue;
+        }
         std::string_view line (rbuf.data () + rbuf_pos, nl - rbuf_pos);
         rbuf_pos = nl + 1;
         handle_line (line);
@@ -470,10 +584,14 @@ struct ChatClient::Impl {
         rbuf.erase (0, rbuf_pos);
         rbuf_pos = 0;
       }
-      if (rbuf.size () > kIrcMaxLineLength) {
-        GST_WARNING ("line longer than %" G_GSIZE_FORMAT " bytes, dropped",
+      if (discarding) {
+        rbuf.clear ();
+      } else if (rbuf.size () > kIrcMaxLineLength) {
+        GST_WARNING ("line longer than %" G_GSIZE_FORMAT
+                     " bytes, dropped up to its end",
             kIrcMaxLineLength);
         rbuf.clear ();
+        discarding = true;
         n_parse_errors.fetch_add (1, std::memory_order_relaxed);
       }
     }
@@ -536,8 +654,10 @@ struct ChatClient::Impl {
     }
     connected_socket = false;
     logged_in = false;
-    /* Sends written but not confirmed go back to the queue head (the
-     * server never acknowledged them), in order. */
+    /* Sends written but not confirmed: the server may have taken them
+     * (Twitch confirms with USERSTATE, which the drop may have eaten).
+     * At most once, they are reported UNCONFIRMED; at least once, they go
+     * back to the queue head in order and are written again. */
     std::vector<QueuedSend> back;
     for (auto &name : channel_order) {
       auto &cs = channels[name];
@@ -547,8 +667,19 @@ struct ChatClient::Impl {
       cs.join_sent = false;
       cs.joined = false;
     }
-    for (auto it = back.rbegin (); it != back.rend (); ++it)
-      queue.push_front (std::move (*it));
+    if (cfg.delivery == Delivery::AT_LEAST_ONCE) {
+      for (auto it = back.rbegin (); it != back.rend (); ++it)
+        queue.push_front (std::move (*it));
+    } else {
+      for (auto &piece : back) {
+        GST_INFO ("send %" G_GUINT64_FORMAT
+                  " written but not confirmed before the connection "
+                  "dropped: not written again (at-most-once)",
+            piece.id);
+        finish_piece (piece, SendOutcome::UNCONFIRMED,
+            "connection lost before Twitch confirmed it", {});
+      }
+    }
   }
 
   void connection_lost (const char *why)
@@ -676,11 +807,16 @@ struct ChatClient::Impl {
     m.arrival_ms = chunk_real_ms ? chunk_real_ms : g_get_real_time () / 1000;
 
     switch (m.kind) {
-      case ChatKind::PING:
-        write_line (
-            "PONG :"
-            + (m.text.empty () ? std::string ("tmi.twitch.tv") : m.text));
+      case ChatKind::PING: {
+        /* Echo the token, but never a CR, LF or NUL from the server, and
+         * not more than a token's worth. */
+        std::string token;
+        for (char c : m.text)
+          if (c != '\r' && c != '\n' && c != '\0' && token.size () < 256)
+            token.push_back (c);
+        write_line ("PONG :" + (token.empty () ? "tmi.twitch.tv" : token));
         break;
+      }
       case ChatKind::NUMERIC:
         if (m.command == "001")
           on_logged_in ();
@@ -729,13 +865,25 @@ struct ChatClient::Impl {
       cb.on_message (std::move (m));
     if (reconnect) {
       GST_INFO ("server asked us to reconnect");
-      GError *e = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_CONNECTION,
-          "Server sent RECONNECT");
+      GError *e = g_error_new (TWITCH_CHAT_ERROR,
+          TWITCH_CHAT_ERROR_RECONNECT_REQUESTED, "Server sent RECONNECT");
       close_connection ();
       immediate_reconnect = true;
       schedule_reconnect (e);
       g_error_free (e);
     }
+  }
+
+  /* Stops the client for good with @e (not retried). */
+  void fatal_error (const GError *e)
+  {
+    fatal = true;
+    GST_ERROR ("%s", e->message);
+    close_connection ();
+    set_state (ChatState::STOPPED, backoff->attempt (), 0, e);
+    if (cb.on_fatal)
+      cb.on_fatal (e);
+    fail_all_queued (e->message);
   }
 
   void login_failed (const char *text)
@@ -1105,7 +1253,8 @@ struct ChatClient::Impl {
             !cs.awaiting.empty () && now > cs.awaiting.front ().deadline_us) {
           Awaiting a = std::move (cs.awaiting.front ());
           cs.awaiting.pop_front ();
-          finish_piece (a.piece, SendOutcome::SENT, "unconfirmed", {});
+          finish_piece (a.piece, SendOutcome::UNCONFIRMED,
+              "no confirmation from Twitch in time", {});
         }
       }
     }
@@ -1156,22 +1305,34 @@ struct ChatClient::Impl {
     return nullptr;
   }
 
+  /* From any thread: has the client thread take the inbox. */
   void wake ()
   {
+    GMainContext *c = nullptr;
+    {
+      std::lock_guard<std::mutex> lk (life_mu);
+      if (started && ctx)
+        c = g_main_context_ref (ctx);
+    }
+    if (!c)
+      return; /* not running: start() or the next pump takes the inbox */
     bool need;
     {
       std::lock_guard<std::mutex> lk (mu);
       need = !wake_pending;
       wake_pending = true;
     }
-    if (need && ctx)
+    /* ctx is never owned by this thread: this only attaches a source,
+     * dispatched on the client thread (or never, once it stopped). */
+    if (need)
       g_main_context_invoke_full (
-          ctx, G_PRIORITY_DEFAULT,
+          c, G_PRIORITY_DEFAULT,
           [] (gpointer d) -> gboolean {
             static_cast<Impl *> (d)->pump ();
             return G_SOURCE_REMOVE;
           },
           this, nullptr);
+    g_main_context_unref (c);
   }
 };
 
@@ -1179,6 +1340,25 @@ ChatClient::ChatClient (ChatConfig config, ChatCallbacks callbacks)
     : impl_ (std::make_unique<Impl> (std::move (config), std::move (callbacks)))
 {
   Impl &d = *impl_;
+  /* Test hooks: scaled keepalive (docs/chat.md); never needed against
+   * Twitch. */
+  if (const char *v = g_getenv ("GST_TWITCH_CHAT_PING_IDLE_MS")) {
+    gint64 ms = g_ascii_strtoll (v, nullptr, 10);
+    if (ms > 0)
+      d.cfg.ping_idle_us = ms * 1000;
+  }
+  if (const char *v = g_getenv ("GST_TWITCH_CHAT_PONG_TIMEOUT_MS")) {
+    gint64 ms = g_ascii_strtoll (v, nullptr, 10);
+    if (ms > 0)
+      d.cfg.pong_timeout_us = ms * 1000;
+  }
+  /* Nothing from the configuration reaches the wire unchecked: a bad
+   * value makes start() fail instead. */
+  if (!chat_config_validate (d.cfg, &d.config_error)) {
+    d.cfg.channels.clear ();
+    d.cfg.token.clear ();
+    d.cfg.login.clear ();
+  }
   if (d.cfg.token.empty ()) {
     d.nick
         = "justinfan" + std::to_string (g_random_int_range (10000, 99999999));
@@ -1189,9 +1369,7 @@ ChatClient::ChatClient (ChatConfig config, ChatCallbacks callbacks)
     secrets_register (t);
     secrets_register (d.cfg.token);
     d.pass_line = "PASS oauth:" + t;
-    gchar *lower = g_ascii_strdown (d.cfg.login.c_str (), -1);
-    d.nick = lower;
-    g_free (lower);
+    d.nick = d.cfg.login;
   }
   for (const auto &c : d.cfg.channels)
     d.add_channel (c);
@@ -1208,22 +1386,35 @@ ChatClient::~ChatClient ()
     secrets_unregister (t);
     secrets_unregister (d.cfg.token);
   }
+  g_clear_error (&d.config_error);
 }
 
 bool
 ChatClient::start (GError **error)
 {
   Impl &d = *impl_;
-  if (d.started)
+  std::lock_guard<std::mutex> control (d.control_mu);
+  if (d.thread)
     return true;
+  if (d.config_error) {
+    g_propagate_error (error, g_error_copy (d.config_error));
+    return false;
+  }
   if (!d.cfg.token.empty () && d.nick.empty ()) {
     g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_SETTINGS,
         "An OAuth token needs the login (user name) it belongs to");
     return false;
   }
+  std::string warning = chat_config_security_warning (d.cfg);
+  if (!warning.empty ())
+    GST_WARNING ("%s", warning.c_str ());
   d.ctx = g_main_context_new ();
   d.loop = g_main_loop_new (d.ctx, FALSE);
   d.stopping = false;
+  {
+    std::lock_guard<std::mutex> lk (d.mu);
+    d.wake_pending = false;
+  }
   d.thread = g_thread_try_new ("twitchchat", &Impl::thread_main, &d, error);
   if (!d.thread) {
     g_main_loop_unref (d.loop);
@@ -1232,6 +1423,7 @@ ChatClient::start (GError **error)
     d.ctx = nullptr;
     return false;
   }
+  std::lock_guard<std::mutex> life (d.life_mu);
   d.started = true;
   return true;
 }
@@ -1240,8 +1432,14 @@ void
 ChatClient::stop ()
 {
   Impl &d = *impl_;
-  if (!d.started)
+  std::lock_guard<std::mutex> control (d.control_mu);
+  if (!d.thread)
     return;
+  {
+    /* From here on, send() and friends no longer wake the thread. */
+    std::lock_guard<std::mutex> life (d.life_mu);
+    d.started = false;
+  }
   g_main_context_invoke_full (
       d.ctx, G_PRIORITY_HIGH,
       [] (gpointer p) -> gboolean {
@@ -1253,11 +1451,15 @@ ChatClient::stop ()
       &d, nullptr);
   g_thread_join (d.thread);
   d.thread = nullptr;
-  g_main_loop_unref (d.loop);
-  d.loop = nullptr;
-  g_main_context_unref (d.ctx);
-  d.ctx = nullptr;
-  d.started = false;
+  GMainContext *ctx = d.ctx;
+  GMainLoop *loop = d.loop;
+  {
+    std::lock_guard<std::mutex> life (d.life_mu);
+    d.ctx = nullptr;
+    d.loop = nullptr;
+  }
+  g_main_loop_unref (loop);
+  g_main_context_unref (ctx);
   d.set_state (ChatState::STOPPED, 0, 0, nullptr);
 }
 
@@ -1267,23 +1469,28 @@ ChatClient::send (const std::string &channel, const std::string &text,
 {
   Impl &d = *impl_;
   uint64_t id = d.next_id.fetch_add (1);
-  std::string ch = channel;
-  while (!ch.empty () && ch[0] == '#')
-    ch.erase (0, 1);
-  gchar *lower = g_ascii_strdown (ch.c_str (), -1);
-  ch = lower;
-  g_free (lower);
-  const char *bad = nullptr;
-  if (ch.empty ())
-    bad = "no channel";
-  else if (!irc_text_is_safe (text) || !irc_text_is_safe (ch)
-           || !irc_text_is_safe (reply_parent_id)
-           || ch.find (' ') != std::string::npos)
-    bad = "text or channel contains a line break or NUL";
+  std::string ch;
+  std::string why;
+  GError *err = nullptr;
+  if (channel.empty ())
+    why = "no channel";
+  else if (!twitch_name_normalize (channel, true, "channel", &ch, &err))
+    why = err->message;
+  else if (!reply_parent_id.empty ()
+           && !twitch_message_id_validate (
+               reply_parent_id, "reply-parent-id", &err))
+    why = err->message;
+  else if (!irc_text_is_safe (text))
+    why = "text contains a line break or NUL";
   else if (!g_utf8_validate (text.data (), text.size (), nullptr))
-    bad = "text is not valid UTF-8";
+    why = "text is not valid UTF-8";
   else if (d.pass_line.empty ())
-    bad = "anonymous chat cannot send: set oauth-token and login";
+    why = "anonymous chat cannot send: set oauth-token (or "
+          "TWITCH_OAUTH_TOKEN) and login";
+  g_clear_error (&err);
+  if (ch.empty ())
+    ch = channel;
+  const char *bad = why.empty () ? nullptr : why.c_str ();
   auto pieces = bad ? std::vector<std::string> ()
                     : chat_split_message (text, d.cfg.limits.max_message_chars);
   if (!bad && pieces.empty ())
@@ -1325,47 +1532,53 @@ ChatClient::send (const std::string &channel, const std::string &text,
       d.inbox.push_back (std::move (q));
     }
   }
-  if (d.started)
-    d.wake ();
+  d.wake ();
   return id;
+}
+
+static bool
+queue_channels (ChatClient::Impl &d, const std::string &list, bool join)
+{
+  std::vector<std::string> names;
+  GError *err = nullptr;
+  if (!twitch_channel_list_parse (list, "channel", &names, &err)) {
+    GST_WARNING ("%s %s", join ? "join" : "part", err->message);
+    g_error_free (err);
+    return false;
+  }
+  std::lock_guard<std::mutex> lk (d.mu);
+  for (auto &c : names)
+    d.join_inbox.emplace_back (c, join);
+  return true;
 }
 
 void
 ChatClient::join (const std::string &channel)
 {
-  Impl &d = *impl_;
-  for (auto &c : chat_parse_channels (channel)) {
-    std::lock_guard<std::mutex> lk (d.mu);
-    d.join_inbox.emplace_back (c, true);
-  }
-  if (d.started)
-    d.wake ();
+  if (queue_channels (*impl_, channel, true))
+    impl_->wake ();
 }
 
 void
 ChatClient::part (const std::string &channel)
 {
-  Impl &d = *impl_;
-  for (auto &c : chat_parse_channels (channel)) {
-    std::lock_guard<std::mutex> lk (d.mu);
-    d.join_inbox.emplace_back (c, false);
-  }
-  if (d.started)
-    d.wake ();
+  if (queue_channels (*impl_, channel, false))
+    impl_->wake ();
 }
 
 void
 ChatClient::send_raw (const std::string &line)
 {
   Impl &d = *impl_;
-  if (!irc_text_is_safe (line))
+  if (!irc_text_is_safe (line)) {
+    GST_WARNING ("send_raw: refusing a line with CR, LF or NUL");
     return;
+  }
   {
     std::lock_guard<std::mutex> lk (d.mu);
     d.raw_inbox.push_back (line);
   }
-  if (d.started)
-    d.wake ();
+  d.wake ();
 }
 
 ChatState

@@ -36,16 +36,31 @@ enum class SendPolicy {
 };
 
 enum class SendOutcome {
-  SENT = 0, /* written, and confirmed by Twitch's USERSTATE when the server
-               speaks twitch.tv/commands */
-  DROPPED,  /* Twitch refused it (NOTICE msg_ratelimit, msg_duplicate, ...;
-               reason = msg-id) or the policy dropped it (reason "policy") */
-  EXPIRED,  /* older than max-age before it could be sent */
-  FAILED,   /* bad input, queue full, client stopped, send policy error */
+  SENT = 0,    /* written, and confirmed by Twitch's USERSTATE when the
+                  server speaks twitch.tv/commands */
+  DROPPED,     /* Twitch refused it (NOTICE msg_ratelimit, msg_duplicate,
+                  ...; reason = msg-id) or the policy dropped it (reason
+                  "policy") */
+  EXPIRED,     /* older than max-age before it could be sent */
+  FAILED,      /* bad input, queue full, client stopped, send policy error */
+  UNCONFIRMED, /* written, but Twitch never confirmed it: the connection
+                  dropped (Delivery::AT_MOST_ONCE) or no USERSTATE came
+                  within confirm-timeout. It may or may not have reached
+                  chat; it is not written again. */
+};
+
+/* What happens to a message written to a connection that then dropped
+ * before Twitch confirmed it. Twitch shows a message that arrives twice to
+ * every viewer, so the default never writes it again. */
+enum class Delivery {
+  AT_MOST_ONCE = 0, /* report it UNCONFIRMED */
+  AT_LEAST_ONCE,    /* write it again on the next connection (may be seen
+                       twice) */
 };
 
 GST_TWITCH_API const char *send_outcome_name (SendOutcome o);
 GST_TWITCH_API const char *send_policy_name (SendPolicy p);
+GST_TWITCH_API const char *delivery_name (Delivery d);
 
 struct SendResult {
   uint64_t id = 0;
@@ -87,10 +102,17 @@ struct ChatConfig {
   SendPolicy send_policy = SendPolicy::ENQUEUE;
   int64_t max_age_us = 60 * G_USEC_PER_SEC;
   size_t max_queue = 10000;
-  /* Wait this long for USERSTATE/NOTICE after a PRIVMSG before calling it
-   * sent (only on servers that ACK twitch.tv/commands). */
+  Delivery delivery = Delivery::AT_MOST_ONCE;
+  /* Wait this long for USERSTATE/NOTICE after a PRIVMSG before reporting
+   * it UNCONFIRMED (only on servers that ACK twitch.tv/commands). */
   int64_t confirm_timeout_us = 5 * G_USEC_PER_SEC;
 
+  /* Keepalive: PING after this long without a byte from the server, and
+   * the connection counts as lost only when no answer comes within
+   * pong_timeout_us. The socket's own read timeout is derived from both
+   * (chat_read_timeout_us()), so a quiet channel never times out. Tests
+   * scale them with GST_TWITCH_CHAT_PING_IDLE_MS and
+   * GST_TWITCH_CHAT_PONG_TIMEOUT_MS (read by ChatClient's constructor). */
   int64_t ping_idle_us = 60 * G_USEC_PER_SEC;
   int64_t pong_timeout_us = 10 * G_USEC_PER_SEC;
   int64_t join_timeout_us = 15 * G_USEC_PER_SEC;
@@ -107,9 +129,22 @@ struct ChatConfig {
 GST_TWITCH_API bool chat_config_set_server (
     ChatConfig &config, const std::string &uri, GError **error);
 /* Channel list "a,#b, c" -> {"a","b","c"}: lowercased, '#' and spaces
- * stripped, duplicates removed. */
+ * stripped, duplicates removed; names that are not Twitch names are left
+ * out (twitch_channel_list_parse() reports them instead). */
 GST_TWITCH_API std::vector<std::string> chat_parse_channels (
     const std::string &list);
+/* The socket read timeout the client uses for @config: longer than a PING
+ * idle time plus its PONG timeout, so only a missing PONG or a socket error
+ * ends a quiet connection. */
+GST_TWITCH_API int64_t chat_read_timeout_us (const ChatConfig &config);
+/* A warning when @config sends a secret in clear text (an OAuth token over
+ * plain irc:// to a host that is not loopback), else "". */
+GST_TWITCH_API std::string chat_config_security_warning (
+    const ChatConfig &config);
+/* Checks every identifier of @config (channels, login, token) as
+ * twitch_name_normalize() and twitch_token_validate() do, and normalizes
+ * the channels and login in place. */
+GST_TWITCH_API bool chat_config_validate (ChatConfig &config, GError **error);
 
 struct ChatCallbacks {
   /* Every message received (PRIVMSG, USERNOTICE, ..., PING), after the
@@ -159,7 +194,9 @@ class GST_TWITCH_API ChatClient
   ChatClient (const ChatClient &) = delete;
   ChatClient &operator= (const ChatClient &) = delete;
 
-  /* Starts the client thread and the first connection. */
+  /* Starts the client thread and the first connection. False (with
+   * TWITCH_CHAT_ERROR_SETTINGS) when a channel, the login or the token is
+   * not valid (chat_config_validate()): nothing is sent. */
   bool start (GError **error);
   /* Closes the connection and joins the thread. Queued sends are reported
    * FAILED ("stopped"). Idempotent. */
@@ -167,13 +204,19 @@ class GST_TWITCH_API ChatClient
 
   /* Queues @text for @channel (split at 500 code points on spaces), as a
    * reply to @reply_parent_id when not empty. Returns the send id (> 0)
-   * that the outcome callback reports once for the whole text. Thread-safe. */
+   * that the outcome callback reports once for the whole text. A channel
+   * that is not a Twitch name, a reply id that is not a message id, or a
+   * text with a line break, NUL or invalid UTF-8 is reported FAILED with
+   * the reason, and nothing is written. Thread-safe. */
   uint64_t send (const std::string &channel, const std::string &text,
       const std::string &reply_parent_id = {});
-  /* Adds / removes a channel (joined at once when connected). */
+  /* Adds / removes channels (a list as chat_parse_channels() takes;
+   * joined at once when connected). Invalid names are ignored with a
+   * warning. */
   void join (const std::string &channel);
   void part (const std::string &channel);
-  /* Sends a raw line (tests, custom commands). Thread-safe. */
+  /* Sends a raw line (tests, custom commands); a line with CR, LF or NUL
+   * is refused. Thread-safe. */
   void send_raw (const std::string &line);
 
   ChatState state () const;

@@ -36,8 +36,13 @@ enum ChatError {
   TWITCH_CHAT_ERROR_CONNECTION,
   /* A join that Twitch never confirmed with ROOMSTATE. */
   TWITCH_CHAT_ERROR_JOIN_TIMEOUT,
-  /* Bad settings (no channel, bad server URI, sending without a token). */
+  /* Bad settings (no channel, bad server URI, sending without a token, a
+   * name or token that is not valid). */
   TWITCH_CHAT_ERROR_SETTINGS,
+  /* The server's TLS certificate was rejected. Fatal: never retried. */
+  TWITCH_CHAT_ERROR_CERTIFICATE,
+  /* The server asked the client to reconnect (RECONNECT): not a failure. */
+  TWITCH_CHAT_ERROR_RECONNECT_REQUESTED,
 };
 
 /* Lines longer than this are refused (Twitch's own limit is 8 KiB of tags
