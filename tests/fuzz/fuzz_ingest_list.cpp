@@ -12,6 +12,8 @@
 namespace
 {
 
+bool key_in_input;
+
 void
 resolve (std::string_view server, const std::vector<twitch::Ingest> &list)
 {
@@ -21,8 +23,9 @@ resolve (std::string_view server, const std::vector<twitch::Ingest> &list)
         server, list, "live_fuzz_0000", secure != 0, secure == 0, &err);
     if (target.has_value () == (err != nullptr))
       __builtin_trap ();
-    if (target) {
-      /* The key never leaks into what is shown. */
+    if (target && !key_in_input) {
+      /* The key never leaks into what is shown (unless the input itself
+       * wrote it into a host or application name). */
       std::string shown = target->redacted_url ();
       if (shown.find ("live_fuzz_0000") != std::string::npos)
         __builtin_trap ();
@@ -37,6 +40,7 @@ extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   std::string_view json (reinterpret_cast<const char *> (data), size);
+  key_in_input = json.find ("live_fuzz_0000") != std::string_view::npos;
   GError *err = nullptr;
   auto list = twitch::ingest_list_parse (json, &err);
   if (list.has_value () == (err != nullptr))
