@@ -1,5 +1,7 @@
-/* Runs the fuzz target over its seed corpus once (the suite's regression
- * run; the real fuzzing is the libFuzzer build, docs/chat.md). */
+/* Runs a fuzz target over its committed corpus once: the suite's regression
+ * run of every seed and every crash found so far (the real fuzzing is the
+ * libFuzzer build, tests/fuzz/README.md). Arguments: corpus folders or
+ * single files. */
 #include <glib.h>
 
 #include <cstdint>
@@ -8,11 +10,38 @@
 
 extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
+namespace
+{
+
+bool
+run_file (const char *path)
+{
+  gchar *data = nullptr;
+  gsize len = 0;
+  if (!g_file_get_contents (path, &data, &len, nullptr))
+    return false;
+  /* Named first, so a crash says which input it was. */
+  printf ("%s\n", path);
+  fflush (stdout);
+  LLVMFuzzerTestOneInput (reinterpret_cast<const uint8_t *> (data), len);
+  /* And every prefix, cheaply covering truncated input. */
+  for (gsize n = 0; n < len; n += 7)
+    LLVMFuzzerTestOneInput (reinterpret_cast<const uint8_t *> (data), n);
+  g_free (data);
+  return true;
+}
+
+} // namespace
+
 int
 main (int argc, char **argv)
 {
   int files = 0;
   for (int i = 1; i < argc; ++i) {
+    if (g_file_test (argv[i], G_FILE_TEST_IS_REGULAR)) {
+      files += run_file (argv[i]) ? 1 : 0;
+      continue;
+    }
     GDir *dir = g_dir_open (argv[i], 0, nullptr);
     if (!dir) {
       fprintf (stderr, "cannot open %s\n", argv[i]);
@@ -20,16 +49,7 @@ main (int argc, char **argv)
     }
     while (const char *name = g_dir_read_name (dir)) {
       gchar *path = g_build_filename (argv[i], name, nullptr);
-      gchar *data = nullptr;
-      gsize len = 0;
-      if (g_file_get_contents (path, &data, &len, nullptr)) {
-        LLVMFuzzerTestOneInput (reinterpret_cast<const uint8_t *> (data), len);
-        /* And every prefix, cheaply covering truncated lines. */
-        for (gsize n = 0; n < len; n += 7)
-          LLVMFuzzerTestOneInput (reinterpret_cast<const uint8_t *> (data), n);
-        files++;
-      }
-      g_free (data);
+      files += run_file (path) ? 1 : 0;
       g_free (path);
     }
     g_dir_close (dir);

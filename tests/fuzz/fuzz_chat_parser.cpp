@@ -27,23 +27,24 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     bool reused_ok = twitch::chat_message_from_irc (irc, reused, nullptr);
     if (fresh_ok != reused_ok)
       __builtin_trap ();
-    if (fresh_ok &&
-        (m.kind != reused.kind || m.tags != reused.tags ||
-            m.text != reused.text || m.login != reused.login ||
-            m.channel != reused.channel || m.id != reused.id ||
-            m.display_name != reused.display_name ||
-            m.badges.size () != reused.badges.size () ||
-            m.badge_info.size () != reused.badge_info.size () ||
-            m.emotes.size () != reused.emotes.size () || m.bits != reused.bits ||
-            m.action != reused.action || m.vip != reused.vip ||
-            m.mod != reused.mod || m.tmi_sent_ts != reused.tmi_sent_ts ||
-            m.reply.parent_msg_id != reused.reply.parent_msg_id ||
-            m.system_msg != reused.system_msg || m.msg_id != reused.msg_id ||
-            m.slow != reused.slow || m.ban_duration != reused.ban_duration))
+    if (fresh_ok
+        && (m.kind != reused.kind || m.tags != reused.tags
+            || m.text != reused.text || m.login != reused.login
+            || m.channel != reused.channel || m.id != reused.id
+            || m.display_name != reused.display_name
+            || m.badges.size () != reused.badges.size ()
+            || m.badge_info.size () != reused.badge_info.size ()
+            || m.emotes.size () != reused.emotes.size ()
+            || m.bits != reused.bits || m.action != reused.action
+            || m.vip != reused.vip || m.mod != reused.mod
+            || m.tmi_sent_ts != reused.tmi_sent_ts
+            || m.reply.parent_msg_id != reused.reply.parent_msg_id
+            || m.system_msg != reused.system_msg || m.msg_id != reused.msg_id
+            || m.slow != reused.slow || m.ban_duration != reused.ban_duration))
       __builtin_trap ();
     for (size_t i = 0; fresh_ok && i < m.badges.size (); ++i)
-      if (m.badges[i].name != reused.badges[i].name ||
-          m.badges[i].version != reused.badges[i].version)
+      if (m.badges[i].name != reused.badges[i].name
+          || m.badges[i].version != reused.badges[i].version)
         __builtin_trap ();
     if (fresh_ok && twitch::chat_message_from_irc (irc, m, &err)) {
       for (const auto &e : m.emotes) {
