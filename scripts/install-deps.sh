@@ -19,7 +19,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-x python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
   # real local peers used by the demo, the tests and the benchmarks
-  nginx libnginx-mod-rtmp ffmpeg inspircd redis-server memcached openssl
+  nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg inspircd redis-server memcached openssl
   ca-certificates procps psmisc time
 )
 # node and npm come with the machine (the benchmarks compare against tmi.js and @twurple); Debian's

@@ -9,6 +9,7 @@
 #include "support/memcached_peer.h"
 #include "support/peer.h"
 #include "support/redis_peer.h"
+#include "support/require.h"
 
 #include <gtest/gtest.h>
 
@@ -288,10 +289,13 @@ class CacheServer : public ::testing::TestWithParam<std::string>
   void SetUp () override
   {
     server_ = make_server (GetParam ());
-    if (!server_)
-      GTEST_SKIP () << GetParam () << " backend not built";
-    if (twitch_test::find_program (program_for (GetParam ()).c_str ()).empty ())
-      GTEST_SKIP () << program_for (GetParam ()) << " is not installed";
+    TWITCH_REQUIRE_PEER (server_ ? std::string ()
+                                 : "the " + GetParam ()
+                                       + " backend (configure with -D"
+                                       + GetParam () + "=enabled)");
+    TWITCH_REQUIRE_PROGRAM (
+        twitch_test::find_program (program_for (GetParam ()).c_str ()),
+        program_for (GetParam ()), program_for (GetParam ()));
     GError *error = nullptr;
     ASSERT_TRUE (server_->start (&error)) << error->message;
     cache_ = server_->make_cache ();
@@ -508,8 +512,8 @@ INSTANTIATE_TEST_SUITE_P (Backends, CacheServer,
 #if HAVE_HIREDIS
 TEST (RedisCache, PasswordAndDatabase)
 {
-  if (twitch_test::RedisPeer::program ().empty ())
-    GTEST_SKIP () << "redis-server is not installed";
+  TWITCH_REQUIRE_PROGRAM (
+      twitch_test::RedisPeer::program (), "redis-server", "redis-server");
   const std::string password = "s3cret-redis-pass";
   twitch_test::RedisPeer peer ({"--requirepass", password});
   GError *error = nullptr;

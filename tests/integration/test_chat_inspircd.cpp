@@ -8,6 +8,7 @@
 
 #include "chat_harness.h"
 #include "support/inspircd_peer.h"
+#include "support/require.h"
 
 using namespace twitch;
 using twitch_test::InspircdPeer;
@@ -22,11 +23,13 @@ class InspircdTest : public ::testing::Test
   void SetUp () override
   {
     gst_init (nullptr, nullptr);
+    TWITCH_REQUIRE_PROGRAM (
+        twitch_test::find_program ("inspircd"), "inspircd", "inspircd");
     GError *err = nullptr;
     if (!ircd.start (&err)) {
       std::string m = err ? err->message : "?";
       g_clear_error (&err);
-      GTEST_SKIP () << m;
+      GTEST_FAIL () << "inspircd did not start: " << m;
     }
   }
 

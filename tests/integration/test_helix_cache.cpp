@@ -6,6 +6,7 @@
 
 #include "helix_fake.h"
 #include "support/peer.h"
+#include "support/require.h"
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -33,7 +34,7 @@ class HelixCache : public ::testing::Test
     if (!fake->start (&error)) {
       std::string msg = error->message;
       g_error_free (error);
-      GTEST_SKIP () << "cannot listen on loopback: " << msg;
+      GTEST_FAIL () << "the Helix fake did not start: " << msg;
     }
     g_setenv ("TWITCH_CACHE_TEMP", dir.path ().c_str (), TRUE);
   }
@@ -114,8 +115,7 @@ TEST_F (HelixCache, FileCacheEntriesExpireByKind)
 TEST_F (HelixCache, RedisSharedThenKilledMidRun)
 {
   std::string redis = twitch_test::find_program ("redis-server");
-  if (redis.empty ())
-    GTEST_SKIP () << "redis-server (package redis-server) is not installed";
+  TWITCH_REQUIRE_PROGRAM (redis, "redis-server", "redis-server");
   int port = twitch_test::free_loopback_port ();
   twitch_test::PeerProcess server ("redis-server",
       {redis, "--port", std::to_string (port), "--bind", "127.0.0.1", "--save",
@@ -142,8 +142,7 @@ TEST_F (HelixCache, RedisSharedThenKilledMidRun)
 TEST_F (HelixCache, MemcachedShared)
 {
   std::string memcached = twitch_test::find_program ("memcached");
-  if (memcached.empty ())
-    GTEST_SKIP () << "memcached (package memcached) is not installed";
+  TWITCH_REQUIRE_PROGRAM (memcached, "memcached", "memcached");
   int port = twitch_test::free_loopback_port ();
   twitch_test::PeerProcess server (
       "memcached", {memcached, "-l", "127.0.0.1", "-p", std::to_string (port),

@@ -5,6 +5,7 @@
 
 #include "helix_fake.h"
 #include "support/peer.h"
+#include "support/require.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -44,7 +45,7 @@ class ApiSrc : public ::testing::Test
     if (!fake->start (&error)) {
       std::string msg = error->message;
       g_error_free (error);
-      GTEST_SKIP () << "cannot listen on loopback: " << msg;
+      GTEST_FAIL () << "the Helix fake did not start: " << msg;
     }
     g_setenv ("TWITCH_HELIX_URL", fake->helix_url ().c_str (), TRUE);
     g_setenv ("TWITCH_AUTH_URL", fake->auth_url ().c_str (), TRUE);
@@ -321,8 +322,9 @@ frames_until (GstElement *sink, Pred pred)
 TEST_F (ApiSrc, TextoverlayShowsLiveOfflineTransitions)
 {
   GstElementFactory *f = gst_element_factory_find ("textoverlay");
-  if (f == nullptr)
-    GTEST_SKIP () << "textoverlay (gst-plugins-base pango) is not installed";
+  TWITCH_REQUIRE_PEER (f == nullptr ? "the textoverlay element "
+                                      "(gstreamer1.0-plugins-base)"
+                                    : "");
   gst_object_unref (f);
   ASSERT_TRUE (launch (
       "videotestsrc is-live=true pattern=black ! "
@@ -498,8 +500,7 @@ run_launch (const std::string &launch_bin, const char *debug,
 TEST_F (ApiSrc, NoSecretInDebugOrVerboseOutput)
 {
   std::string launch_bin = twitch_test::find_program ("gst-launch-1.0");
-  if (launch_bin.empty ())
-    GTEST_SKIP () << "gst-launch-1.0 (gstreamer1.0-tools) is not installed";
+  TWITCH_REQUIRE_PROGRAM (launch_bin, "gst-launch-1.0", "gstreamer1.0-tools");
   /* No user token: only the client secret can get the app token the polls
    * need, so a run that succeeds has used it. */
   const std::string secret = fake->options ().client_secret;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "support/nginx_peer.h"
+#include "support/require.h"
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -133,11 +134,9 @@ keyframe_intervals (const std::string &file)
 
 #define SKIP_WITHOUT_INGEST()                                                  \
   do {                                                                         \
-    std::string missing_ = twitch_test::NginxRtmpPeer::missing ();             \
-    if (!missing_.empty ())                                                    \
-      GTEST_SKIP () << "needs " << missing_;                                   \
-    if (twitch_test::ffprobe_path ().empty ())                                 \
-      GTEST_SKIP () << "needs ffprobe (apt-get install ffmpeg)";               \
+    TWITCH_REQUIRE_PEER (twitch_test::NginxRtmpPeer::missing ());              \
+    TWITCH_REQUIRE_PROGRAM (                                                   \
+        twitch_test::ffprobe_path (), "ffprobe", "ffmpeg");                    \
   } while (0)
 
 } // namespace twitch_test

@@ -6,6 +6,7 @@
 
 #include "support/log_capture.h"
 #include "support/peer.h"
+#include "support/require.h"
 
 #include <gtest/gtest.h>
 
@@ -177,37 +178,49 @@ TEST_P (DeadServer, PromptMissesAndOneWarning)
   if (g_error_matches (
           error, TWITCH_CACHE_ERROR, twitch::CACHE_ERROR_NOT_SUPPORTED)) {
     g_clear_error (&error);
-    GTEST_SKIP () << GetParam () << " backend not built";
+    TWITCH_REQUIRE_PEER (std::string ("the ") + GetParam ()
+                         + " backend (configure with -D" + GetParam ()
+                         + "=enabled)");
   }
   ASSERT_TRUE (c) << (error ? error->message : "");
   twitch::CacheEntry e;
   e.body = "x";
-  gint64 start = g_get_monotonic_time ();
+  /* A hang is caught by the test's timeout, not by a wall-clock bound. */
   for (int i = 0; i < 50; i++) {
     c->put ("k" + std::to_string (i), e, 60);
     EXPECT_FALSE (c->get ("k" + std::to_string (i)));
   }
   c->remove ("k0");
-  gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
-  /* A bound against hanging, not a speed test: 101 calls against a refused
-   * port with a 300 ms timeout. */
-  EXPECT_LT (elapsed_ms, 5000);
   auto warnings = log.lines (GST_LEVEL_WARNING);
   ASSERT_EQ (warnings.size (), 1u) << "one warning per outage";
   EXPECT_NE (warnings[0].find (std::to_string (port)), std::string::npos)
       << "the warning names the server: " << warnings[0];
 }
 
-TEST (CacheFactory, BackendsNotBuiltAreNotSupported)
+/* A backend is supported exactly when it is built: never skipped, whatever
+ * the configuration. */
+static void
+expect_supported (const char *name)
 {
-#if !HAVE_HIREDIS
+  GError *error = nullptr;
+  auto c = twitch::cache_new_from_name (name, &error);
+  EXPECT_FALSE (g_error_matches (
+      error, TWITCH_CACHE_ERROR, twitch::CACHE_ERROR_NOT_SUPPORTED))
+      << name << " is built but not supported: " << error->message;
+  g_clear_error (&error);
+}
+
+TEST (CacheFactory, BackendsSupportedExactlyWhenBuilt)
+{
+#if HAVE_HIREDIS
+  expect_supported ("redis");
+#else
   expect_error ("redis", twitch::CACHE_ERROR_NOT_SUPPORTED, "hiredis");
 #endif
-#if !HAVE_LIBMEMCACHED
+#if HAVE_LIBMEMCACHED
+  expect_supported ("memcached");
+#else
   expect_error ("memcached", twitch::CACHE_ERROR_NOT_SUPPORTED, "libmemcached");
-#endif
-#if HAVE_HIREDIS && HAVE_LIBMEMCACHED
-  GTEST_SKIP () << "every backend is built";
 #endif
 }
 

@@ -6,6 +6,7 @@
 #include "support/memcached_peer.h"
 #include "support/peer.h"
 #include "support/redis_peer.h"
+#include "support/require.h"
 
 #include <gtest/gtest.h>
 
@@ -119,7 +120,7 @@ class CliTest : public ::testing::Test
     if (!fake_->start (&err)) {
       std::string msg = err ? err->message : "?";
       g_clear_error (&err);
-      GTEST_SKIP () << "cannot start the Helix fake: " << msg;
+      GTEST_FAIL () << "cannot start the Helix fake: " << msg;
     }
     helix_url_ = fake_->helix_url ();
   }
@@ -674,8 +675,8 @@ TEST_F (CliCacheTest, FileHitsOnSecondRun)
 
 TEST_F (CliCacheTest, RedisHitsOnSecondRun)
 {
-  if (twitch_test::RedisPeer::program ().empty ())
-    GTEST_SKIP () << "redis-server is not installed (package redis-server)";
+  TWITCH_REQUIRE_PROGRAM (
+      twitch_test::RedisPeer::program (), "redis-server", "redis-server");
   twitch_test::RedisPeer redis;
   GError *err = nullptr;
   ASSERT_TRUE (redis.start (&err)) << (err ? err->message : "");
@@ -686,8 +687,8 @@ TEST_F (CliCacheTest, RedisHitsOnSecondRun)
 
 TEST_F (CliCacheTest, MemcacheHitsOnSecondRun)
 {
-  if (twitch_test::MemcachedPeer::program ().empty ())
-    GTEST_SKIP () << "memcached is not installed (package memcached)";
+  TWITCH_REQUIRE_PROGRAM (
+      twitch_test::MemcachedPeer::program (), "memcached", "memcached");
   twitch_test::MemcachedPeer mc;
   GError *err = nullptr;
   ASSERT_TRUE (mc.start (&err)) << (err ? err->message : "");
@@ -776,8 +777,8 @@ TEST_F (CliTest, UsageErrorsExit2)
 
 TEST_F (CliTest, UnwritableOutputExit1)
 {
-  if (!g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
-    GTEST_SKIP () << "no /dev/full";
+  ASSERT_TRUE (g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
+      << "no /dev/full on this Linux machine";
   store_default_token ();
   const char *cli = g_getenv ("GST_TWITCH_CLI");
   ASSERT_NE (cli, nullptr);

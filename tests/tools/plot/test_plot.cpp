@@ -8,6 +8,7 @@
 #include "render.h"
 
 #include "support/peer.h"
+#include "support/require.h"
 
 #include <cairo.h>
 #include <gio/gio.h>
@@ -539,8 +540,8 @@ check_vector_raster (const std::string &file, const ChartCase &c,
     const char *tool, std::vector<std::string> args)
 {
   std::string prog = twitch_test::find_program (tool);
-  if (prog.empty ())
-    return;
+  TWITCH_REQUIRE_PROGRAM (prog, tool,
+      std::string (tool) == "pdftoppm" ? "poppler-utils" : "librsvg2-bin");
   std::string png = file + ".raster";
   std::vector<std::string> argv = {prog};
   if (std::string (tool) == "pdftoppm") {
