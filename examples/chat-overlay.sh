@@ -10,7 +10,7 @@ server=${CHAT_SERVER:-ircs://irc.chat.twitch.tv:6697}
 exec gst-launch-1.0 \
   videotestsrc is-live=true pattern=smpte ! video/x-raw,width=1280,height=720,framerate=30/1 ! \
   textoverlay name=o valignment=bottom halignment=left line-alignment=left \
-      font-desc="Sans 20" shaded-background=true wrap-mode=word-char ! \
+      font-desc="Sans 20" shaded-background=true wrap-mode=wordchar ! \
   videoconvert ! ${VIDEO_SINK:-autovideosink} \
   twitchchatsrc channels="$channel" server="$server" \
       format="{display-name}: {message}" duration=8000000000 ! o.text_sink

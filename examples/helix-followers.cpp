@@ -10,18 +10,41 @@
 
 #include <gst/gst.h>
 
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 
 int
 main (int argc, char **argv)
 {
-  gst_init (&argc, &argv); /* debug log with secrets redacted */
-  twitch::secrets_install_log_filter ();
-  if (argc < 2) {
-    fprintf (stderr, "usage: %s CHANNEL [LIMIT] [CACHE]\n", argv[0]);
+  setlocale (LC_ALL, ""); /* --help in the user's encoding */
+  GOptionContext *ctx = g_option_context_new (
+      "CHANNEL [LIMIT] [CACHE] - a channel's followers");
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  g_option_context_set_description (ctx,
+      "Prints login<TAB>followed_at rows, page by page as they arrive. LIMIT: "
+      "at most\nthat many (default 0: all). CACHE: none (default), memory, "
+      "file, redis or\nmemcached. Credentials from TWITCH_CLIENT_ID and "
+      "TWITCH_OAUTH_TOKEN (a user token\nof the broadcaster or a moderator, "
+      "scope moderator:read:followers).\n\nExample:\n"
+      "  helix-followers twitchdev 1000 file > followers.tsv\n");
+  GError *opt_err = nullptr;
+  /* gst_init through the option group: debug log with secrets redacted */
+  if (!g_option_context_parse (ctx, &argc, &argv, &opt_err)) {
+    fprintf (stderr, "helix-followers: %s (see --help)\n", opt_err->message);
+    g_error_free (opt_err);
+    g_option_context_free (ctx);
     return 2;
   }
+  if (argc < 2 || argc > 4) {
+    gchar *help = g_option_context_get_help (ctx, TRUE, nullptr);
+    fprintf (stderr, "%s", help);
+    g_free (help);
+    g_option_context_free (ctx);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  twitch::secrets_install_log_filter ();
   size_t limit = argc > 2 ? strtoul (argv[2], nullptr, 10) : 0;
   GError *error = nullptr;
 

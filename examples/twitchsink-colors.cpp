@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <clocale>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -152,28 +153,53 @@ feed (App *app)
 int
 main (int argc, char **argv)
 {
-  gst_init (&argc, &argv);
+  setlocale (LC_ALL, ""); /* --help in the user's encoding */
   App app;
-  std::string server = "auto";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string opt = argv[i];
-    if (opt == "--server")
-      server = argv[i + 1];
-    else if (opt == "--seconds")
-      app.seconds = atoi (argv[i + 1]);
-    else if (opt == "--width")
-      app.width = atoi (argv[i + 1]);
-    else if (opt == "--height")
-      app.height = atoi (argv[i + 1]);
-    else if (opt == "--fps")
-      app.fps = atoi (argv[i + 1]);
-    else if (opt == "--format")
-      app.i420 = g_ascii_strcasecmp (argv[i + 1], "I420") == 0;
-    else {
-      fprintf (stderr, "unknown option %s\n", opt.c_str ());
-      return 2;
-    }
+  gchar *server_opt = nullptr, *format = nullptr;
+  GOptionEntry entries[] = {
+      {"server", 0, 0, G_OPTION_ARG_STRING, &server_opt,
+          "auto (nearest Twitch ingest, the default), an ingest name, or an "
+          "rtmp:// / rtmps:// URL such as rtmp://127.0.0.1:1935/app",
+          "SERVER"},
+      {"seconds", 0, 0, G_OPTION_ARG_INT, &app.seconds,
+          "How long to stream (default 30)", "S"},
+      {"width", 0, 0, G_OPTION_ARG_INT, &app.width, "Frame width (1280)", "W"},
+      {"height", 0, 0, G_OPTION_ARG_INT, &app.height, "Frame height (720)",
+          "H"},
+      {"fps", 0, 0, G_OPTION_ARG_INT, &app.fps, "Frames a second (30)", "N"},
+      {"format", 0, 0, G_OPTION_ARG_STRING, &format,
+          "Raw video format pushed: RGB (default) or I420", "FORMAT"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+  };
+  GOptionContext *ctx = g_option_context_new (
+      "- python-twitch-stream's colour demo: appsrc into twitchsink");
+  g_option_context_add_main_entries (ctx, entries, nullptr);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  g_option_context_set_description (ctx,
+      "Streams a picture that changes colour with a tone, fed from the app "
+      "(appsrc)\nand kept fed by the buffer-low/high signals. The stream key "
+      "comes from\nTWITCH_STREAM_KEY; with --server and no key, a demo key "
+      "is used.\n\nExamples:\n"
+      "  twitchsink-colors --server rtmp://127.0.0.1:1935/app --seconds 20\n"
+      "  TWITCH_STREAM_KEY=live_... twitchsink-colors\n");
+  GError *opt_err = nullptr;
+  if (!g_option_context_parse (ctx, &argc, &argv, &opt_err)) {
+    fprintf (stderr, "twitchsink-colors: %s (see --help)\n", opt_err->message);
+    g_error_free (opt_err);
+    g_option_context_free (ctx);
+    return 2;
   }
+  g_option_context_free (ctx);
+  if (argc > 1) {
+    fprintf (stderr, "twitchsink-colors: unexpected argument %s (see --help)\n",
+        argv[1]);
+    return 2;
+  }
+  std::string server = server_opt ? server_opt : "auto";
+  if (format)
+    app.i420 = g_ascii_strcasecmp (format, "I420") == 0;
+  g_free (server_opt);
+  g_free (format);
   if (!g_getenv ("TWITCH_STREAM_KEY")) {
     if (server == "auto") {
       fprintf (stderr, "Set TWITCH_STREAM_KEY (Twitch dashboard, Settings > "

@@ -21,16 +21,22 @@
  * #GstTwitchApiSrc:only-changes): `text/x-raw, format=utf8` rendered from
  * #GstTwitchApiSrc:format (or #GstTwitchApiSrc:offline-format while
  * offline), lasting one interval so that `textoverlay` always has text to
- * show, or `application/json` (one object a buffer) when downstream asks
- * for it.
+ * show, or `application/json` (one object and a newline a buffer) when
+ * downstream asks for it.
  *
  * Credentials come from #GstTwitchApiSrc:client-id with
  * #GstTwitchApiSrc:client-secret (app token) or #GstTwitchApiSrc:oauth-token
  * (user token), or from TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET and
  * TWITCH_OAUTH_TOKEN. Secrets are write-only and never logged. Network
- * failures, server errors and rate limits are retried quietly at the next
- * poll; rejected credentials, a missing scope or an unknown channel stop the
- * source with one element error.
+ * failures, server errors and rate limits are retried at the next poll: the
+ * first failed poll posts one element warning naming the cause, and one more
+ * follows when Helix answers again. Rejected credentials, a missing scope or
+ * an unknown channel stop the source with one element error.
+ *
+ * Whatever Helix does (down, slow, failing), the source tells downstream with
+ * GAP events every 100 ms that no text is coming yet, so a `textoverlay` it
+ * feeds never holds the picture. JSON buffers end with a newline: a
+ * `filesink` recording is JSON Lines.
  *
  * ## Example launch lines
  * |[
@@ -56,6 +62,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -286,6 +293,7 @@ struct PollResult {
   ChannelState state;
   /* Failure: fatal ones stop the source with an element error. */
   bool fatal = false;
+  bool network = false; /* no answer at all (G_IO_ERROR, resolver) */
   int gst_code = GST_RESOURCE_ERROR_FAILED;
   std::string message;
   std::string debug;
@@ -326,9 +334,15 @@ struct GstTwitchApiSrcPrivate {
   bool have_state = false;
   ChannelState last;
   bool json = false;
+  bool segment_sent = false;
+  GstClockTime position = 0; /* running time covered by buffers and gaps */
   /* HTTP thread only. */
   std::string user_id;
   std::string display_name;
+  guint failed_polls = 0;   /* in a row, since the last good one */
+  gint64 failing_since = 0; /* monotonic, first failure of the run */
+  /* Set up by change_state (READY->PAUSED) or start(). */
+  bool prepared = false;
 
   ~GstTwitchApiSrcPrivate ()
   {
@@ -353,11 +367,14 @@ static void gst_twitch_api_src_set_property (
 static void gst_twitch_api_src_get_property (
     GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
 static void gst_twitch_api_src_finalize (GObject *object);
+static GstStateChangeReturn gst_twitch_api_src_change_state (
+    GstElement *element, GstStateChange transition);
 static gboolean gst_twitch_api_src_start (GstBaseSrc *src);
 static gboolean gst_twitch_api_src_stop (GstBaseSrc *src);
 static gboolean gst_twitch_api_src_unlock (GstBaseSrc *src);
 static gboolean gst_twitch_api_src_unlock_stop (GstBaseSrc *src);
 static gboolean gst_twitch_api_src_set_caps (GstBaseSrc *src, GstCaps *caps);
+static gboolean gst_twitch_api_src_query (GstBaseSrc *src, GstQuery *query);
 static GstFlowReturn gst_twitch_api_src_create (
     GstPushSrc *src, GstBuffer **buf);
 
@@ -416,8 +433,9 @@ gst_twitch_api_src_class_init (GstTwitchApiSrcClass *klass)
   g_object_class_install_property (gobject_class, PROP_FORMAT,
       g_param_spec_string ("format", "Format",
           "Text of the text/x-raw buffers while live, with {viewer_count}, "
-          "{follower_count}, {title}, {category}, {channel}, {display_name}, "
-          "{live}, {started_at}, {uptime} replaced",
+          "{follower_count}, {title}, {category}, {category_id}, {channel}, "
+          "{display_name}, {user_id}, {language}, {live}, {started_at}, "
+          "{uptime} replaced ({{ and }}: literal braces)",
           DEFAULT_FORMAT,
           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_PLAYING)));
@@ -440,7 +458,7 @@ gst_twitch_api_src_class_init (GstTwitchApiSrcClass *klass)
    * GstTwitchApiSrc:only-changes:
    *
    * Push a buffer only when the state changed, instead of one every poll.
-   * Leave it off when feeding textoverlay, which waits for text.
+   * Leave it off when feeding textoverlay: each text lasts one interval.
    *
    * Since: 1.0
    */
@@ -509,12 +527,15 @@ gst_twitch_api_src_class_init (GstTwitchApiSrcClass *klass)
       "viewers and followers",
       "gst-twitch <gst-twitch@lists.freedesktop.org>");
 
+  element_class->change_state
+      = GST_DEBUG_FUNCPTR (gst_twitch_api_src_change_state);
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_twitch_api_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_twitch_api_src_stop);
   basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_twitch_api_src_unlock);
   basesrc_class->unlock_stop
       = GST_DEBUG_FUNCPTR (gst_twitch_api_src_unlock_stop);
   basesrc_class->set_caps = GST_DEBUG_FUNCPTR (gst_twitch_api_src_set_caps);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_twitch_api_src_query);
   pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_twitch_api_src_create);
 }
 
@@ -635,6 +656,9 @@ failure_of (const GError *error, const std::string &channel)
   r.debug = "domain " + std::string (g_quark_to_string (error->domain))
             + ", code " + std::to_string (error->code);
   r.message = twitch::secrets_redact (error->message);
+  r.network = error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR
+              || (error->domain == TWITCH_API_ERROR
+                  && error->code == twitch::API_ERROR_NETWORK);
   if (error->domain == TWITCH_API_ERROR) {
     switch (error->code) {
       case twitch::API_ERROR_UNAUTHORIZED:
@@ -730,6 +754,46 @@ failed:
   return f;
 }
 
+/* What a user sees on a gst-launch line: one warning at the first failed
+ * poll (the cause and when the next one runs), one when polls work again.
+ * Fatal failures are an error of their own, posted by create(). */
+static void
+report_connection (GstTwitchApiSrc *self, const PollResult &r)
+{
+  GstTwitchApiSrcPrivate *p = self->priv;
+  const char *channel = p->running.channel.c_str ();
+  if (r.ok) {
+    if (p->failed_polls > 0) {
+      gint64 secs
+          = (g_get_monotonic_time () - p->failing_since) / G_USEC_PER_SEC;
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("Twitch's Helix API answers again for channel \"%s\" after %u "
+           "failed polls (%" G_GINT64_FORMAT " s)",
+              channel, p->failed_polls, secs),
+          ("recovered"));
+    }
+    p->failed_polls = 0;
+    return;
+  }
+  if (r.fatal)
+    return;
+  if (p->failed_polls++ > 0)
+    return;
+  p->failing_since = g_get_monotonic_time ();
+  if (r.network)
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+        ("Cannot reach Twitch's Helix API for channel \"%s\": %s; retrying "
+         "every %u s (one more message when it answers again)",
+            channel, r.message.c_str (), p->running.interval),
+        ("%s", r.debug.c_str ()));
+  else
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("Polling Twitch's Helix API for channel \"%s\" failed: %s; "
+         "retrying every %u s (one more message when it answers again)",
+            channel, r.message.c_str (), p->running.interval),
+        ("%s", r.debug.c_str ()));
+}
+
 static gboolean
 poll_tick (gpointer data)
 {
@@ -752,6 +816,7 @@ poll_tick (gpointer data)
   g_object_unref (cancellable);
   if (!r.ok && !r.fatal && r.message == "cancelled")
     return G_SOURCE_CONTINUE;
+  report_connection (self, r);
   bool fatal = r.fatal;
   {
     std::lock_guard<std::mutex> g (p->queue_lock);
@@ -791,11 +856,14 @@ http_thread (GstTwitchApiSrc *self)
 
 /* ---- GstBaseSrc ---------------------------------------------------------- */
 
+/* Copies the settings and checks them: a clear error here, from
+ * change_state, is the only one the user sees (failing in start() makes
+ * GstBaseSrc add a generic "state change failed" error of its own). */
 static gboolean
-gst_twitch_api_src_start (GstBaseSrc *src)
+prepare (GstTwitchApiSrc *self)
 {
-  GstTwitchApiSrc *self = GST_TWITCH_API_SRC (src);
   GstTwitchApiSrcPrivate *p = self->priv;
+  p->prepared = false;
   {
     std::lock_guard<std::mutex> lock (p->settings_lock);
     p->running = p->settings;
@@ -825,6 +893,31 @@ gst_twitch_api_src_start (GstBaseSrc *src)
     p->helix.reset ();
     return FALSE;
   }
+  p->prepared = true;
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_twitch_api_src_change_state (GstElement *element, GstStateChange transition)
+{
+  GstTwitchApiSrc *self = GST_TWITCH_API_SRC (element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !prepare (self))
+    return GST_STATE_CHANGE_FAILURE;
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
+
+static gboolean
+gst_twitch_api_src_start (GstBaseSrc *src)
+{
+  GstTwitchApiSrc *self = GST_TWITCH_API_SRC (src);
+  GstTwitchApiSrcPrivate *p = self->priv;
+  /* Prepared by change_state unless started some other way. */
+  if (!p->prepared && !prepare (self))
+    return FALSE;
+  p->prepared = false;
+  p->segment_sent = false;
+  p->position = 0;
+  p->failed_polls = 0;
   p->have_state = false;
   p->user_id.clear ();
   p->display_name.clear ();
@@ -919,6 +1012,18 @@ gst_twitch_api_src_set_caps (GstBaseSrc *src, GstCaps *caps)
   return TRUE;
 }
 
+static gboolean
+gst_twitch_api_src_query (GstBaseSrc *src, GstQuery *query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    /* Buffers carry their arrival time: no latency of our own, and no
+     * bound on how much downstream may buffer. */
+    gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (parent_class)->query (src, query);
+}
+
 static void
 announce (
     GstTwitchApiSrc *self, const ChannelState *before, const ChannelState &now)
@@ -982,6 +1087,54 @@ post_fatal (GstTwitchApiSrc *self, const PollResult &r)
   }
 }
 
+/* How often downstream hears that no text is coming yet. */
+#define GAP_INTERVAL (100 * GST_MSECOND)
+
+static GstClockTime
+current_running_time (GstTwitchApiSrc *self)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (clock == nullptr)
+    return GST_CLOCK_TIME_NONE;
+  GstClockTime now = gst_clock_get_time (clock);
+  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
+  gst_object_unref (clock);
+  return now > base ? now - base : 0;
+}
+
+static void
+ensure_segment (GstTwitchApiSrc *self)
+{
+  GstBaseSrc *bsrc = GST_BASE_SRC (self);
+  if (self->priv->segment_sent)
+    return;
+  /* GstBaseSrc sends its segment only after create() returns a buffer: our
+   * gaps must not precede it. Its own copy follows, identical. */
+  gst_pad_push_event (
+      GST_BASE_SRC_PAD (bsrc), gst_event_new_segment (&bsrc->segment));
+  self->priv->segment_sent = true;
+}
+
+/* Streaming thread: a GAP event up to one GAP_INTERVAL ahead of now, so a
+ * video frame never waits on textoverlay's text pad for us. */
+static void
+push_gap (GstTwitchApiSrc *self)
+{
+  GstTwitchApiSrcPrivate *p = self->priv;
+  GstClockTime now = current_running_time (self);
+  if (!GST_CLOCK_TIME_IS_VALID (now))
+    return;
+  GstClockTime until = now + GAP_INTERVAL;
+  if (until <= p->position)
+    return;
+  ensure_segment (self);
+  GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (p->position), GST_TIME_ARGS (until));
+  gst_pad_push_event (GST_BASE_SRC_PAD (self),
+      gst_event_new_gap (p->position, until - p->position));
+  p->position = until;
+}
+
 static GstFlowReturn
 gst_twitch_api_src_create (GstPushSrc *src, GstBuffer **buf)
 {
@@ -996,8 +1149,16 @@ gst_twitch_api_src_create (GstPushSrc *src, GstBuffer **buf)
     PollResult r;
     {
       std::unique_lock<std::mutex> lk (p->queue_lock);
-      p->queue_cond.wait (
-          lk, [p] { return p->flushing || !p->queue.empty (); });
+      /* Whatever Helix does (down, slow, failing), downstream learns every
+       * GAP_INTERVAL that no text is coming yet: textoverlay never holds
+       * the picture waiting for us. */
+      while (
+          !p->queue_cond.wait_for (lk, std::chrono::nanoseconds (GAP_INTERVAL),
+              [p] { return p->flushing || !p->queue.empty (); })) {
+        lk.unlock ();
+        push_gap (self);
+        lk.lock ();
+      }
       if (p->flushing)
         return GST_FLOW_FLUSHING;
       r = std::move (p->queue.front ());
@@ -1022,21 +1183,22 @@ gst_twitch_api_src_create (GstPushSrc *src, GstBuffer **buf)
     if (settings.only_changes && !changed)
       continue;
 
+    /* JSON Lines, like the chat source's recordings. */
     std::string payload = p->json
-                              ? state_json (p->last)
+                              ? state_json (p->last) + "\n"
                               : render (p->last.live ? settings.format
                                                      : settings.offline_format,
                                   p->last);
     GstBuffer *buffer
         = gst_buffer_new_memdup (payload.data (), payload.size ());
-    GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-    if (clock) {
-      GstClockTime now = gst_clock_get_time (clock);
-      GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
-      GST_BUFFER_PTS (buffer) = now > base ? now - base : 0;
-      gst_object_unref (clock);
-    }
+    GstClockTime now = current_running_time (self);
+    /* Never before what a gap already promised to be empty. */
+    GstClockTime pts = GST_CLOCK_TIME_IS_VALID (now) ? now : 0;
+    pts = MAX (pts, p->position);
+    p->position = pts;
+    GST_BUFFER_PTS (buffer) = pts;
     GST_BUFFER_DURATION (buffer) = settings.interval * GST_SECOND;
+    ensure_segment (self);
     *buf = buffer;
     return GST_FLOW_OK;
   }

@@ -42,7 +42,9 @@ With --ping-interval, a quiet channel is Twitch-like from the start: after
 the join nothing but a PING every interval, and a USERSTATE for each
 accepted PRIVMSG.
 Ports are written to --port-file as JSON {"port": P, "control": C} once both
-listen, so tests never race on a fixed port.
+listen, so tests never race on a fixed port; without --port-file that JSON
+line goes to stdout. --port and --control-port fix them for use by hand:
+  tests/peers/tmi_fake.py --port 6667    (then server=irc://127.0.0.1:6667)
 """
 import argparse
 import asyncio
@@ -387,7 +389,13 @@ async def control(st, reader, writer, stop):
 
 async def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--port", type=int, default=0,
+                    help="chat port on 127.0.0.1 (default 0: a free one)")
+    ap.add_argument("--control-port", type=int, default=0,
+                    help="control port on 127.0.0.1 (default 0: a free one)")
+    ap.add_argument("--port-file",
+                    help="write the ports here as JSON once both listen "
+                         "(default: print that JSON line on stdout)")
     ap.add_argument("--record")
     ap.add_argument("--cert")
     ap.add_argument("--key")
@@ -405,16 +413,20 @@ async def main():
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
-    server = await asyncio.start_server(lambda r, w: serve_client(st, r, w), "127.0.0.1", 0,
-                                        ssl=ctx, limit=1 << 20)
-    ctl = await asyncio.start_server(lambda r, w: control(st, r, w, stop), "127.0.0.1", 0)
+    server = await asyncio.start_server(lambda r, w: serve_client(st, r, w), "127.0.0.1",
+                                        args.port, ssl=ctx, limit=1 << 20)
+    ctl = await asyncio.start_server(lambda r, w: control(st, r, w, stop), "127.0.0.1",
+                                     args.control_port)
     ping_task = asyncio.ensure_future(pinger(st))
     port = server.sockets[0].getsockname()[1]
     cport = ctl.sockets[0].getsockname()[1]
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump({"port": port, "control": cport}, f)
-    os.rename(tmp, args.port_file)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"port": port, "control": cport}, f)
+        os.rename(tmp, args.port_file)
+    else:
+        print(json.dumps({"port": port, "control": cport}), flush=True)
     await stop
     ping_task.cancel()
     server.close()

@@ -15,6 +15,7 @@
 #include <gst/gst.h>
 #include <gst/twitch/common/secrets.h>
 
+#include <clocale>
 #include <cstring>
 #include <unistd.h>
 
@@ -91,8 +92,9 @@ command_list ()
        "or missing scope,\n5 not found, 6 network, 7 rate limited or server "
        "error, 8 bad response.\n"
        "Environment: TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET, "
-       "TWITCH_CACHE_TEMP, REDIS_HOST,\nREDIS_PORT, REDIS_PASSWORD, REDIS_DB, "
-       "MEMCACHE_SERVERS, TWITCH_HELIX_URL, TWITCH_AUTH_URL.";
+       "TWITCH_OAUTH_TOKEN,\nTWITCH_REFRESH_TOKEN, TWITCH_CACHE_TEMP, "
+       "REDIS_HOST, REDIS_PORT, REDIS_PASSWORD,\nREDIS_DB, MEMCACHE_SERVERS, "
+       "TWITCH_HELIX_URL, TWITCH_AUTH_URL, TWITCH_INGEST_URL.";
   return s;
 }
 
@@ -260,6 +262,11 @@ run (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+  /* Messages and --help in the user's encoding (GLib converts UTF-8 to
+   * it: without this, C.UTF-8 shows "[OPTION?]"); numbers stay C so the
+   * reports read the same everywhere. */
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");
   /* GStreamer's debug log is only set up when asked for, and then through
    * the redacting log function, so tokens never reach it. */
   if (g_getenv ("GST_DEBUG") != nullptr) {

@@ -1,16 +1,76 @@
 /* helix-fake: the Helix fake as a standalone program, for benchmarks, the
  * command-line tools' tests and trying pipelines by hand.
  *
- *   helix-fake [--port N] [--followers N] ... [--env]
+ *   helix-fake [--port N] [--followers N] ... [--env] [--daemon]
  *
  * Listens on 127.0.0.1, prints the port on the first line of stdout (with
  * --env, then the TWITCH_* variables that point a client at it), and serves
- * until SIGTERM/SIGINT or stdin closes (with --stdin-exit). */
+ * until SIGTERM/SIGINT or stdin closes (with --stdin-exit). With --daemon it
+ * serves from a detached process, prints HELIX_FAKE_PID=<pid> too and
+ * returns at once, so `eval "export $(helix-fake --daemon --env | ...)"`
+ * returns; stop it with `kill $HELIX_FAKE_PID`. */
 #include "helix_fake.h"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <string>
+
+/* --daemon: forks before any thread exists. The parent copies what the
+ * child writes to the pipe (the port lines, or an error) to its own stdout
+ * and exits; the child holds neither the caller's stdout nor its terminal,
+ * so a command substitution around the parent returns. Returns in the
+ * child, its stdout the pipe; exits in the parent. */
+static int
+daemonize ()
+{
+  int fds[2];
+  if (pipe (fds) != 0) {
+    perror ("helix-fake: pipe");
+    exit (1);
+  }
+  pid_t pid = fork ();
+  if (pid < 0) {
+    perror ("helix-fake: fork");
+    exit (1);
+  }
+  if (pid > 0) {
+    close (fds[1]);
+    std::string out;
+    char buf[512];
+    ssize_t n;
+    while ((n = read (fds[0], buf, sizeof buf)) > 0)
+      out.append (buf, static_cast<size_t> (n));
+    close (fds[0]);
+    /* The child's first line is the port, or "error: ..." */
+    if (out.empty () || out.rfind ("error: ", 0) == 0) {
+      fputs (out.empty () ? "helix-fake: the server process died\n"
+                          : out.c_str () + 7,
+          stderr);
+      exit (1);
+    }
+    fputs (out.c_str (), stdout);
+    exit (0);
+  }
+  close (fds[0]);
+  setsid ();
+  int null = open ("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2 (null, STDIN_FILENO);
+    dup2 (null, STDERR_FILENO);
+    if (null > STDERR_FILENO)
+      close (null);
+  }
+  /* stdout becomes the pipe until the port is printed, then /dev/null. */
+  dup2 (fds[1], STDOUT_FILENO);
+  close (fds[1]);
+  return 0;
+}
 
 int
 main (int argc, char **argv)
@@ -24,7 +84,8 @@ main (int argc, char **argv)
          streams = opt.streams, top_games = opt.top_games;
   gchar *fixtures = nullptr, *scopes = nullptr;
   gboolean env = FALSE, no_rate_headers = FALSE, stdin_exit = FALSE,
-           no_user_token = FALSE;
+           no_user_token = FALSE, daemon = FALSE;
+  gchar *pidfile = nullptr;
   GOptionEntry entries[] = {
       {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: free)",
           "N"},
@@ -66,6 +127,12 @@ main (int argc, char **argv)
           "Also print TWITCH_* variables for a client", nullptr},
       {"stdin-exit", 0, 0, G_OPTION_ARG_NONE, &stdin_exit,
           "Exit when stdin closes", nullptr},
+      {"daemon", 'd', 0, G_OPTION_ARG_NONE, &daemon,
+          "Serve from a detached process; print its pid as HELIX_FAKE_PID "
+          "and return",
+          nullptr},
+      {"pidfile", 0, 0, G_OPTION_ARG_FILENAME, &pidfile,
+          "Write the serving process's pid to FILE", "FILE"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
   GOptionContext *ctx = g_option_context_new ("- Twitch Helix fake");
@@ -106,11 +173,30 @@ main (int argc, char **argv)
   if (no_user_token)
     opt.user_token.clear ();
 
+  if (daemon && stdin_exit) {
+    g_printerr ("helix-fake: --daemon and --stdin-exit exclude each other\n");
+    return 2;
+  }
+  if (daemon)
+    daemonize ();
+
   twitch_test::HelixFake fake (opt);
   if (!fake.start (&error)) {
-    g_printerr ("helix-fake: cannot listen on 127.0.0.1:%d: %s\n", port,
+    if (daemon)
+      printf ("error: ");
+    printf ("helix-fake: cannot listen on 127.0.0.1:%d: %s\n", port,
         error->message);
+    fflush (stdout);
     return 1;
+  }
+  if (pidfile) {
+    gchar *text = g_strdup_printf ("%d\n", static_cast<int> (getpid ()));
+    if (!g_file_set_contents (pidfile, text, -1, &error)) {
+      g_printerr ("helix-fake: %s\n", error->message);
+      g_free (text);
+      return 1;
+    }
+    g_free (text);
   }
   printf ("%d\n", fake.port ());
   if (env) {
@@ -124,7 +210,17 @@ main (int argc, char **argv)
       printf ("TWITCH_REFRESH_TOKEN=%s\n", opt.refresh_token.c_str ());
     }
   }
+  if (daemon)
+    printf ("HELIX_FAKE_PID=%d\n", static_cast<int> (getpid ()));
   fflush (stdout);
+  if (daemon) {
+    /* The parent returns once the pipe closes. */
+    int null = open ("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2 (null, STDOUT_FILENO);
+      close (null);
+    }
+  }
 
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
   auto quit = [] (gpointer l) -> gboolean {
@@ -154,7 +250,10 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
   g_main_loop_unref (loop);
   fake.stop ();
+  if (pidfile)
+    g_unlink (pidfile);
   g_free (fixtures);
   g_free (scopes);
+  g_free (pidfile);
   return 0;
 }
