@@ -3,8 +3,10 @@
 
 #include "gsttwitchchatcommon.h"
 
+#include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/secrets.h>
 
+#include <atomic>
 #include <unordered_map>
 
 GType
@@ -22,6 +24,28 @@ gst_twitch_chat_send_policy_get_type (void)
   };
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstTwitchChatSendPolicy", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_twitch_chat_delivery_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE,
+          "Never write a message twice: one whose connection dropped before "
+          "Twitch confirmed it is reported unconfirmed",
+          "at-most-once"},
+      {GST_TWITCH_CHAT_DELIVERY_AT_LEAST_ONCE,
+          "Write such a message again on the next connection (viewers may "
+          "see it twice)",
+          "at-least-once"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstTwitchChatDelivery", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -48,6 +72,59 @@ struct KeyHash {
   }
 };
 
+/* A quark is never freed: one for every tag key a server invents would
+ * let a hostile server grow the process without bound. Twitch's documented
+ * tags are quarks from the start; other keys get one while a small budget
+ * lasts, then stay strings ("extra-tags"). */
+static const char *const kTwitchTags[] = {"badge-info", "badges", "bits",
+    "client-nonce", "color", "display-name", "emote-only", "emote-sets",
+    "emotes", "first-msg", "flags", "followers-only", "id", "login", "mod",
+    "msg-id", "r9k", "reply-parent-display-name", "reply-parent-msg-body",
+    "reply-parent-msg-id", "reply-parent-user-id", "reply-parent-user-login",
+    "reply-thread-parent-msg-id", "reply-thread-parent-user-login",
+    "returning-chatter", "room-id", "slow", "subs-only", "subscriber",
+    "system-msg", "target-msg-id", "target-user-id", "thread-id", "tmi-sent-ts",
+    "turbo", "user-id", "user-type", "vip", "ban-duration", "message-id",
+    "pinned-chat-paid-amount", "pinned-chat-paid-currency",
+    "pinned-chat-paid-exponent", "pinned-chat-paid-level",
+    "pinned-chat-paid-is-system-message", "source-badge-info", "source-badges",
+    "source-id", "source-room-id", "source-only", "custom-reward-id",
+    "animation-id", "msg-param-color", "msg-param-cumulative-months",
+    "msg-param-displayName", "msg-param-login", "msg-param-mass-gift-count",
+    "msg-param-months", "msg-param-multimonth-duration",
+    "msg-param-multimonth-tenure", "msg-param-origin-id",
+    "msg-param-promo-gift-total", "msg-param-promo-name",
+    "msg-param-recipient-display-name", "msg-param-recipient-id",
+    "msg-param-recipient-user-name", "msg-param-ritual-name",
+    "msg-param-sender-count", "msg-param-sender-login", "msg-param-sender-name",
+    "msg-param-should-share-streak", "msg-param-streak-months",
+    "msg-param-sub-plan", "msg-param-sub-plan-name", "msg-param-threshold",
+    "msg-param-viewerCount", "msg-param-was-gifted", "msg-param-gift-months",
+    "msg-param-goal-contribution-type", "msg-param-goal-current-contributions",
+    "msg-param-goal-description", "msg-param-goal-target-contributions",
+    "msg-param-goal-user-contributions", "msg-param-profileImageURL",
+    /* Badge names. */
+    "admin", "broadcaster", "global_mod", "moderator", "staff", "partner",
+    "premium", "founder", "sub-gifter", "sub-gift-leader", "bits-leader", "vip",
+    "artist-badge", "no_audio", "no_video", "glhf-pledge", "predictions",
+    "hype-train"};
+
+static std::atomic<int> unknown_quarks_left{
+    GST_TWITCH_CHAT_MAX_UNKNOWN_TAG_QUARKS};
+
+static void
+register_twitch_tags (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done)) {
+    for (const char *t : kTwitchTags)
+      g_quark_from_static_string (t);
+    g_once_init_leave (&done, 1);
+  }
+}
+
+/* The quark of tag or badge name @key, or 0 when it is not a quark yet and
+ * the budget is spent (the caller keeps it as a string). */
 static GQuark
 tag_quark (const std::string &key)
 {
@@ -55,7 +132,17 @@ tag_quark (const std::string &key)
   auto it = cache.find (key);
   if (it != cache.end ())
     return it->second;
-  GQuark q = g_quark_from_string (key.c_str ());
+  register_twitch_tags ();
+  GQuark q = g_quark_try_string (key.c_str ());
+  if (!q) {
+    int left = unknown_quarks_left.load ();
+    while (
+        left > 0 && !unknown_quarks_left.compare_exchange_weak (left, left - 1))
+      ;
+    if (left <= 0)
+      return 0;
+    q = g_quark_from_string (key.c_str ());
+  }
   if (cache.size () < 4096)
     cache.emplace (key, q);
   return q;
@@ -101,8 +188,11 @@ static GstStructure *
 badges_structure (GQuark name, const std::vector<twitch::ChatBadge> &v)
 {
   GstStructure *s = gst_structure_new_id_empty (name);
-  for (const auto &b : v)
-    set_str (s, tag_quark (b.name), b.version);
+  for (const auto &b : v) {
+    /* A badge name beyond the quark budget stays in tags' "badges". */
+    if (GQuark q = tag_quark (b.name))
+      set_str (s, q, b.version);
+  }
   return s;
 }
 
@@ -206,21 +296,37 @@ gst_twitch_chat_message_to_structure (
     set_str (s, Q ("thread-id"), m.thread_id);
 
   GstStructure *tags = gst_structure_new_id_empty (Q ("tags"));
-  for (const auto &t : m.tags)
-    set_str (tags, tag_quark (t.first), t.second);
+  std::string extra;
+  for (const auto &t : m.tags) {
+    if (GQuark q = tag_quark (t.first)) {
+      set_str (tags, q, t.second);
+    } else {
+      if (!extra.empty ())
+        extra.push_back (';');
+      extra += t.first + "=" + twitch::irc_escape_tag_value (t.second);
+    }
+  }
   take_structure (s, Q ("tags"), tags);
+  if (!extra.empty ())
+    set_str (s, Q ("extra-tags"), extra);
   return s;
 }
 
 GstStructure *
 gst_twitch_chat_send_result_to_structure (const twitch::SendResult &r)
 {
-  return gst_structure_new ("twitch-chat-send", "id", G_TYPE_UINT64,
+  /* A refused send may carry what made it invalid: strings in a structure
+   * are UTF-8. */
+  gchar *text = g_utf8_make_valid (r.text.data (), r.text.size ());
+  gchar *channel = g_utf8_make_valid (r.channel.data (), r.channel.size ());
+  GstStructure *s = gst_structure_new ("twitch-chat-send", "id", G_TYPE_UINT64,
       (guint64)r.id, "outcome", G_TYPE_STRING,
-      twitch::send_outcome_name (r.outcome), "channel", G_TYPE_STRING,
-      r.channel.c_str (), "text", G_TYPE_STRING, r.text.c_str (), "reason",
-      G_TYPE_STRING, r.reason.c_str (), "message-id", G_TYPE_STRING,
-      r.message_id.c_str (), nullptr);
+      twitch::send_outcome_name (r.outcome), "channel", G_TYPE_STRING, channel,
+      "text", G_TYPE_STRING, text, "reason", G_TYPE_STRING, r.reason.c_str (),
+      "message-id", G_TYPE_STRING, r.message_id.c_str (), nullptr);
+  g_free (text);
+  g_free (channel);
+  return s;
 }
 
 GstStructure *
@@ -239,7 +345,7 @@ bool
 gst_twitch_chat_configure (twitch::ChatConfig &c, const std::string &server,
     const std::string &tls_ca_file, const std::string &login,
     const std::string &token, GstTwitchChatSendPolicy policy,
-    guint64 max_age_ns, GError **error)
+    GstTwitchChatDelivery delivery, guint64 max_age_ns, GError **error)
 {
   if (!twitch::chat_config_set_server (c, server, error))
     return false;
@@ -251,13 +357,16 @@ gst_twitch_chat_configure (twitch::ChatConfig &c, const std::string &server,
    * out of both. */
   if (c.token.empty ()) {
     const char *env = g_getenv ("TWITCH_OAUTH_TOKEN");
-    if (env && *env)
+    if (env && *env) {
+      if (!twitch::twitch_token_validate (env, "TWITCH_OAUTH_TOKEN", error))
+        return false;
       c.token = env;
+    }
   }
   if (!c.token.empty () && login.empty ()) {
     g_set_error (error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_SETTINGS,
-        "oauth-token is set but login is empty: set login to the Twitch "
-        "user name the token belongs to");
+        "oauth-token (or TWITCH_OAUTH_TOKEN) is set but login is empty: set "
+        "login to the Twitch user name the token belongs to");
     return false;
   }
   switch (policy) {
@@ -271,28 +380,112 @@ gst_twitch_chat_configure (twitch::ChatConfig &c, const std::string &server,
       c.send_policy = twitch::SendPolicy::ENQUEUE;
       break;
   }
+  c.delivery = delivery == GST_TWITCH_CHAT_DELIVERY_AT_LEAST_ONCE
+                   ? twitch::Delivery::AT_LEAST_ONCE
+                   : twitch::Delivery::AT_MOST_ONCE;
   c.max_age_us = (int64_t)(max_age_ns / 1000);
-  /* Test hooks: scaled keepalive and rate limits (documented in
-   * docs/chat.md, never needed against Twitch). */
-  if (const char *v = g_getenv ("GST_TWITCH_CHAT_PING_IDLE_MS"))
-    c.ping_idle_us = g_ascii_strtoll (v, nullptr, 10) * 1000;
-  if (const char *v = g_getenv ("GST_TWITCH_CHAT_PONG_TIMEOUT_MS"))
-    c.pong_timeout_us = g_ascii_strtoll (v, nullptr, 10) * 1000;
+  /* The keepalive test hooks (GST_TWITCH_CHAT_PING_IDLE_MS, ...) are read
+   * by the chat client itself. */
   return true;
+}
+
+bool
+gst_twitch_chat_check_property (
+    const char *property, const gchar *value, std::string *problem)
+{
+  GError *err = nullptr;
+  bool ok = true;
+  if (value && *value) {
+    if (!g_strcmp0 (property, "channels"))
+      ok = twitch::twitch_channel_list_parse (value, property, nullptr, &err);
+    else if (!g_strcmp0 (property, "channel"))
+      ok = twitch::twitch_name_normalize (value, true, property, nullptr, &err);
+    else if (!g_strcmp0 (property, "login"))
+      ok = twitch::twitch_name_normalize (
+          value, false, property, nullptr, &err);
+    else if (!g_strcmp0 (property, "oauth-token"))
+      ok = twitch::twitch_token_validate (value, property, &err);
+  }
+  if (!ok) {
+    *problem = err->message;
+    g_error_free (err);
+  }
+  return ok;
+}
+
+void
+gst_twitch_chat_watch_state (GstElement *element,
+    GstTwitchChatConnectionWatch &watch, GstResourceError code,
+    twitch::ChatState state, int attempt, int64_t delay_us, const GError *why)
+{
+  gst_twitch_chat_post_state (element, state, attempt, delay_us, why);
+  bool requested = why
+                   && g_error_matches (why, TWITCH_CHAT_ERROR,
+                       twitch::TWITCH_CHAT_ERROR_RECONNECT_REQUESTED);
+  if (state == twitch::ChatState::RECONNECTING && why && !requested) {
+    bool first;
+    {
+      std::lock_guard<std::mutex> lk (watch.lock);
+      first = !watch.failing;
+      watch.failing = true;
+      watch.failures++;
+    }
+    if (first) {
+      /* One warning for the outage, not one a retry. */
+      std::string text = twitch::secrets_redact (why->message);
+      gst_element_message_full (element, GST_MESSAGE_WARNING,
+          GST_RESOURCE_ERROR, code,
+          g_strdup_printf ("%s. Retrying in %.1f s, and on until it works "
+                           "(one more warning when it does).",
+              text.c_str (), delay_us / 1e6),
+          g_strdup_printf ("attempt %d; domain %s, code %d", attempt,
+              g_quark_to_string (why->domain), why->code),
+          __FILE__, GST_FUNCTION, __LINE__);
+    }
+  } else if (state == twitch::ChatState::CONNECTED) {
+    int failures;
+    {
+      std::lock_guard<std::mutex> lk (watch.lock);
+      failures = watch.failing ? watch.failures : 0;
+      watch.failing = false;
+      watch.failures = 0;
+    }
+    if (failures > 0)
+      gst_element_message_full (element, GST_MESSAGE_WARNING,
+          GST_RESOURCE_ERROR, code,
+          g_strdup_printf ("Chat connection to %s is back, after %d failed "
+                           "attempt%s.",
+              watch.server.c_str (), failures, failures == 1 ? "" : "s"),
+          nullptr, __FILE__, GST_FUNCTION, __LINE__);
+  }
+}
+
+void
+gst_twitch_chat_warn_insecure (GstElement *element, const twitch::ChatConfig &c)
+{
+  std::string w = twitch::chat_config_security_warning (c);
+  if (!w.empty ())
+    gst_element_message_full (element, GST_MESSAGE_WARNING, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_SETTINGS, g_strdup (w.c_str ()), nullptr, __FILE__,
+        GST_FUNCTION, __LINE__);
 }
 
 void
 gst_twitch_chat_post_fatal (
     GstElement *element, const GError *error, GstResourceError other_code)
 {
-  bool refused =
-      g_error_matches (error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_LOGIN);
+  bool refused = g_error_matches (
+      error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_LOGIN);
+  bool certificate = g_error_matches (
+      error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_CERTIFICATE);
   std::string text = twitch::secrets_redact (error->message);
   gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
-      refused ? GST_RESOURCE_ERROR_NOT_AUTHORIZED : other_code,
+      refused       ? GST_RESOURCE_ERROR_NOT_AUTHORIZED
+      : certificate ? GST_RESOURCE_ERROR_OPEN_READ_WRITE
+                    : other_code,
       g_strdup (text.c_str ()),
-      g_strdup_printf ("domain %s, code %d", g_quark_to_string (error->domain),
-          error->code),
+      g_strdup_printf (
+          "domain %s, code %d", g_quark_to_string (error->domain), error->code),
       __FILE__, GST_FUNCTION, __LINE__);
 }
 

@@ -26,14 +26,50 @@ typedef enum {
   (gst_twitch_chat_send_policy_get_type ())
 GType gst_twitch_chat_send_policy_get_type (void);
 
+/**
+ * GstTwitchChatDelivery:
+ * @GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE: a message written to a connection
+ *   that dropped before Twitch confirmed it (with USERSTATE) is reported
+ *   "unconfirmed" and never written again
+ * @GST_TWITCH_CHAT_DELIVERY_AT_LEAST_ONCE: such a message is written again
+ *   on the next connection; viewers may see it twice
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE = 0,
+  GST_TWITCH_CHAT_DELIVERY_AT_LEAST_ONCE = 1,
+} GstTwitchChatDelivery;
+
+#define GST_TYPE_TWITCH_CHAT_DELIVERY (gst_twitch_chat_delivery_get_type ())
+GType gst_twitch_chat_delivery_get_type (void);
+
 G_END_DECLS
+
+#include <mutex>
+#include <string>
+
+/* Tag keys (and badge names) a server may make into quarks beyond
+ * Twitch's documented ones; later new keys stay strings in "extra-tags". */
+#define GST_TWITCH_CHAT_MAX_UNKNOWN_TAG_QUARKS 256
+
+/* Whether the connection is failing, for one warning an outage. */
+struct GstTwitchChatConnectionWatch {
+  std::mutex lock;
+  std::string server; /* host:port, for the messages */
+  bool failing = false;
+  int failures = 0;
+};
 
 /* "twitch-chat" structure of @msg: command, kind, channel, login,
  * display-name, text, action, id, user-id, room-id, color, badges and
  * badge-info (GstStructure name -> version), emotes (GstValueArray of
  * "emote" structures id/start/end), bits, first-msg, returning-chatter,
  * mod, subscriber, vip, tmi-sent-ts, timestamp, reply-parent-*, msg-id,
- * system-msg, the per-kind fields, and tags (every raw tag, unescaped).
+ * system-msg, the per-kind fields, and tags (every raw tag, unescaped;
+ * Twitch's documented tags and up to GST_TWITCH_CHAT_MAX_UNKNOWN_TAG_QUARKS
+ * other keys a process; any further new key goes to "extra-tags", a
+ * string "key=value;..." escaped as on the wire).
  * @running_time is added as "running-time" when valid. */
 GstStructure *gst_twitch_chat_message_to_structure (
     const twitch::ChatMessage &msg, GstClockTime running_time);
@@ -57,9 +93,27 @@ void gst_twitch_chat_post_fatal (
 void gst_twitch_chat_post_state (GstElement *element, twitch::ChatState state,
     int attempt, int64_t delay_us, const GError *why);
 
+/* Posts the state message, and a GST_ELEMENT_WARNING (@code) on the first
+ * failure of a connection (the cause and the next retry) and when it comes
+ * back: what gst-launch shows. A server's RECONNECT is not a failure. */
+void gst_twitch_chat_watch_state (GstElement *element,
+    GstTwitchChatConnectionWatch &watch, GstResourceError code,
+    twitch::ChatState state, int attempt, int64_t delay_us, const GError *why);
+
+/* One warning when @config sends the token in clear text. */
+void gst_twitch_chat_warn_insecure (
+    GstElement *element, const twitch::ChatConfig &config);
+
+/* Checks a string property that reaches the wire (channels, channel,
+ * login, oauth-token) as it is set; false with @problem naming the
+ * property (and never the token). */
+bool gst_twitch_chat_check_property (
+    const char *property, const gchar *value, std::string *problem);
+
 /* Fills the connection part of @config from element settings; false with
  * a GST_RESOURCE_ERROR_SETTINGS-worthy message in @error on bad values. */
 bool gst_twitch_chat_configure (twitch::ChatConfig &config,
     const std::string &server, const std::string &tls_ca_file,
     const std::string &login, const std::string &token,
-    GstTwitchChatSendPolicy policy, guint64 max_age_ns, GError **error);
+    GstTwitchChatSendPolicy policy, GstTwitchChatDelivery delivery,
+    guint64 max_age_ns, GError **error);

@@ -9,8 +9,16 @@
  * spaces beyond 500 characters, queued while disconnected according to
  * #GstTwitchChatSink:send-policy and #GstTwitchChatSink:max-age. The
  * outcome of each message is posted as a "twitch-chat-send" element
- * message. At EOS the sink waits until every queued message has an
- * outcome.
+ * message: "sent", "dropped", "expired", "failed" (a line that is not
+ * valid UTF-8 is never sent) or "unconfirmed" (written, but the
+ * connection dropped before Twitch confirmed it; not written again unless
+ * #GstTwitchChatSink:delivery is at-least-once). At EOS the sink waits
+ * until every queued message has an outcome; if none was sent, it posts an
+ * error (gst-launch exits non-zero), and if some were not, a warning
+ * saying how many.
+ *
+ * The first failure of the connection is a warning naming the cause and
+ * the next retry; another says when it is back.
  *
  * ## Example launch line
  * |[
@@ -27,9 +35,11 @@
 #include "gsttwitchelements.h"
 
 #include <gst/twitch/chat/client.h>
+#include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/secrets.h>
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <algorithm>
@@ -41,6 +51,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_sink_debug);
 #define DEFAULT_SERVER "ircs://irc.chat.twitch.tv:6697"
 #define DEFAULT_SEND_POLICY GST_TWITCH_CHAT_SEND_POLICY_ENQUEUE
 #define DEFAULT_MAX_AGE (60 * GST_SECOND)
+#define DEFAULT_DELIVERY GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE
 
 enum {
   PROP_0,
@@ -51,6 +62,7 @@ enum {
   PROP_TLS_CA_FILE,
   PROP_SEND_POLICY,
   PROP_MAX_AGE,
+  PROP_DELIVERY,
 };
 
 static GstStaticPadTemplate sink_template
@@ -65,6 +77,9 @@ struct SinkSettings {
   std::string tls_ca_file;
   GstTwitchChatSendPolicy send_policy = DEFAULT_SEND_POLICY;
   guint64 max_age = DEFAULT_MAX_AGE;
+  GstTwitchChatDelivery delivery = DEFAULT_DELIVERY;
+  /* Property name -> why its value cannot be used (reported at start). */
+  std::map<std::string, std::string> invalid;
 };
 
 struct GstTwitchChatSinkPrivate {
@@ -78,6 +93,10 @@ struct GstTwitchChatSinkPrivate {
   guint64 pending = 0;
   bool flushing = false;
   bool fatal = false;
+  /* Outcomes so far, for the summary at EOS. */
+  guint64 n_sent = 0, n_unconfirmed = 0, n_expired = 0, n_failed = 0,
+          n_dropped = 0;
+  GstTwitchChatConnectionWatch watch;
 };
 
 struct _GstTwitchChatSink {
@@ -143,7 +162,8 @@ gst_twitch_chat_sink_class_init (GstTwitchChatSinkClass *klass)
   g_object_class_install_property (gobject_class, PROP_OAUTH_TOKEN,
       g_param_spec_string ("oauth-token", "OAuth token",
           "OAuth user token with chat:edit (write-only secret; default: "
-          "TWITCH_OAUTH_TOKEN)", nullptr,
+          "TWITCH_OAUTH_TOKEN)",
+          nullptr,
           (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_READY)));
   /**
@@ -200,6 +220,21 @@ gst_twitch_chat_sink_class_init (GstTwitchChatSinkClass *klass)
       g_param_spec_uint64 ("max-age", "Max age",
           "Queued messages older than this (ns) expire instead of being sent",
           GST_MSECOND, G_MAXUINT64, DEFAULT_MAX_AGE, rw_ready));
+  /**
+   * GstTwitchChatSink:delivery:
+   *
+   * What happens to a message whose connection dropped before Twitch
+   * confirmed it: at-most-once (the default) reports it "unconfirmed" and
+   * never writes it again; at-least-once writes it again on the next
+   * connection, and viewers may see it twice.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_DELIVERY,
+      g_param_spec_enum ("delivery", "Delivery",
+          "A message whose connection dropped before Twitch confirmed it: "
+          "at-most-once reports it unconfirmed, at-least-once writes it again",
+          GST_TYPE_TWITCH_CHAT_DELIVERY, DEFAULT_DELIVERY, rw_ready));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "Twitch Chat Sink",
@@ -243,6 +278,21 @@ gst_twitch_chat_sink_set_property (
   SinkSettings &s = self->priv->settings;
   const gchar *v
       = G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : nullptr;
+  /* What reaches the wire is checked as it comes in; a bad value is the
+   * error of start(), naming the property. */
+  const char *checked = prop_id == PROP_CHANNEL       ? "channel"
+                        : prop_id == PROP_LOGIN       ? "login"
+                        : prop_id == PROP_OAUTH_TOKEN ? "oauth-token"
+                                                      : nullptr;
+  if (checked) {
+    std::string problem;
+    if (gst_twitch_chat_check_property (checked, v, &problem)) {
+      s.invalid.erase (checked);
+    } else {
+      GST_WARNING_OBJECT (self, "%s", problem.c_str ());
+      s.invalid[checked] = problem;
+    }
+  }
   switch (prop_id) {
     case PROP_CHANNEL:
       s.channel = v ? v : "";
@@ -268,6 +318,9 @@ gst_twitch_chat_sink_set_property (
       break;
     case PROP_MAX_AGE:
       s.max_age = g_value_get_uint64 (value);
+      break;
+    case PROP_DELIVERY:
+      s.delivery = (GstTwitchChatDelivery)g_value_get_enum (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -304,6 +357,9 @@ gst_twitch_chat_sink_get_property (
     case PROP_MAX_AGE:
       g_value_set_uint64 (value, s.max_age);
       break;
+    case PROP_DELIVERY:
+      g_value_set_enum (value, s.delivery);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -320,24 +376,35 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
     std::lock_guard<std::mutex> lk (p->settings_lock);
     run = p->settings;
   }
-  auto channels = twitch::chat_parse_channels (run.channel);
-  if (channels.size () != 1) {
+  if (!run.invalid.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("%s", run.invalid.begin ()->second.c_str ()),
+        ("property %s", run.invalid.begin ()->first.c_str ()));
+    return FALSE;
+  }
+  std::string channel;
+  if (run.channel.empty ()
+      || !twitch::twitch_name_normalize (
+          run.channel, true, "channel", &channel, nullptr)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Set channel to the one channel to send to (e.g. channel=mychannel)."),
         ("channel='%s'", run.channel.c_str ()));
     return FALSE;
   }
-  if (run.token.empty () && !g_getenv ("TWITCH_OAUTH_TOKEN")) {
+  std::vector<std::string> channels{channel};
+  const char *env_token = g_getenv ("TWITCH_OAUTH_TOKEN");
+  if (run.token.empty () && !(env_token && *env_token)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Sending chat needs an OAuth token: set oauth-token (scope "
-         "chat:edit) and login."),
+        ("Sending chat needs an OAuth token: set the TWITCH_OAUTH_TOKEN "
+         "environment variable or the oauth-token property (scope "
+         "chat:edit), and login."),
         (nullptr));
     return FALSE;
   }
   twitch::ChatConfig cfg;
   GError *err = nullptr;
   if (!gst_twitch_chat_configure (cfg, run.server, run.tls_ca_file, run.login,
-          run.token, run.send_policy, run.max_age, &err)) {
+          run.token, run.send_policy, run.delivery, run.max_age, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
         ("domain %s, code %d", g_quark_to_string (err->domain), err->code));
     g_error_free (err);
@@ -356,13 +423,31 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
         GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
                                 gst_twitch_chat_send_result_to_structure (r)));
     std::lock_guard<std::mutex> lk (p->lock);
+    switch (r.outcome) {
+      case twitch::SendOutcome::SENT:
+        p->n_sent++;
+        break;
+      case twitch::SendOutcome::UNCONFIRMED:
+        p->n_unconfirmed++;
+        break;
+      case twitch::SendOutcome::EXPIRED:
+        p->n_expired++;
+        break;
+      case twitch::SendOutcome::DROPPED:
+        p->n_dropped++;
+        break;
+      case twitch::SendOutcome::FAILED:
+        p->n_failed++;
+        break;
+    }
     if (p->pending > 0)
       p->pending--;
     p->cond.notify_all ();
   };
   cb.on_state = [self] (twitch::ChatState s, int attempt, int64_t delay,
                     const GError *why) {
-    gst_twitch_chat_post_state (GST_ELEMENT (self), s, attempt, delay, why);
+    gst_twitch_chat_watch_state (GST_ELEMENT (self), self->priv->watch,
+        GST_RESOURCE_ERROR_OPEN_WRITE, s, attempt, delay, why);
   };
   cb.on_fatal = [self] (const GError *e) {
     gst_twitch_chat_post_fatal (
@@ -376,10 +461,27 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
     GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND, ("%s", e->message),
         ("channel %s", channel.c_str ()));
   };
+  {
+    std::lock_guard<std::mutex> lk (p->watch.lock);
+    p->watch.server = cfg.host + ":" + std::to_string (cfg.port);
+    p->watch.failing = false;
+    p->watch.failures = 0;
+  }
+  {
+    std::lock_guard<std::mutex> lk (p->lock);
+    p->n_sent = p->n_unconfirmed = p->n_expired = p->n_failed = p->n_dropped
+        = 0;
+  }
+  gst_twitch_chat_warn_insecure (GST_ELEMENT (self), cfg);
   auto client = std::make_unique<twitch::ChatClient> (cfg, cb);
   if (!client->start (&err)) {
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, OPEN_WRITE, ("%s", err->message), (nullptr));
+    if (g_error_matches (
+            err, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_SETTINGS))
+      GST_ELEMENT_ERROR (
+          self, RESOURCE, SETTINGS, ("%s", err->message), (nullptr));
+    else
+      GST_ELEMENT_ERROR (
+          self, RESOURCE, OPEN_WRITE, ("%s", err->message), (nullptr));
     g_error_free (err);
     return FALSE;
   }
@@ -445,6 +547,32 @@ gst_twitch_chat_sink_event (GstBaseSink *sink, GstEvent *event)
         self, "EOS: waiting for %" G_GUINT64_FORMAT " sends", p->pending);
     p->cond.wait (
         lk, [p] { return p->pending == 0 || p->flushing || p->fatal; });
+    guint64 sent = p->n_sent, unconfirmed = p->n_unconfirmed,
+            expired = p->n_expired, failed = p->n_failed,
+            dropped = p->n_dropped;
+    bool summarize = !p->flushing && !p->fatal;
+    lk.unlock ();
+    guint64 lost = expired + failed + dropped;
+    guint64 total = sent + unconfirmed + lost;
+    if (summarize && total > 0 && sent == 0 && unconfirmed == 0) {
+      /* Nothing reached chat: a failure, not a normal end. */
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("None of the %" G_GUINT64_FORMAT
+           " chat messages was sent (%" G_GUINT64_FORMAT
+           " expired, %" G_GUINT64_FORMAT " failed, %" G_GUINT64_FORMAT
+           " dropped by Twitch or the send-policy): see the "
+           "warnings before, and the twitch-chat-send messages.",
+              total, expired, failed, dropped),
+          (nullptr));
+    } else if (summarize && (lost > 0 || unconfirmed > 0)) {
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+           " chat messages were not sent (%" G_GUINT64_FORMAT
+           " expired, %" G_GUINT64_FORMAT " failed, %" G_GUINT64_FORMAT
+           " dropped), %" G_GUINT64_FORMAT " unconfirmed.",
+              lost, total, expired, failed, dropped, unconfirmed),
+          (nullptr));
+    }
   }
   return GST_BASE_SINK_CLASS (parent_class)->event (sink, event);
 }
@@ -468,16 +596,9 @@ gst_twitch_chat_sink_render (GstBaseSink *sink, GstBuffer *buffer)
     if (p->fatal)
       return GST_FLOW_ERROR;
   }
-  if (!g_utf8_validate (text.data (), text.size (), nullptr)) {
-    gchar *valid = g_utf8_make_valid (text.data (), text.size ());
-    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-        ("Text buffer is not valid UTF-8; sending it with invalid bytes "
-         "replaced."),
-        (nullptr));
-    text = valid;
-    g_free (valid);
-  }
-  /* One chat message per line; NUL bytes dropped. */
+  /* One chat message per line; NUL bytes dropped. A line that is not
+   * valid UTF-8 (the caps say it is) is not sent: the client reports it
+   * failed, with the reason. */
   text.erase (std::remove (text.begin (), text.end (), '\0'), text.end ());
   gchar **lines = g_strsplit_set (text.c_str (), "\r\n", -1);
   for (gchar **l = lines; l && *l; ++l) {

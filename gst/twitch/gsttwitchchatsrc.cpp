@@ -43,6 +43,7 @@
 #include "gsttwitchelements.h"
 
 #include <gst/twitch/chat/client.h>
+#include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/secrets.h>
 
 #include <chrono>
@@ -51,6 +52,7 @@
 #include <deque>
 #include <vector>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -70,6 +72,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_src_debug);
 #define DEFAULT_SEND_POLICY GST_TWITCH_CHAT_SEND_POLICY_ENQUEUE
 #define DEFAULT_MAX_AGE (60 * GST_SECOND)
 #define DEFAULT_MAX_PENDING 10000
+#define DEFAULT_DELIVERY GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE
 
 enum {
   PROP_0,
@@ -87,6 +90,7 @@ enum {
   PROP_MAX_AGE,
   PROP_MAX_PENDING,
   PROP_STATS,
+  PROP_DELIVERY,
 };
 
 enum {
@@ -116,6 +120,9 @@ struct Settings {
   GstTwitchChatSendPolicy send_policy = DEFAULT_SEND_POLICY;
   guint64 max_age = DEFAULT_MAX_AGE;
   guint max_pending = DEFAULT_MAX_PENDING;
+  GstTwitchChatDelivery delivery = DEFAULT_DELIVERY;
+  /* Property name -> why its value cannot be used (reported at start). */
+  std::map<std::string, std::string> invalid;
 };
 
 struct Pending {
@@ -163,6 +170,7 @@ struct GstTwitchChatSrcPrivate {
   std::ifstream replay;
   guint64 replay_line = 0;
   GstClockID clock_id = nullptr;
+  GstTwitchChatConnectionWatch watch;
 };
 
 struct _GstTwitchChatSrc {
@@ -372,6 +380,21 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
           "Chat events held for downstream at most (oldest dropped beyond)", 1,
           G_MAXUINT, DEFAULT_MAX_PENDING, rw_ready));
   /**
+   * GstTwitchChatSrc:delivery:
+   *
+   * What happens to a sent message whose connection dropped before Twitch
+   * confirmed it: at-most-once (the default) reports it "unconfirmed" and
+   * never writes it again; at-least-once writes it again on the next
+   * connection, and viewers may see it twice.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_DELIVERY,
+      g_param_spec_enum ("delivery", "Delivery",
+          "A send whose connection dropped before Twitch confirmed it: "
+          "at-most-once reports it unconfirmed, at-least-once writes it again",
+          GST_TYPE_TWITCH_CHAT_DELIVERY, DEFAULT_DELIVERY, rw_ready));
+  /**
    * GstTwitchChatSrc:stats:
    *
    * "twitch-chat-stats": received, duplicates, parse-errors, connects,
@@ -392,7 +415,10 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
    * @reply_parent_id: (nullable): id of the message this replies to
    *
    * Queues a chat message within Twitch's rate limits. Needs
-   * #GstTwitchChatSrc:oauth-token.
+   * #GstTwitchChatSrc:oauth-token. A @channel that is not a Twitch name
+   * (letters, digits, '_', at most 25), a @reply_parent_id that is not a
+   * message id, or a @text with a line break or invalid UTF-8 is not sent:
+   * its outcome is "failed" with the reason.
    *
    * Returns: the send id, reported again by #GstTwitchChatSrc::send-outcome
    * and the "twitch-chat-send" bus message.
@@ -410,7 +436,12 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
    * @src: the #GstTwitchChatSrc
    * @id: the send id send-message returned
    * @outcome: "sent", "dropped" (by Twitch's NOTICE or the policy),
-   *   "expired" (older than max-age) or "failed"
+   *   "expired" (older than max-age), "failed" (not sent: bad channel,
+   *   text or reply id, no token, queue full, stopped) or "unconfirmed"
+   *   (written, but the connection dropped before Twitch confirmed it, or
+   *   no confirmation came in time: it may or may not be in chat, and is
+   *   not written again unless #GstTwitchChatSrc:delivery is
+   *   at-least-once)
    * @reason: Twitch's NOTICE msg-id, or why it failed
    *
    * Emitted once per send, from the chat thread.
@@ -437,6 +468,8 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
 
   gst_type_mark_as_plugin_api (
       GST_TYPE_TWITCH_CHAT_SEND_POLICY, (GstPluginAPIFlags)0);
+  gst_type_mark_as_plugin_api (
+      GST_TYPE_TWITCH_CHAT_DELIVERY, (GstPluginAPIFlags)0);
 }
 
 static void
@@ -470,6 +503,22 @@ gst_twitch_chat_src_set_property (
     const gchar *v = g_value_get_string (value);
     return std::string (v ? v : "");
   };
+  /* What reaches the wire is checked as it comes in; a bad value is the
+   * error of start(), naming the property. */
+  const char *checked = prop_id == PROP_CHANNELS      ? "channels"
+                        : prop_id == PROP_LOGIN       ? "login"
+                        : prop_id == PROP_OAUTH_TOKEN ? "oauth-token"
+                                                      : nullptr;
+  if (checked) {
+    std::string problem;
+    if (gst_twitch_chat_check_property (
+            checked, g_value_get_string (value), &problem)) {
+      s.invalid.erase (checked);
+    } else {
+      GST_WARNING_OBJECT (self, "%s", problem.c_str ());
+      s.invalid[checked] = problem;
+    }
+  }
   switch (prop_id) {
     case PROP_CHANNELS:
       s.channels = str ();
@@ -513,6 +562,9 @@ gst_twitch_chat_src_set_property (
       break;
     case PROP_MAX_PENDING:
       s.max_pending = g_value_get_uint (value);
+      break;
+    case PROP_DELIVERY:
+      s.delivery = (GstTwitchChatDelivery)g_value_get_enum (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -594,6 +646,9 @@ gst_twitch_chat_src_get_property (
       break;
     case PROP_MAX_PENDING:
       g_value_set_uint (value, s.max_pending);
+      break;
+    case PROP_DELIVERY:
+      g_value_set_enum (value, s.delivery);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -706,16 +761,23 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
     return TRUE;
   }
 
+  if (!run.invalid.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("%s", run.invalid.begin ()->second.c_str ()),
+        ("property %s", run.invalid.begin ()->first.c_str ()));
+    return FALSE;
+  }
   twitch::ChatConfig cfg;
   GError *err = nullptr;
   if (!gst_twitch_chat_configure (cfg, run.server, run.tls_ca_file, run.login,
-          run.token, run.send_policy, run.max_age, &err)) {
+          run.token, run.send_policy, run.delivery, run.max_age, &err)
+      || !twitch::twitch_channel_list_parse (
+          run.channels, "channels", &cfg.channels, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
         ("domain %s, code %d", g_quark_to_string (err->domain), err->code));
     g_error_free (err);
     return FALSE;
   }
-  cfg.channels = twitch::chat_parse_channels (run.channels);
   if (cfg.channels.empty ()) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("No channel to join: set the channels property (e.g. "
@@ -752,11 +814,11 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
   };
   cb.on_state = [self] (twitch::ChatState s, int attempt, int64_t delay,
                     const GError *why) {
-    gst_twitch_chat_post_state (GST_ELEMENT (self), s, attempt, delay, why);
+    gst_twitch_chat_watch_state (GST_ELEMENT (self), self->priv->watch,
+        GST_RESOURCE_ERROR_OPEN_READ, s, attempt, delay, why);
   };
   cb.on_fatal = [self] (const GError *e) {
-    gst_twitch_chat_post_fatal (
-        GST_ELEMENT (self), e, GST_RESOURCE_ERROR_READ);
+    gst_twitch_chat_post_fatal (GST_ELEMENT (self), e, GST_RESOURCE_ERROR_READ);
     auto *p = self->priv;
     std::lock_guard<std::mutex> lk (p->lock);
     p->fatal = true;
@@ -767,10 +829,22 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
         ("channel %s", channel.c_str ()));
   };
 
+  {
+    std::lock_guard<std::mutex> lk (p->watch.lock);
+    p->watch.server = cfg.host + ":" + std::to_string (cfg.port);
+    p->watch.failing = false;
+    p->watch.failures = 0;
+  }
+  gst_twitch_chat_warn_insecure (GST_ELEMENT (self), cfg);
   auto client = std::make_shared<twitch::ChatClient> (cfg, cb);
   if (!client->start (&err)) {
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, OPEN_READ, ("%s", err->message), (nullptr));
+    if (g_error_matches (
+            err, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_SETTINGS))
+      GST_ELEMENT_ERROR (
+          self, RESOURCE, SETTINGS, ("%s", err->message), (nullptr));
+    else
+      GST_ELEMENT_ERROR (
+          self, RESOURCE, OPEN_READ, ("%s", err->message), (nullptr));
     g_error_free (err);
     return FALSE;
   }
