@@ -4,6 +4,7 @@
 
 #include "helix.h"
 
+#include <gst/twitch/common/json.h>
 #include <gst/twitch/common/secrets.h>
 
 #include <libsoup/soup.h>
@@ -22,14 +23,10 @@ Credentials::has_scope (const std::string &scope) const
 std::unique_ptr<Json>
 json_parse_object (const std::string &body)
 {
-  JsonParser *p = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (
-          p, body.data (), static_cast<gssize> (body.size ()), nullptr)
-      || json_parser_get_root (p) == nullptr
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
-    g_object_unref (p);
+  /* Size and depth bounded before json-glib's recursive parse. */
+  JsonParser *p = twitch::json_parse_bounded (body, nullptr);
+  if (p == nullptr)
     return nullptr;
-  }
   return std::make_unique<Json> (p);
 }
 
@@ -64,7 +61,7 @@ json_int (JsonObject *o, const char *member, int64_t fallback)
   if (t == G_TYPE_INT64)
     return json_node_get_int (n);
   if (t == G_TYPE_DOUBLE)
-    return static_cast<int64_t> (json_node_get_double (n));
+    return twitch::json_double_to_int64 (json_node_get_double (n), fallback);
   if (t == G_TYPE_STRING) {
     const char *s = json_node_get_string (n);
     char *end = nullptr;
@@ -145,24 +142,12 @@ Api::connect (GError **error)
   if (!client_->ensure_token (nullptr, error))
     return false;
   if (stored_) {
-    /* Validated at start, as Twitch asks of every application: an expired
-     * or revoked token is refreshed here, once, before any report request
-     * (the library's cache identity validates without refreshing), and the
+    /* Validated at start, as Twitch asks of every application (the
+     * library refreshes an expired or revoked token itself), so that the
      * scopes checked before a request are the token's real ones. */
-    GError *verr = nullptr;
-    auto info = client_->validate (nullptr, &verr);
-    if (!info && verr->domain == TWITCH_API_ERROR
-        && verr->code == twitch::API_ERROR_UNAUTHORIZED
-        && !creds_.refresh_token.empty ()) {
-      g_clear_error (&verr);
-      if (!client_->refresh (nullptr, error))
-        return false;
-      info = client_->validate (nullptr, &verr);
-    }
-    if (!info) {
-      g_propagate_error (error, verr);
+    auto info = client_->validate (nullptr, error);
+    if (!info)
       return false;
-    }
     twitch::Token t = client_->token ();
     creds_.access_token = t.access_token;
     if (!t.refresh_token.empty ())
@@ -269,8 +254,19 @@ Pager::next (GError **error)
   JsonNode *pag = json_object_get_member (root, "pagination");
   if (pag != nullptr && JSON_NODE_HOLDS_OBJECT (pag))
     next = json_str (json_node_get_object (pag), "cursor");
-  /* A cursor that does not move would loop forever. */
-  if (next.empty () || next == cursor_ || n == 0)
+  /* A cursor seen before in this walk (A, B, A...) would loop forever. */
+  if (!cursor_.empty ())
+    seen_cursors_.insert (cursor_);
+  if (!next.empty () && n > 0 && (limit_ <= 0 || seen_ < limit_)
+      && seen_cursors_.count (next)) {
+    g_set_error (error, TWITCH_API_ERROR, twitch::API_ERROR_BAD_RESPONSE,
+        "GET /helix/%s answered a page cursor it had already given: the "
+        "server's paging loops; stopping",
+        path_.c_str ());
+    done_ = true;
+    return nullptr;
+  }
+  if (next.empty () || n == 0)
     done_ = true;
   cursor_ = std::move (next);
   return data;

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -133,6 +134,7 @@ class Pager
   int64_t total_ = -1;
   guint count_ = 0;
   std::string cursor_;
+  std::set<std::string> seen_cursors_; /* A, B, A... never ends */
   bool done_ = false;
   std::unique_ptr<Json> page_;
 };

@@ -3,6 +3,7 @@
 #include "cli-error.h"
 #include "store.h"
 
+#include <gst/twitch/common/json.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/ingest/ingest.h>
 
@@ -279,13 +280,11 @@ class Spool
         ssize_t n = getline (&buf, &cap, file_);
         if (n <= 0)
           break;
-        JsonParser *p = json_parser_new_immutable ();
-        if (json_parser_load_from_data (p, buf, n, nullptr)
-            && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
-          items.push_back (json_node_get_object (json_parser_get_root (p)));
+        JsonParser *p = twitch::json_parse_bounded (
+            std::string_view (buf, static_cast<size_t> (n)), nullptr);
+        if (p) {
+          items.push_back (twitch::json_parser_root_object (p));
           parsers.push_back (p);
-        } else {
-          g_object_unref (p);
         }
       }
       free (buf);
@@ -855,7 +854,6 @@ cmd_chatlog (Context &ctx)
   ssize_t n;
   int64_t lineno = 0, bad = 0, first_bad = 0, printed = 0;
   std::string out;
-  JsonParser *p = json_parser_new_immutable ();
   while ((n = getline (&line, &cap, f)) > 0) {
     lineno++;
     if (ctx.opt.limit > 0 && printed >= ctx.opt.limit)
@@ -863,25 +861,28 @@ cmd_chatlog (Context &ctx)
     gchar *s = g_strstrip (line);
     if (*s == '\0')
       continue;
-    if (!json_parser_load_from_data (p, s, -1, nullptr)
-        || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
+    /* Bounded: a line nested 100 000 deep is garbage, not a crash. */
+    JsonParser *p = twitch::json_parse_bounded (s, nullptr);
+    if (p == nullptr) {
       if (bad++ == 0)
         first_bad = lineno;
       continue;
     }
-    JsonObject *o = json_node_get_object (json_parser_get_root (p));
-    if (json_str (o, "command") != "PRIVMSG")
+    JsonObject *o = twitch::json_parser_root_object (p);
+    if (json_str (o, "command") != "PRIVMSG") {
+      g_object_unref (p);
       continue;
+    }
     std::string from = json_str (o, "display-name");
     if (from.empty ())
       from = json_str (o, "login");
     out = from + " : " + json_str (o, "text") + "\n";
+    g_object_unref (p);
     if (fwrite (out.data (), 1, out.size (), stdout) != out.size ())
       break;
     printed++;
   }
   free (line);
-  g_object_unref (p);
   bool read_error = ferror (f);
   if (f != stdin)
     fclose (f);

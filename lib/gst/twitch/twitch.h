@@ -4,6 +4,7 @@
 #include <gst/twitch/twitch-prelude.h>
 #include <gst/twitch/cache/cache.h>
 #include <gst/twitch/common/backoff.h>
+#include <gst/twitch/common/json.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/ingest/ingest.h>
 #include <gst/twitch/ingest/presets.h>

@@ -1197,6 +1197,8 @@ struct HelixFake::Impl {
         f.delay_ms = static_cast<int> (v);
       if (parse_int (param (q, "reset_in"), v))
         f.reset_in_s = static_cast<int> (v);
+      if (parse_int (param (q, "depth"), v))
+        f.depth = v;
       faults.push_back (f);
       return json (200, "{}");
     }
@@ -1287,6 +1289,18 @@ struct HelixFake::Impl {
       e.delay_ms = r.delay_ms;
       return e;
     }
+    if (fault && (fault->kind == "deep" || fault->kind == "big")) {
+      /* Hostile bodies: nesting that overflows a recursive parser's stack,
+       * or a body past any sane size. */
+      size_t n = static_cast<size_t> (std::max<int64_t> (0, fault->depth));
+      Response e
+          = fault->kind == "deep"
+                ? json (fault->status, "{\"message\":" + std::string (n, '[')
+                                           + std::string (n, ']') + "}")
+                : json (fault->status, "\"" + std::string (n, 'x') + "\"");
+      e.delay_ms = r.delay_ms;
+      return e;
+    }
     if (path == "/ingests") {
       Response i = json (200, ingests_json);
       i.delay_ms = r.delay_ms;
@@ -1340,6 +1354,15 @@ struct HelixFake::Impl {
             fault ? fault->reset_in_s : 0);
         if (fault && fault->kind == "malformed" && out.status == 200)
           out.body = out.body.substr (0, out.body.size () / 2);
+        if (fault && fault->kind == "cycle" && out.status == 200) {
+          /* Cursors A, B, A, B...: a server whose paging never ends. */
+          static const std::string a = cursor_for (1), b = cursor_for (2);
+          const std::string &next = param (q, "after") == a ? b : a;
+          auto pos = out.body.rfind ("\"pagination\":{");
+          if (pos != std::string::npos)
+            out.body = out.body.substr (0, pos)
+                       + "\"pagination\":{\"cursor\":\"" + next + "\"}}";
+        }
       }
     }
     out.delay_ms = r.delay_ms;

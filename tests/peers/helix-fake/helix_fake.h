@@ -12,8 +12,9 @@
  * Control over HTTP (for the standalone program):
  *   GET /_fake/stats                 {"requests":N,"paths":{"/helix/users":N}}
  *   GET /_fake/reset                 counters to 0, faults cleared
- *   GET /_fake/fault?path=/helix/users&kind=status|malformed|slow|429
- *                   &status=503&count=3&delay_ms=2000&reset_in=2
+ *   GET /_fake/fault?path=/helix/users&kind=status|malformed|slow|429|
+ *                   zero|deep|cycle|big&status=503&count=3&delay_ms=2000
+ *                   &reset_in=2&depth=100000
  *   GET /_fake/live?login=twitchdev&live=1&viewers=42&title=..&game=..
  *   GET /_fake/expire                every issued access token answers 401
  *   GET /_fake/rate?limit=N&window=S rate-limit bucket of N per S seconds
@@ -72,11 +73,18 @@ struct HelixFakeOptions {
 
 struct HelixFakeFault {
   std::string path; /* prefix of the request path; empty: any */
-  std::string kind; /* "status", "malformed", "slow", "429", "zero" */
+  /* "status", "malformed", "slow", "429", "zero";
+   * "deep": answers @status with @depth nested arrays in an object
+   *   ({"message":[[[...]]]});
+   * "big": answers @status with a JSON string of @depth bytes;
+   * "cycle": paginated answers carry cursors that alternate A, B, A, B
+   * (each matching request uses one of @count). */
+  std::string kind;
   unsigned status = 500;
   int count = 1;
   int delay_ms = 0;
   int reset_in_s = 1;
+  int64_t depth = 100000;
 };
 
 class HelixFake

@@ -13,7 +13,15 @@
  * until the tree is at 90% of the cap.
  *
  * Anything unreadable, corrupt, truncated or expired is a miss and is
- * removed, so the caller's next put() rewrites it. */
+ * removed, so the caller's next put() rewrites it.
+ *
+ * A cache folder may sit where others can reach it (/tmp): every path is
+ * resolved from a descriptor of the root with O_NOFOLLOW | O_DIRECTORY at
+ * each level, entries are opened O_NONBLOCK and must be regular files, and
+ * the root and every folder must be the user's and writable by nobody else.
+ * Otherwise the cache turns itself off with one warning (requests are still
+ * served), so a planted link, FIFO or folder is never followed, read,
+ * written through or evicted. */
 #include "config.h"
 
 #include "cache-private.h"
@@ -21,8 +29,10 @@
 #include <glib/gstdio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/stat.h>
@@ -52,18 +62,6 @@ std::string
 errno_text (int err)
 {
   return g_strerror (err);
-}
-
-/* mkdir that ends with exactly @mode on a folder it creates, whatever the
- * umask. True when the folder exists afterwards. */
-bool
-make_dir (const std::string &path)
-{
-  if (g_mkdir (path.c_str (), kDirMode) == 0) {
-    g_chmod (path.c_str (), kDirMode);
-    return true;
-  }
-  return errno == EEXIST;
 }
 
 bool
@@ -102,8 +100,63 @@ read_all (int fd, size_t size, std::string *out)
   return true;
 }
 
+/* An open file descriptor, closed when it goes out of scope. */
+class Fd
+{
+ public:
+  explicit Fd (int fd = -1) : fd_ (fd) {}
+  ~Fd ()
+  {
+    if (fd_ >= 0)
+      close (fd_);
+  }
+  Fd (Fd &&o) noexcept : fd_ (o.fd_) { o.fd_ = -1; }
+  Fd &operator= (Fd &&o) noexcept
+  {
+    std::swap (fd_, o.fd_);
+    return *this;
+  }
+  Fd (const Fd &) = delete;
+  Fd &operator= (const Fd &) = delete;
+  int get () const { return fd_; }
+  bool ok () const { return fd_ >= 0; }
+  int release ()
+  {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+
+ private:
+  int fd_;
+};
+
+constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+/* A folder of the tree is trusted only when it is ours and nobody else can
+ * write to it (nor rename or plant links in it). Empty: trusted; else why
+ * not. */
+std::string
+folder_distrust (int fd)
+{
+  struct stat st;
+  if (fstat (fd, &st) != 0)
+    return errno_text (errno);
+  if (!S_ISDIR (st.st_mode))
+    return "not a folder";
+  if (st.st_uid != geteuid ())
+    return "owned by uid " + std::to_string (st.st_uid) + ", not by uid "
+           + std::to_string (geteuid ());
+  if ((st.st_mode & 0022) != 0) {
+    char mode[16];
+    g_snprintf (mode, sizeof mode, "%o", st.st_mode & 0777);
+    return std::string ("writable by others (mode ") + mode + ")";
+  }
+  return {};
+}
+
 struct ScannedFile {
-  std::string path;
+  std::string d1, d2, name; /* fan-out folders and the entry's name */
   int64_t mtime_ns;
   uint64_t size;
 };
@@ -111,48 +164,62 @@ struct ScannedFile {
 class FileCache final : public Cache
 {
  public:
-  FileCache (std::string root, uint64_t max_bytes, bool do_fsync)
-      : root_ (std::move (root)), max_bytes_ (max_bytes), fsync_ (do_fsync),
-        write_gate_ ("file cache " + root_, 5000, 60000)
+  /* @root_fd: the tree's root, opened without following links and checked;
+   * -1: the cache is off (@off_reason was warned about once). */
+  FileCache (std::string root, int root_fd, uint64_t max_bytes, bool do_fsync)
+      : root_ (std::move (root)), root_fd_ (root_fd), max_bytes_ (max_bytes),
+        fsync_ (do_fsync), write_gate_ ("file cache " + root_, 5000, 60000)
   {
+    off_ = !root_fd_.ok ();
   }
 
   const char *name () const override { return "file"; }
 
   std::optional<CacheEntry> get (const std::string &key) override
   {
-    std::string path = path_for (key);
-    int fd = g_open (path.c_str (), O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-    if (fd < 0) {
-      if (errno != ENOENT && errno != ENOTDIR)
-        CACHE_DEBUG ("file: cannot read %s: %s", path.c_str (),
+    if (off_)
+      return std::nullopt;
+    std::string k = file_key (key);
+    Fd d2 = open_leaf (k, false);
+    if (!d2.ok ())
+      return std::nullopt;
+    /* No link, and no blocking on a FIFO or a device: only a regular file
+     * is an entry. */
+    Fd fd (openat (d2.get (), k.c_str (),
+        O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+    if (!fd.ok ()) {
+      if (errno != ENOENT)
+        CACHE_DEBUG ("file: cannot read entry %s: %s", k.c_str (),
             errno_text (errno).c_str ());
       return std::nullopt;
     }
     struct stat st;
+    if (fstat (fd.get (), &st) != 0 || !S_ISREG (st.st_mode)) {
+      CACHE_DEBUG ("file: entry %s is not a regular file: ignored", k.c_str ());
+      return std::nullopt;
+    }
     std::string bytes;
-    bool ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
-              && st.st_size <= kMaxEntryFile
-              && read_all (fd, static_cast<size_t> (st.st_size), &bytes);
+    bool ok = st.st_size <= kMaxEntryFile
+              && read_all (fd.get (), static_cast<size_t> (st.st_size), &bytes);
     std::optional<CacheEntry> entry;
     if (ok)
       entry = cache_decode (bytes, now_us ());
     if (entry) {
       /* Last access, for eviction. */
-      futimens (fd, nullptr);
-    } else if (ok) {
-      CACHE_LOG_ ("file: %s is expired or corrupt (%zu bytes): removing it",
-          path.c_str (), bytes.size ());
-      remove_if_same (path, st);
+      futimens (fd.get (), nullptr);
+    } else {
+      CACHE_LOG_ ("file: %s is expired, corrupt or too large (%zu bytes): "
+                  "removing it",
+          k.c_str (), bytes.size ());
+      remove_if_same (d2.get (), k, st);
     }
-    close (fd);
     return entry;
   }
 
   void put (const std::string &key, const CacheEntry &entry,
       int64_t ttl_seconds) override
   {
-    if (ttl_seconds <= 0)
+    if (off_ || ttl_seconds <= 0)
       return;
     std::string bytes = cache_encode (entry, expiry_from_ttl (ttl_seconds));
     if (bytes.empty ())
@@ -168,59 +235,73 @@ class FileCache final : public Cache
       return;
 
     std::string k = file_key (key);
-    std::string dir1 = root_ + "/" + k.substr (0, 2);
-    std::string dir2 = dir1 + "/" + k.substr (2, 2);
-    std::string path = dir2 + "/" + k;
-    std::string why;
-    if (!make_dir (root_) || !make_dir (dir1) || !make_dir (dir2)) {
-      why = "cannot create " + dir2 + ": " + errno_text (errno);
-      write_gate_.failed (pass, why);
+    std::string where = root_ + "/" + k.substr (0, 2) + "/" + k.substr (2, 2);
+    Fd d2 = open_leaf (k, true);
+    if (!d2.ok ()) {
+      if (!off_)
+        write_gate_.failed (
+            pass, "cannot create " + where + ": " + errno_text (errno));
       return;
     }
 
-    std::string tmpl = dir2 + "/" + kTempPrefix + "XXXXXX";
-    std::vector<char> tmp (tmpl.begin (), tmpl.end ());
-    tmp.push_back ('\0');
-    int fd = g_mkstemp_full (tmp.data (), O_WRONLY | O_CLOEXEC, kFileMode);
-    if (fd < 0) {
+    std::string tmp;
+    Fd fd;
+    for (int attempt = 0; attempt < 16 && !fd.ok (); attempt++) {
+      char name[32];
+      g_snprintf (name, sizeof name, "%s%08x%08x", kTempPrefix, g_random_int (),
+          g_random_int ());
+      tmp = name;
+      fd = Fd (openat (d2.get (), tmp.c_str (),
+          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode));
+      if (!fd.ok () && errno != EEXIST)
+        break;
+    }
+    if (!fd.ok ()) {
       write_gate_.failed (
-          pass, "cannot create a file in " + dir2 + ": " + errno_text (errno));
+          pass, "cannot create a file in " + where + ": " + errno_text (errno));
       return;
     }
-    /* mkstemp's mode went through the umask; make it exactly 0600. */
-    bool ok = fchmod (fd, kFileMode) == 0 && write_all (fd, bytes)
-              && (!fsync_ || fsync (fd) == 0);
+    /* The mode went through the umask; make it exactly 0600. */
+    bool ok = fchmod (fd.get (), kFileMode) == 0 && write_all (fd.get (), bytes)
+              && (!fsync_ || fsync (fd.get ()) == 0);
     int err = errno;
-    if (close (fd) != 0 && ok) {
+    if (close (fd.release ()) != 0 && ok) {
       ok = false;
       err = errno;
     }
     uint64_t old_size = 0;
     struct stat st;
-    if (ok && g_lstat (path.c_str (), &st) == 0 && S_ISREG (st.st_mode))
+    if (ok && fstatat (d2.get (), k.c_str (), &st, AT_SYMLINK_NOFOLLOW) == 0
+        && S_ISREG (st.st_mode))
       old_size = static_cast<uint64_t> (st.st_size);
-    if (ok && g_rename (tmp.data (), path.c_str ()) != 0) {
+    /* rename() replaces a link or FIFO planted at the name, never what it
+     * points to. */
+    if (ok && renameat (d2.get (), tmp.c_str (), d2.get (), k.c_str ()) != 0) {
       ok = false;
       err = errno;
     }
     if (!ok) {
-      g_unlink (tmp.data ());
+      unlinkat (d2.get (), tmp.c_str (), 0);
       write_gate_.failed (
-          pass, "cannot write " + path + ": " + errno_text (err));
+          pass, "cannot write " + where + "/" + k + ": " + errno_text (err));
       return;
     }
     write_gate_.succeeded (pass);
     account (
         static_cast<int64_t> (bytes.size ()) - static_cast<int64_t> (old_size),
-        path);
+        k);
   }
 
   void remove (const std::string &key) override
   {
-    std::string path = path_for (key);
+    if (off_)
+      return;
+    std::string k = file_key (key);
+    Fd d2 = open_leaf (k, false);
     struct stat st;
-    if (g_lstat (path.c_str (), &st) == 0 && S_ISREG (st.st_mode)
-        && g_unlink (path.c_str ()) == 0)
+    if (d2.ok ()
+        && fstatat (d2.get (), k.c_str (), &st, AT_SYMLINK_NOFOLLOW) == 0
+        && S_ISREG (st.st_mode) && unlinkat (d2.get (), k.c_str (), 0) == 0)
       account (-static_cast<int64_t> (st.st_size));
   }
 
@@ -235,19 +316,66 @@ class FileCache final : public Cache
     return cache_key (key, "\x01raw-key");
   }
 
-  std::string path_for (const std::string &key) const
+  /* Turns the cache off for good, with one warning: the tree is not ours
+   * alone, so nothing in it can be trusted or written. */
+  void turn_off (const std::string &why)
   {
-    std::string k = file_key (key);
-    return root_ + "/" + k.substr (0, 2) + "/" + k.substr (2, 2) + "/" + k;
+    if (!off_.exchange (true))
+      CACHE_WARNING ("file cache %s is off: %s. Answers are fetched from "
+                     "Twitch every time; use a folder only you can write "
+                     "(TWITCH_CACHE_TEMP).",
+          root_.c_str (), why.c_str ());
   }
 
-  /* Removes @path only if it is still the file @st describes: a writer may
-   * have renamed a fresh entry in place meanwhile. */
-  void remove_if_same (const std::string &path, const struct stat &st)
+  /* Opens (with @create: makes, 0700) the folder @name in @parent, never
+   * through a link, and checks it is ours alone. Invalid Fd when absent
+   * (errno ENOENT) or untrusted (the cache is then off). */
+  Fd open_dir (int parent, const std::string &name, bool create)
+  {
+    bool made = false;
+    if (create) {
+      if (mkdirat (parent, name.c_str (), kDirMode) == 0)
+        made = true;
+      else if (errno != EEXIST)
+        return Fd ();
+    }
+    Fd fd (openat (parent, name.c_str (), kDirFlags));
+    if (!fd.ok ()) {
+      int err = errno;
+      if (err == ELOOP || err == ENOTDIR)
+        turn_off (root_ + "/.../" + name
+                  + " is a link or not a folder (planted by someone else?)");
+      errno = err;
+      return Fd ();
+    }
+    if (made)
+      fchmod (fd.get (), kDirMode); /* exactly 0700, whatever the umask */
+    std::string why = folder_distrust (fd.get ());
+    if (!why.empty ()) {
+      turn_off ("the folder " + name + " in it is " + why);
+      errno = EPERM;
+      return Fd ();
+    }
+    return fd;
+  }
+
+  /* The leaf folder <k0k1>/<k2k3> of entry @k. */
+  Fd open_leaf (const std::string &k, bool create)
+  {
+    Fd d1 = open_dir (root_fd_.get (), k.substr (0, 2), create);
+    if (!d1.ok ())
+      return Fd ();
+    return open_dir (d1.get (), k.substr (2, 2), create);
+  }
+
+  /* Removes @name in @dir only if it is still the file @st describes: a
+   * writer may have renamed a fresh entry in place meanwhile. */
+  void remove_if_same (int dir, const std::string &name, const struct stat &st)
   {
     struct stat now;
-    if (g_lstat (path.c_str (), &now) == 0 && now.st_ino == st.st_ino
-        && now.st_dev == st.st_dev && g_unlink (path.c_str ()) == 0)
+    if (fstatat (dir, name.c_str (), &now, AT_SYMLINK_NOFOLLOW) == 0
+        && S_ISREG (now.st_mode) && now.st_ino == st.st_ino
+        && now.st_dev == st.st_dev && unlinkat (dir, name.c_str (), 0) == 0)
       account (-static_cast<int64_t> (st.st_size));
   }
 
@@ -292,11 +420,23 @@ class FileCache final : public Cache
             return a.mtime_ns < b.mtime_ns;
           });
       for (const auto &f : files) {
-        if (total <= target)
+        if (total <= target || off_)
           break;
-        if (f.path == keep)
+        if (f.name == keep)
           continue;
-        if (g_unlink (f.path.c_str ()) == 0 || errno == ENOENT) {
+        /* Reopened without links: only a regular file inside the tree is
+         * ever removed. */
+        Fd d1 = open_dir (root_fd_.get (), f.d1, false);
+        Fd d2 = d1.ok () ? open_dir (d1.get (), f.d2, false) : Fd ();
+        struct stat st;
+        if (!d2.ok ()
+            || fstatat (d2.get (), f.name.c_str (), &st, AT_SYMLINK_NOFOLLOW)
+                   != 0
+            || !S_ISREG (st.st_mode)) {
+          total -= f.size;
+          continue;
+        }
+        if (unlinkat (d2.get (), f.name.c_str (), 0) == 0 || errno == ENOENT) {
           total -= f.size;
           evicted++;
         }
@@ -311,56 +451,75 @@ class FileCache final : public Cache
     scanned_at_us_ = g_get_monotonic_time ();
   }
 
+  /* Calls @fn (name) for each name in the folder @fd (which it takes). */
+  template <typename F> static void each_name (Fd fd, F fn)
+  {
+    DIR *d = fdopendir (fd.get ());
+    if (d == nullptr)
+      return;
+    fd.release ();
+    while (struct dirent *e = readdir (d)) {
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      fn (std::string (e->d_name));
+    }
+    closedir (d);
+  }
+
   void scan (std::vector<ScannedFile> *files, uint64_t *total)
   {
-    GDir *top = g_dir_open (root_.c_str (), 0, nullptr);
-    if (top == nullptr)
-      return;
     int64_t now_ns = now_us () * 1000;
-    const gchar *n1;
-    while ((n1 = g_dir_read_name (top))) {
-      if (strlen (n1) != 2)
-        continue;
-      std::string d1 = root_ + "/" + n1;
-      GDir *mid = g_dir_open (d1.c_str (), 0, nullptr);
-      if (mid == nullptr)
-        continue;
-      const gchar *n2;
-      while ((n2 = g_dir_read_name (mid))) {
-        if (strlen (n2) != 2)
-          continue;
-        std::string d2 = d1 + "/" + n2;
-        GDir *leaf = g_dir_open (d2.c_str (), 0, nullptr);
-        if (leaf == nullptr)
-          continue;
-        const gchar *n3;
-        while ((n3 = g_dir_read_name (leaf))) {
-          std::string path = d2 + "/" + n3;
-          struct stat st;
-          if (g_lstat (path.c_str (), &st) != 0 || !S_ISREG (st.st_mode))
-            continue;
-          int64_t mtime_ns
-              = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-          if (g_str_has_prefix (n3, kTempPrefix)) {
-            if (now_ns - mtime_ns > kStaleTempUs * 1000)
-              g_unlink (path.c_str ());
-            continue;
-          }
-          files->push_back (
-              {std::move (path), mtime_ns, static_cast<uint64_t> (st.st_size)});
-          *total += static_cast<uint64_t> (st.st_size);
-        }
-        g_dir_close (leaf);
-      }
-      g_dir_close (mid);
-    }
-    g_dir_close (top);
+    Fd top (openat (root_fd_.get (), ".", kDirFlags));
+    if (!top.ok ())
+      return;
+    each_name (std::move (top), [&] (const std::string &n1) {
+      if (n1.size () != 2 || off_)
+        return;
+      Fd d1 = open_dir (root_fd_.get (), n1, false);
+      if (!d1.ok ())
+        return;
+      int d1fd = d1.get ();
+      each_name (
+          Fd (openat (d1fd, ".", kDirFlags)), [&] (const std::string &n2) {
+            if (n2.size () != 2 || off_)
+              return;
+            Fd d2 = open_dir (d1fd, n2, false);
+            if (!d2.ok ())
+              return;
+            int d2fd = d2.get ();
+            each_name (Fd (openat (d2fd, ".", kDirFlags)),
+                [&] (const std::string &n3) {
+                  struct stat st;
+                  /* Links, FIFOs, folders: not entries, never followed. */
+                  if (fstatat (d2fd, n3.c_str (), &st, AT_SYMLINK_NOFOLLOW) != 0
+                      || !S_ISREG (st.st_mode))
+                    return;
+                  int64_t mtime_ns
+                      = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+                  if (g_str_has_prefix (n3.c_str (), kTempPrefix)) {
+                    if (now_ns - mtime_ns > kStaleTempUs * 1000)
+                      unlinkat (d2fd, n3.c_str (), 0);
+                    return;
+                  }
+                  if (st.st_size > kMaxEntryFile) {
+                    /* Not an entry of ours (a huge or sparse file). */
+                    unlinkat (d2fd, n3.c_str (), 0);
+                    return;
+                  }
+                  files->push_back ({n1, n2, n3, mtime_ns,
+                      static_cast<uint64_t> (st.st_size)});
+                  *total += static_cast<uint64_t> (st.st_size);
+                });
+          });
+    });
   }
 
   const std::string root_;
+  const Fd root_fd_;
   const uint64_t max_bytes_;
   const bool fsync_;
   OutageGate write_gate_;
+  std::atomic<bool> off_{false};
 
   std::mutex size_lock_;
   bool size_known_ = false;
@@ -391,8 +550,8 @@ cache_file_new (const FileCacheOptions &options, GError **error)
   while (dir.size () > 1 && dir.back () == '/')
     dir.pop_back ();
 
-  bool existed = g_file_test (dir.c_str (), G_FILE_TEST_IS_DIR);
-  if (!existed) {
+  struct stat lst;
+  if (g_lstat (dir.c_str (), &lst) != 0) {
     if (g_mkdir_with_parents (dir.c_str (), kDirMode) != 0) {
       int err = errno;
       g_set_error (error, TWITCH_CACHE_ERROR, CACHE_ERROR_SETTINGS,
@@ -402,24 +561,48 @@ cache_file_new (const FileCacheOptions &options, GError **error)
       return nullptr;
     }
     g_chmod (dir.c_str (), kDirMode);
-  } else {
-    struct stat st;
-    if (g_stat (dir.c_str (), &st) == 0 && (st.st_mode & 0077) != 0)
-      CACHE_DEBUG ("file: %s is accessible to others (mode %o); entries stay "
-                   "private in 0700 sub-folders",
-          dir.c_str (), st.st_mode & 0777);
   }
-  if (g_access (dir.c_str (), W_OK | X_OK) != 0) {
+  /* The root is opened once, without following a link, and every path
+   * below it is resolved from this descriptor. */
+  Fd root (open (dir.c_str (), kDirFlags));
+  std::string why;
+  if (!root.ok ()) {
     int err = errno;
-    g_set_error (error, TWITCH_CACHE_ERROR, CACHE_ERROR_SETTINGS,
-        "Cannot write to the cache folder %s: %s. Set TWITCH_CACHE_TEMP to a "
-        "writable folder.",
-        dir.c_str (), g_strerror (err));
-    return nullptr;
+    if (err != ELOOP && err != ENOTDIR) {
+      g_set_error (error, TWITCH_CACHE_ERROR, CACHE_ERROR_SETTINGS,
+          "Cannot open the cache folder %s: %s. Set TWITCH_CACHE_TEMP to a "
+          "writable folder.",
+          dir.c_str (), g_strerror (err));
+      return nullptr;
+    }
+    why = "it is a link or not a folder";
+  } else {
+    why = folder_distrust (root.get ());
+    if (why.empty () && faccessat (root.get (), ".", W_OK | X_OK, 0) != 0) {
+      int err = errno;
+      g_set_error (error, TWITCH_CACHE_ERROR, CACHE_ERROR_SETTINGS,
+          "Cannot write to the cache folder %s: %s. Set TWITCH_CACHE_TEMP to "
+          "a writable folder.",
+          dir.c_str (), g_strerror (err));
+      return nullptr;
+    }
+    if (!why.empty ())
+      why = "it is " + why;
+  }
+  if (!why.empty ()) {
+    /* Someone else could plant links or files in it: off, with one
+     * warning; requests are still served, from Twitch. */
+    CACHE_WARNING ("file cache %s is off: %s. Answers are fetched from "
+                   "Twitch every time; use a folder only you can write "
+                   "(TWITCH_CACHE_TEMP).",
+        dir.c_str (), why.c_str ());
+    return std::make_unique<FileCache> (
+        dir, -1, options.max_bytes, options.fsync);
   }
   CACHE_INFO ("file cache in %s, cap %" G_GUINT64_FORMAT " bytes", dir.c_str (),
       options.max_bytes);
-  return std::make_unique<FileCache> (dir, options.max_bytes, options.fsync);
+  return std::make_unique<FileCache> (
+      dir, root.release (), options.max_bytes, options.fsync);
 }
 
 } // namespace twitch

@@ -5,6 +5,8 @@
 
 #include "chat-private.h"
 
+#include <gst/twitch/common/json.h>
+
 #include <json-glib/json-glib.h>
 
 #include <algorithm>
@@ -789,7 +791,7 @@ member_int (JsonObject *o, const char *name, int64_t fallback)
   if (t == G_TYPE_INT64)
     return json_node_get_int (n);
   if (t == G_TYPE_DOUBLE)
-    return static_cast<int64_t> (json_node_get_double (n));
+    return json_double_to_int64 (json_node_get_double (n), fallback);
   return fallback;
 }
 
@@ -798,12 +800,10 @@ chat_message_from_json (
     std::string_view line, ChatMessage &m, int64_t *pts, GError **error)
 {
   m = ChatMessage ();
-  JsonParser *parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (
-          parser, line.data (), static_cast<gssize> (line.size ()), error)) {
-    g_object_unref (parser);
+  /* Bounded (size, depth) before json-glib's recursive parse. */
+  JsonParser *parser = json_parse_bounded (line, JsonLimits (), false, error);
+  if (parser == nullptr)
     return false;
-  }
   JsonNode *root = json_parser_get_root (parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,

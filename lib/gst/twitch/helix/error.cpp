@@ -2,7 +2,7 @@
 
 #include <gst/twitch/helix/error.h>
 
-#include <json-glib/json-glib.h>
+#include <gst/twitch/common/json.h>
 
 #include <string>
 
@@ -22,20 +22,20 @@ json_message (std::string_view body)
 {
   if (body.empty () || body.front () != '{')
     return {};
-  JsonParser *parser = json_parser_new ();
+  /* Bounded: an error body is as hostile as any other answer. */
+  JsonParser *parser = json_parse_bounded (body, nullptr);
+  if (parser == nullptr)
+    return {};
   std::string message;
-  if (json_parser_load_from_data (
-          parser, body.data (), static_cast<gssize> (body.size ()), nullptr)) {
-    JsonNode *root = json_parser_get_root (parser);
-    if (root && JSON_NODE_HOLDS_OBJECT (root)) {
-      JsonObject *o = json_node_get_object (root);
-      JsonNode *m = json_object_get_member (o, "message");
-      if (m && JSON_NODE_HOLDS_VALUE (m)
-          && json_node_get_value_type (m) == G_TYPE_STRING)
-        message = json_node_get_string (m);
-    }
-  }
+  JsonObject *o = json_parser_root_object (parser);
+  JsonNode *m = json_object_get_member (o, "message");
+  if (m && JSON_NODE_HOLDS_VALUE (m)
+      && json_node_get_value_type (m) == G_TYPE_STRING)
+    message = json_node_get_string (m);
   g_object_unref (parser);
+  /* One readable line: Twitch's messages are short. */
+  if (message.size () > 512)
+    message.resize (512);
   return message;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gst/twitch/helix/helix.h>
 
+#include <gst/twitch/common/json.h>
 #include <gst/twitch/common/secrets.h>
 
 #include <gst/gst.h>
@@ -28,6 +29,9 @@ constexpr const char *kDefaultAuthUrl = "https://id.twitch.tv/oauth2";
 constexpr const char *kDefaultIngestUrl = "https://ingest.twitch.tv/ingests";
 constexpr size_t kBatch = 100;
 constexpr int64_t kRefreshMarginUs = 60 * G_USEC_PER_SEC;
+/* Largest answer read: a Helix page of 100 rows is about 50 KB, the
+ * ingest list about 20 KB. */
+constexpr gsize kMaxBodyBytes = kJsonMaxBytes;
 
 void
 ensure_debug_category ()
@@ -154,25 +158,19 @@ JsonObject *
 parse_object (const std::string &body, JsonParser **parser_out,
     const char *what, GError **error)
 {
-  JsonParser *parser = json_parser_new_immutable ();
-  GError *parse_error = nullptr;
-  if (!json_parser_load_from_data (parser, body.data (),
-          static_cast<gssize> (body.size ()), &parse_error)) {
+  GError *e = nullptr;
+  JsonParser *parser = json_parse_bounded (body, &e);
+  if (parser == nullptr) {
     g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
-        "%s answered malformed JSON: %s", what, parse_error->message);
-    g_error_free (parse_error);
-    g_object_unref (parser);
-    return nullptr;
-  }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == nullptr || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
-        "%s answered JSON that is not an object", what);
-    g_object_unref (parser);
+        "%s answered %s: %s", what,
+        e->code == JSON_READ_ERROR_NOT_OBJECT ? "JSON that is not an object"
+                                              : "malformed JSON",
+        e->message);
+    g_error_free (e);
     return nullptr;
   }
   *parser_out = parser;
-  return json_node_get_object (root);
+  return json_parser_root_object (parser);
 }
 
 std::string
@@ -188,15 +186,7 @@ jstr (JsonObject *o, const char *name)
 int64_t
 jint (JsonObject *o, const char *name, int64_t dflt)
 {
-  JsonNode *n = json_object_get_member (o, name);
-  if (n && JSON_NODE_HOLDS_VALUE (n)) {
-    GType t = json_node_get_value_type (n);
-    if (t == G_TYPE_INT64)
-      return json_node_get_int (n);
-    if (t == G_TYPE_DOUBLE)
-      return static_cast<int64_t> (json_node_get_double (n));
-  }
-  return dflt;
+  return json_member_int64 (o, name, dflt);
 }
 
 std::string
@@ -218,6 +208,23 @@ is_retryable_transport (const GError *e)
           || e->code == G_TLS_ERROR_CERTIFICATE_REQUIRED))
     return false;
   return true;
+}
+
+/* True for an http:// URL whose host is not this machine: tokens and the
+ * client secret would cross the network in clear. */
+bool
+is_clear_text_remote (const std::string &url)
+{
+  GUri *uri = g_uri_parse (url.c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (uri == nullptr)
+    return false;
+  bool clear = g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0;
+  const char *host = g_uri_get_host (uri);
+  std::string h = host ? host : "";
+  bool local = h == "localhost" || h == "::1" || h == "[::1]"
+               || g_str_has_prefix (h.c_str (), "127.");
+  g_uri_unref (uri);
+  return clear && !local;
 }
 
 } // namespace
@@ -364,8 +371,18 @@ struct Helix::Private {
     }
     gint64 start = g_get_monotonic_time ();
     GError *send_error = nullptr;
-    GBytes *body
-        = soup_session_send_and_read (session, msg, cancellable, &send_error);
+    bool too_large = false;
+    GBytes *body = read_capped (msg, cancellable, &too_large, &send_error);
+    if (too_large) {
+      g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
+          "%s: %s answered more than %" G_GSIZE_FORMAT
+          " MiB; not what Twitch sends",
+          what.c_str (), url.c_str (), kMaxBodyBytes >> 20);
+      if (retryable)
+        *retryable = false;
+      g_object_unref (msg);
+      return std::nullopt;
+    }
     if (body == nullptr) {
       GST_DEBUG ("%s %s failed: %s", method, url.c_str (), send_error->message);
       if (send_error->domain == G_IO_ERROR
@@ -396,6 +413,47 @@ struct Helix::Private {
         (g_get_monotonic_time () - start) / 1000);
     g_object_unref (msg);
     return a;
+  }
+
+  /* The answer's body, read up to kMaxBodyBytes: a larger one (announced
+   * or sent) sets @too_large and returns nullptr. */
+  GBytes *read_capped (SoupMessage *msg, GCancellable *cancellable,
+      bool *too_large, GError **error)
+  {
+    GInputStream *in = soup_session_send (session, msg, cancellable, error);
+    if (in == nullptr)
+      return nullptr;
+    goffset announced = soup_message_headers_get_content_length (
+        soup_message_get_response_headers (msg));
+    if (announced > static_cast<goffset> (kMaxBodyBytes)) {
+      *too_large = true;
+      g_object_unref (in);
+      return nullptr;
+    }
+    GByteArray *buf = g_byte_array_new ();
+    guint8 chunk[16384];
+    while (true) {
+      gssize n
+          = g_input_stream_read (in, chunk, sizeof chunk, cancellable, error);
+      if (n < 0) {
+        g_byte_array_unref (buf);
+        g_object_unref (in);
+        return nullptr;
+      }
+      if (n == 0)
+        break;
+      if (buf->len + static_cast<gsize> (n) > kMaxBodyBytes) {
+        *too_large = true;
+        g_byte_array_unref (buf);
+        g_input_stream_close (in, nullptr, nullptr);
+        g_object_unref (in);
+        return nullptr;
+      }
+      g_byte_array_append (buf, chunk, static_cast<guint> (n));
+    }
+    g_input_stream_close (in, nullptr, nullptr);
+    g_object_unref (in);
+    return g_byte_array_free_to_bytes (buf);
   }
 
   void read_rate_limit (SoupMessageHeaders *h)
@@ -690,14 +748,30 @@ struct Helix::Private {
     if (!ensure_token (cancellable, error))
       return std::nullopt;
     std::string access;
-    {
-      std::lock_guard<std::mutex> g (token_lock);
-      access = token.access_token;
+    std::optional<Answer> a;
+    for (bool renewed = false;; renewed = true) {
+      uint64_t gen;
+      bool can_refresh;
+      {
+        std::lock_guard<std::mutex> g (token_lock);
+        access = token.access_token;
+        gen = token_generation;
+        can_refresh = !token.is_app && !token.refresh_token.empty ();
+      }
+      a = exchange_retrying ("GET", auth_url + "/validate", {},
+          "OAuth " + access, false, "GET oauth2/validate", cancellable, error);
+      if (!a)
+        return std::nullopt;
+      /* A token Twitch no longer accepts (expired, revoked) is refreshed
+       * here, once, when it can be: callers need not do it themselves. */
+      if (a->status == 401 && !renewed && can_refresh) {
+        GST_INFO ("GET oauth2/validate: HTTP 401, refreshing the token once");
+        if (!renew (gen, cancellable, error))
+          return std::nullopt;
+        continue;
+      }
+      break;
     }
-    auto a = exchange_retrying ("GET", auth_url + "/validate", {},
-        "OAuth " + access, false, "GET oauth2/validate", cancellable, error);
-    if (!a)
-      return std::nullopt;
     if (a->status != 200) {
       api_error_set_from_http (
           error, a->status, a->body, "Validating the token");
@@ -731,24 +805,44 @@ struct Helix::Private {
     return info;
   }
 
-  /* The cache identity; validates a user token once to learn its user. */
-  std::optional<std::string> identity (
-      GCancellable *cancellable, GError **error)
+  /* The cache identity of the token held now: client id + user id, never
+   * the token. Obtains a token first (a refresh token alone is not an
+   * identity) and validates a user token once to learn its user. With
+   * @access, the identity of the token that string holds, or nullopt when
+   * the token changed meanwhile. */
+  std::optional<std::string> identity (GCancellable *cancellable,
+      GError **error, std::string *access_out = nullptr)
   {
+    if (!ensure_token (cancellable, error))
+      return std::nullopt;
     bool known;
     {
       std::lock_guard<std::mutex> g (token_lock);
-      known = identity_known || token.access_token.empty () || token.is_app;
+      known = identity_known || token.is_app;
     }
     if (!known && !validate (cancellable, error))
       return std::nullopt;
     std::lock_guard<std::mutex> g (token_lock);
+    if (access_out)
+      *access_out = token.access_token;
+    return client_id + "\n" + user_id;
+  }
+
+  /* The identity of @access if it is the token held now and its user is
+   * known; nullopt otherwise (a renewal happened since). */
+  std::optional<std::string> identity_of (const std::string &access)
+  {
+    std::lock_guard<std::mutex> g (token_lock);
+    if (access.empty () || token.access_token != access
+        || !(identity_known || token.is_app))
+      return std::nullopt;
     return client_id + "\n" + user_id;
   }
 
   /* An authenticated Helix exchange: token ensured, one renewal on 401. */
   std::optional<Answer> helix_exchange (const std::string &url,
-      const std::string &what, GCancellable *cancellable, GError **error)
+      const std::string &what, GCancellable *cancellable, GError **error,
+      std::string *used_access = nullptr)
   {
     if (!ensure_token (cancellable, error))
       return std::nullopt;
@@ -768,6 +862,8 @@ struct Helix::Private {
         access = token.access_token;
         gen = token_generation;
       }
+      if (used_access)
+        *used_access = access;
       auto a = exchange_retrying (
           "GET", url, {}, "Bearer " + access, true, what, cancellable, error);
       if (!a)
@@ -793,10 +889,11 @@ struct Helix::Private {
   {
     int64_t ttl = config.cache ? config.ttl.for_kind (kind) : 0;
     std::string key;
+    std::string looked_up_with; /* the token the key's identity is of */
     if (ttl > 0) {
       std::optional<std::string> id;
       if (authenticated) {
-        id = identity (cancellable, error);
+        id = identity (cancellable, error, &looked_up_with);
         if (!id)
           return std::nullopt;
       } else {
@@ -820,8 +917,9 @@ struct Helix::Private {
       stats.cache_misses++;
     }
     std::optional<Answer> a;
+    std::string used_access;
     if (authenticated)
-      a = helix_exchange (url, what, cancellable, error);
+      a = helix_exchange (url, what, cancellable, error, &used_access);
     else
       a = exchange_retrying (
           "GET", url, {}, {}, false, what, cancellable, error);
@@ -831,7 +929,24 @@ struct Helix::Private {
       api_error_set_from_http (error, a->status, a->body, what);
       return std::nullopt;
     }
-    if (ttl > 0) {
+    if (ttl > 0 && authenticated && used_access != looked_up_with) {
+      /* The token was renewed during the request: store the answer under
+       * the identity of the token that fetched it, or not at all. */
+      auto id = identity_of (used_access);
+      if (!id) {
+        GError *e = nullptr;
+        std::string now_held;
+        id = identity (cancellable, &e, &now_held);
+        if (!id || now_held != used_access)
+          id.reset ();
+        g_clear_error (&e);
+      }
+      if (id)
+        key = cache_key (url, *id);
+      else
+        key.clear ();
+    }
+    if (ttl > 0 && !key.empty ()) {
       CacheEntry entry;
       entry.body = a->body;
       entry.fetched_at_us = now_us ();
@@ -871,6 +986,11 @@ Helix::Helix (HelixConfig config) : priv_ (new Private ())
     p.set_token_locked (t);
   if (config.user_agent.empty ())
     config.user_agent = "gst-twitch/" VERSION;
+  for (const auto *u : {&p.helix_url, &p.auth_url})
+    if (is_clear_text_remote (*u))
+      GST_WARNING ("%s is plain http:// to another machine: tokens and the "
+                   "client secret would travel unencrypted; use https://",
+          u->c_str ());
   p.config = std::move (config);
   /* One keep-alive session; TLS certificates are verified against the
    * system trust store (libsoup's default GTlsDatabase). */
@@ -1489,6 +1609,15 @@ Pager<T>::next (std::vector<T> &page, GCancellable *cancellable, GError **error)
     done_ = true;
     return false;
   }
+  if (pages_ >= kMaxPages) {
+    g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
+        "GET %s: still more pages after %" G_GSIZE_FORMAT
+        " pages; stopping (set a limit)",
+        path_.c_str (), pages_);
+    done_ = true;
+    return false;
+  }
+  pages_++;
   auto r = helix_->get_page (
       path_, query_, cursor_, first, kind_, cancellable, error);
   if (!r) {
@@ -1516,8 +1645,23 @@ Pager<T>::next (std::vector<T> &page, GCancellable *cancellable, GError **error)
   }
   if (page.size () > first)
     page.resize (first);
+  if (!cursor_.empty ())
+    seen_cursors_.insert (cursor_);
+  if (!next_cursor.empty () && !page.empty ()
+      && (limit_ == 0 || fetched_ + page.size () < limit_)
+      && seen_cursors_.count (next_cursor)) {
+    /* A, B, A, B...: the walk would never end. */
+    g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
+        "GET %s answered a page cursor it had already given in this walk "
+        "(after %" G_GSIZE_FORMAT " pages): the server's paging loops; "
+        "stopping",
+        path_.c_str (), pages_);
+    page.clear ();
+    done_ = true;
+    return false;
+  }
   fetched_ += page.size ();
-  if (next_cursor.empty () || next_cursor == cursor_ || page.empty ()
+  if (next_cursor.empty () || page.empty ()
       || (limit_ > 0 && fetched_ >= limit_))
     done_ = true;
   cursor_ = std::move (next_cursor);

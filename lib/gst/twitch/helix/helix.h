@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -135,7 +136,9 @@ template <typename T> class GST_TWITCH_API Pager
       size_t limit, std::string list_scope = {});
 
   /* Replaces @page with the next page (1..100 items). Returns false when
-   * there is nothing more (error unset) or on failure (error set). */
+   * there is nothing more (error unset) or on failure (error set). A
+   * server that answers a cursor already seen in this walk (A, B, A...) or
+   * more than kMaxPages pages is BAD_RESPONSE: paging always ends. */
   bool next (std::vector<T> &page, GCancellable *cancellable, GError **error);
   /* Everything up to the limit, in one vector. */
   std::optional<std::vector<T>> collect (
@@ -159,7 +162,12 @@ template <typename T> class GST_TWITCH_API Pager
   bool done_ = false;
   std::optional<int64_t> total_;
   std::string list_scope_;
+  std::set<std::string> seen_cursors_;
+  size_t pages_ = 0;
 };
+
+/* Pages one Pager walks at most (10 million rows at 100 a page). */
+inline constexpr size_t kMaxPages = 100000;
 
 /* Filters of GET /streams (top streams). */
 struct GST_TWITCH_API StreamQuery {

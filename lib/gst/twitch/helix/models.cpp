@@ -2,6 +2,8 @@
 
 #include <gst/twitch/helix/helix.h>
 
+#include <gst/twitch/common/json.h>
+
 #include <simdjson.h>
 
 #include <cstdlib>
@@ -132,7 +134,7 @@ num (const Obj &o, const char *name, int64_t dflt = 0)
     return n;
   double d;
   if (e.get_double ().get (d) == simdjson::SUCCESS)
-    return static_cast<int64_t> (d);
+    return json_double_to_int64 (d, dflt);
   std::string_view sv;
   if (e.get_string ().get (sv) == simdjson::SUCCESS) {
     std::string s (sv);
@@ -369,6 +371,14 @@ parse_data (std::string_view body, std::vector<T> &out,
     total->reset ();
   if (cursor)
     cursor->clear ();
+  /* Size and depth first, like every JSON read (common/json.h). */
+  GError *bounds = nullptr;
+  if (!json_check_bounds (body, JsonLimits (), &bounds)) {
+    g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
+        "Helix answered unusable JSON: %s", bounds->message);
+    g_error_free (bounds);
+    return false;
+  }
   /* One parser per thread keeps its buffers between pages. */
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;

@@ -2,6 +2,8 @@
 
 #include <gst/twitch/ingest/ingest.h>
 
+#include <gst/twitch/common/json.h>
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -72,10 +74,10 @@ ingest_global_fallback ()
 std::optional<std::vector<Ingest>>
 ingest_list_parse (std::string_view json, GError **error)
 {
-  GObjectPtr<JsonParser> parser (json_parser_new ());
   GError *parse_error = nullptr;
-  if (!json_parser_load_from_data (parser.get (), json.data (),
-          static_cast<gssize> (json.size ()), &parse_error)) {
+  GObjectPtr<JsonParser> parser (
+      json_parse_bounded (json, JsonLimits (), false, &parse_error));
+  if (!parser) {
     g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_PARSE,
         "Ingest list is not JSON: %s", parse_error->message);
     g_error_free (parse_error);
@@ -100,8 +102,7 @@ ingest_list_parse (std::string_view json, GError **error)
       continue;
     JsonObject *o = json_node_get_object (node);
     Ingest ingest;
-    ingest.id = static_cast<int> (
-        json_object_get_int_member_with_default (o, "_id", 0));
+    ingest.id = static_cast<int> (json_member_int64 (o, "_id", 0));
     ingest.name = json_object_get_string_member_with_default (o, "name", "");
     ingest.url_template
         = json_object_get_string_member_with_default (o, "url_template", "");

@@ -1,0 +1,346 @@
+/* The Helix client against a hostile or confused server, and the cache
+ * identity across users (issue 8 items 6, 8, 9 and the suspected ones):
+ * every case here once crashed, looped or leaked an answer. */
+#include <gst/twitch/cache/cache.h>
+#include <gst/twitch/helix/helix.h>
+
+#include "helix_fake.h"
+#include "support/log_capture.h"
+#include "support/peer.h"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <glib/gstdio.h>
+
+#include <string>
+
+namespace
+{
+
+using twitch_test::HelixFake;
+using twitch_test::HelixFakeFault;
+
+class GstEnvironment : public ::testing::Environment
+{
+ public:
+  void SetUp () override { gst_init (nullptr, nullptr); }
+};
+const auto *gst_environment
+    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
+
+const char *const kMainId = "141981764";
+
+class HelixHostile : public ::testing::Test
+{
+ protected:
+  void SetUp () override
+  {
+    fake = std::make_unique<HelixFake> ();
+    GError *error = nullptr;
+    if (!fake->start (&error)) {
+      std::string msg = error->message;
+      g_error_free (error);
+      GTEST_SKIP () << "cannot listen on loopback: " << msg;
+    }
+  }
+
+  twitch::HelixConfig base () const
+  {
+    twitch::HelixConfig c;
+    c.use_environment = false;
+    c.helix_url = fake->helix_url ();
+    c.auth_url = fake->auth_url ();
+    c.ingest_url = fake->ingest_url ();
+    c.client_id = fake->options ().client_id;
+    c.retry_base_ms = 10;
+    return c;
+  }
+
+  /* A user client holding its access token. */
+  twitch::HelixConfig user () const
+  {
+    auto c = base ();
+    c.oauth_token = fake->options ().user_token;
+    c.refresh_token = fake->options ().refresh_token;
+    return c;
+  }
+
+  std::unique_ptr<HelixFake> fake;
+};
+
+/* ---- item 6: the cache key carries the identity that fetched ------------- */
+
+TEST_F (HelixHostile, PrivateAnswerIsNotServedToTheAppIdentity)
+{
+  std::shared_ptr<twitch::Cache> shared (twitch::cache_memory_new ());
+  const twitch::Query q{{"broadcaster_id", kMainId}};
+  {
+    /* Client A: only a refresh token (the user's access token is obtained
+     * on the first request). */
+    auto c = base ();
+    c.refresh_token = fake->options ().refresh_token;
+    c.cache = shared;
+    twitch::Helix a (c);
+    GError *error = nullptr;
+    auto r = a.get ("subscriptions", q, twitch::ResourceKind::SUBSCRIPTIONS,
+        nullptr, &error);
+    ASSERT_TRUE (r.has_value ()) << error->message;
+    EXPECT_FALSE (r->from_cache);
+    EXPECT_NE (r->body.find ("\"tier\""), std::string::npos);
+  }
+  ASSERT_EQ (fake->requests ("/helix/subscriptions"), 1u);
+  /* Client B: only the app's id and secret. Its answer must come from
+   * Twitch (which refuses an app token), never from A's cache entry. */
+  auto c = base ();
+  c.client_secret = fake->options ().client_secret;
+  c.cache = shared;
+  twitch::Helix b (c);
+  GError *error = nullptr;
+  auto r = b.get (
+      "subscriptions", q, twitch::ResourceKind::SUBSCRIPTIONS, nullptr, &error);
+  EXPECT_EQ (fake->requests ("/helix/subscriptions"), 2u);
+  EXPECT_FALSE (r.has_value ());
+  if (r) {
+    EXPECT_FALSE (r->from_cache);
+  }
+  g_clear_error (&error);
+  EXPECT_EQ (b.stats ().cache_hits, 0u);
+}
+
+TEST_F (HelixHostile, SameUserWithARefreshTokenOnlyHitsTheCache)
+{
+  /* The other side of the identity: the same user, first holding only a
+   * refresh token and then its access token, shares its entries. */
+  std::shared_ptr<twitch::Cache> shared (twitch::cache_memory_new ());
+  const twitch::Query q{{"broadcaster_id", kMainId}};
+  {
+    auto c = base ();
+    c.refresh_token = fake->options ().refresh_token;
+    c.cache = shared;
+    twitch::Helix a (c);
+    GError *error = nullptr;
+    ASSERT_TRUE (a.get ("subscriptions", q, twitch::ResourceKind::SUBSCRIPTIONS,
+                      nullptr, &error)
+                     .has_value ())
+        << error->message;
+  }
+  auto c = user ();
+  c.oauth_token = fake->current_user_token ();
+  c.cache = shared;
+  twitch::Helix b (c);
+  GError *error = nullptr;
+  auto r = b.get (
+      "subscriptions", q, twitch::ResourceKind::SUBSCRIPTIONS, nullptr, &error);
+  ASSERT_TRUE (r.has_value ()) << error->message;
+  EXPECT_TRUE (r->from_cache);
+  EXPECT_EQ (fake->requests ("/helix/subscriptions"), 1u);
+}
+
+TEST_F (HelixHostile, ValidateRefreshesARejectedToken)
+{
+  twitch::Helix h (user ());
+  fake->expire_tokens ();
+  GError *error = nullptr;
+  auto info = h.validate (nullptr, &error);
+  ASSERT_TRUE (info.has_value ()) << error->message;
+  EXPECT_EQ (info->user_id, kMainId);
+  EXPECT_EQ (h.stats ().token_refreshes, 1u);
+  EXPECT_EQ (h.token ().access_token, fake->current_user_token ());
+}
+
+TEST_F (HelixHostile, ValidateWithARevokedRefreshTokenFailsClearly)
+{
+  twitch::Helix h (user ());
+  fake->expire_tokens ();
+  fake->revoke_refresh_tokens ();
+  GError *error = nullptr;
+  auto info = h.validate (nullptr, &error);
+  ASSERT_FALSE (info.has_value ());
+  EXPECT_EQ (error->domain, TWITCH_API_ERROR);
+  EXPECT_EQ (error->code, twitch::API_ERROR_UNAUTHORIZED);
+  EXPECT_NE (
+      std::string (error->message).find ("log in again"), std::string::npos)
+      << error->message;
+  g_error_free (error);
+}
+
+/* ---- item 8: deep JSON on every answer path ------------------------------ */
+
+HelixFakeFault
+deep (const std::string &path, unsigned status)
+{
+  HelixFakeFault f;
+  f.path = path;
+  f.kind = "deep";
+  f.status = status;
+  f.count = 1000;
+  f.depth = 100000; /* 200 KB */
+  return f;
+}
+
+void
+expect_bad_response (GError *&error, const char *what)
+{
+  ASSERT_NE (error, nullptr) << what;
+  EXPECT_EQ (error->domain, TWITCH_API_ERROR) << error->message;
+  EXPECT_EQ (error->code, twitch::API_ERROR_BAD_RESPONSE) << error->message;
+  EXPECT_NE (std::string (error->message).find ("nested"), std::string::npos)
+      << error->message;
+  g_clear_error (&error);
+}
+
+TEST_F (HelixHostile, DeepPageIsABadResponse)
+{
+  fake->add_fault (deep ("/helix/videos", 200));
+  twitch::Helix h (user ());
+  GError *error = nullptr;
+  auto list = h.videos (kMainId, "archive", 0).collect (nullptr, &error);
+  EXPECT_FALSE (list);
+  expect_bad_response (error, "videos");
+}
+
+TEST_F (HelixHostile, DeepErrorBodiesAreStillTheirStatus)
+{
+  twitch::Helix h (user ());
+  for (unsigned status : {400u, 401u, 404u, 500u}) {
+    fake->clear_faults ();
+    fake->add_fault (deep ("/helix/users", status));
+    GError *error = nullptr;
+    auto r = h.get ("users", {{"login", "twitchdev"}},
+        twitch::ResourceKind::UNCACHED, nullptr, &error);
+    EXPECT_FALSE (r);
+    ASSERT_NE (error, nullptr) << status;
+    EXPECT_EQ (error->domain, TWITCH_API_ERROR);
+    EXPECT_EQ (error->code,
+        twitch::api_error_code_for_status (status, std::string_view ()))
+        << status << ": " << error->message;
+    g_error_free (error);
+  }
+}
+
+TEST_F (HelixHostile, DeepOAuthAnswersAreBadResponses)
+{
+  auto c = base ();
+  c.client_secret = fake->options ().client_secret;
+  twitch::Helix app (c);
+  fake->add_fault (deep ("/oauth2/token", 200));
+  GError *error = nullptr;
+  EXPECT_FALSE (app.ensure_token (nullptr, &error));
+  expect_bad_response (error, "token");
+
+  fake->clear_faults ();
+  twitch::Helix u (user ());
+  fake->add_fault (deep ("/oauth2/validate", 200));
+  EXPECT_FALSE (u.validate (nullptr, &error));
+  expect_bad_response (error, "validate");
+}
+
+TEST_F (HelixHostile, DeepIngestListIsABadResponse)
+{
+  fake->add_fault (deep ("/ingests", 200));
+  twitch::Helix h (base ());
+  GError *error = nullptr;
+  EXPECT_FALSE (h.ingests (nullptr, &error));
+  expect_bad_response (error, "ingests");
+}
+
+/* ---- suspected: a body past any sane size -------------------------------- */
+
+TEST_F (HelixHostile, HugeAnswerIsCappedWithAClearError)
+{
+  HelixFakeFault f;
+  f.path = "/helix/users";
+  f.kind = "big";
+  f.status = 200;
+  f.depth = 24 << 20; /* a 24 MiB JSON string */
+  fake->add_fault (f);
+  twitch::Helix h (user ());
+  GError *error = nullptr;
+  auto r = h.get ("users", {{"login", "twitchdev"}},
+      twitch::ResourceKind::UNCACHED, nullptr, &error);
+  EXPECT_FALSE (r);
+  ASSERT_NE (error, nullptr);
+  EXPECT_EQ (error->code, twitch::API_ERROR_BAD_RESPONSE) << error->message;
+  EXPECT_NE (
+      std::string (error->message).find ("more than 16 MiB"), std::string::npos)
+      << error->message;
+  g_error_free (error);
+  /* Not retried: one request. */
+  EXPECT_EQ (fake->requests ("/helix/users"), 1u);
+}
+
+/* ---- item 9: paging always ends ------------------------------------------ */
+
+TEST_F (HelixHostile, AlternatingCursorsStopWithAnError)
+{
+  HelixFakeFault f;
+  f.path = "/helix/videos";
+  f.kind = "cycle";
+  f.count = 1000;
+  fake->add_fault (f);
+  twitch::Helix h (user ());
+  auto pager = h.videos (kMainId, "all", 0);
+  std::vector<twitch::Video> page;
+  GError *error = nullptr;
+  int pages = 0;
+  while (pager.next (page, nullptr, &error) && pages < 50)
+    pages++;
+  EXPECT_LT (pages, 50) << "paging did not stop";
+  ASSERT_NE (error, nullptr);
+  EXPECT_EQ (error->domain, TWITCH_API_ERROR);
+  EXPECT_EQ (error->code, twitch::API_ERROR_BAD_RESPONSE);
+  EXPECT_NE (std::string (error->message).find ("cursor"), std::string::npos)
+      << error->message;
+  g_error_free (error);
+  /* A, B, then A again: three requests. */
+  EXPECT_EQ (fake->requests ("/helix/videos"), 3u);
+  EXPECT_TRUE (pager.done ());
+}
+
+/* ---- item 7 end to end: an untrusted file cache still serves ------------- */
+
+TEST_F (HelixHostile, SharedCacheFolderIsOffButRequestsAreServed)
+{
+  twitch_test::TempDir tmp;
+  std::string root = tmp.file ("shared");
+  ASSERT_EQ (g_mkdir (root.c_str (), 0777), 0);
+  g_chmod (root.c_str (), 0777);
+  twitch_test::LogCapture log ("twitchcache", GST_LEVEL_WARNING);
+  twitch::FileCacheOptions o;
+  o.dir = root;
+  GError *error = nullptr;
+  std::shared_ptr<twitch::Cache> cache (
+      twitch::cache_file_new (o, &error).release ());
+  ASSERT_TRUE (cache) << error->message;
+  auto c = user ();
+  c.cache = cache;
+  twitch::Helix h (c);
+  for (int i = 0; i < 2; i++) {
+    auto u = h.user_by_login ("twitchdev", nullptr, &error);
+    ASSERT_TRUE (u) << error->message;
+  }
+  EXPECT_EQ (fake->requests ("/helix/users"), 2u);
+  EXPECT_EQ (log.count (GST_LEVEL_WARNING), 1u);
+}
+
+/* ---- suspected: secrets over plain http to another machine --------------- */
+
+TEST_F (HelixHostile, PlainHttpToAnotherMachineIsWarnedOnce)
+{
+  twitch_test::LogCapture log ("twitchapi", GST_LEVEL_WARNING);
+  {
+    auto c = base ();
+    twitch::Helix local (c); /* the fake on 127.0.0.1: no warning */
+  }
+  EXPECT_EQ (log.count (GST_LEVEL_WARNING), 0u);
+  auto c = base ();
+  c.helix_url = "http://api.example.invalid/helix";
+  c.auth_url = "https://id.example.invalid/oauth2";
+  twitch::Helix remote (c);
+  ASSERT_EQ (log.count (GST_LEVEL_WARNING), 1u);
+  EXPECT_NE (log.lines (GST_LEVEL_WARNING)[0].find ("http://api.example"),
+      std::string::npos);
+}
+
+} // namespace
