@@ -431,6 +431,169 @@ GST_START_TEST (test_blocked_sink_levels_signals_and_priority_dropping)
 
 GST_END_TEST;
 
+/* Waits for a twitchsink-@name element message on @bus, up to 60 s. */
+static gboolean
+wait_element_message (GstBus * bus, const gchar * name)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+        GST_MESSAGE_ELEMENT);
+    if (m == NULL)
+      continue;
+    gboolean found = gst_structure_has_name (gst_message_get_structure (m),
+        name);
+    gst_message_unref (m);
+    if (found)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static guint64
+video_dropped (GstElement * sink)
+{
+  GstStructure *stats = NULL;
+  guint64 dropped = 0;
+  g_object_get (sink, "stats", &stats, NULL);
+  gst_structure_get_uint64 (stats, "video-frames-dropped", &dropped);
+  gst_structure_free (stats);
+  return dropped;
+}
+
+/* Pushes encoded frame @i of @v again as the @k-th 50 ms frame, every one
+ * already due on the clock; returns the frames dropped so far. */
+static guint64
+push_frame (Fixture * f, Encoded * v, guint i, guint k, gboolean droppable)
+{
+  GstBuffer *b = gst_buffer_copy (g_ptr_array_index (v->buffers, i));
+  GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = k * 50 * GST_MSECOND;
+  GST_BUFFER_DURATION (b) = 50 * GST_MSECOND;
+  if (droppable)
+    GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DROPPABLE);
+  fail_unless_equals_int (gst_harness_push (f->h, b), GST_FLOW_OK);
+  return video_dropped (f->h->element);
+}
+
+/* The documented thresholds (docs/twitchsink.md, "The queue and what is
+ * dropped"), exactly: with the ingest away (the queue holds everything, so
+ * the queued video is all late), a non-reference frame arriving with 700 ms
+ * queued is kept and one with 750 ms is dropped; a non-keyframe arriving
+ * with 900 ms queued is kept, with 950 ms every queued non-keyframe goes, and
+ * the next keyframe is kept. */
+GST_START_TEST (test_drop_thresholds_are_700_and_900_ms)
+{
+  Encoded *v = encode ("videotestsrc num-buffers=30 ! "
+      "video/x-raw,width=160,height=120,framerate=20/1 ! "
+      "x264enc key-int-max=300 speed-preset=ultrafast tune=zerolatency "
+      "option-string=scenecut=0 ! h264parse ! "
+      "video/x-h264,stream-format=avc,alignment=au ! "
+      "appsink name=out sync=false");
+  fail_unless (v->buffers->len >= 2);
+  GstBuffer *key = g_ptr_array_index (v->buffers, 0);
+  fail_if (GST_BUFFER_FLAG_IS_SET (key, GST_BUFFER_FLAG_DELTA_UNIT));
+  fail_unless (GST_BUFFER_FLAG_IS_SET (g_ptr_array_index (v->buffers, 1),
+          GST_BUFFER_FLAG_DELTA_UNIT));
+
+  /* Nothing listens on the discard port: the connection is refused, the
+   * queue holds, and the next attempt is ten minutes away. */
+  GstElement *e = gst_element_factory_make ("twitchsink", NULL);
+  g_object_set (e, "server", "rtmp://127.0.0.1:9/app", "stream-key",
+      "live_0000_thresholds", "retry-delay", 600000, "max-queue-time",
+      (guint64) (10 * GST_SECOND), NULL);
+  Fixture f = { 0 };
+  f.bus = gst_bus_new ();
+  gst_element_set_bus (e, f.bus);
+  f.h = gst_harness_new_with_element (e, "video", NULL);
+  gst_object_unref (e);
+  gst_harness_use_testclock (f.h);
+  gst_harness_play (f.h);
+  fail_unless (wait_element_message (f.bus, "twitchsink-reconnecting"),
+      "the refused connection was never reported");
+  fail_unless (gst_harness_set_time (f.h, 600 * GST_SECOND));
+  gst_harness_set_src_caps (f.h, gst_caps_ref (v->caps));
+
+  guint k = 0;
+  fail_unless_equals_uint64 (push_frame (&f, v, 0, k++, FALSE), 0);
+  /* Deltas up to 700 ms queued (frames 0..13). */
+  while (k < 14)
+    fail_unless_equals_uint64 (push_frame (&f, v, 1, k++, FALSE), 0);
+  /* 700 ms queued: a non-reference frame is kept... */
+  fail_unless_equals_uint64 (push_frame (&f, v, 1, k++, TRUE), 0);
+  /* ...at 750 ms it is dropped; a reference frame is not. */
+  fail_unless_equals_uint64 (push_frame (&f, v, 1, k, TRUE), 1);
+  fail_unless_equals_uint64 (push_frame (&f, v, 1, k++, FALSE), 1);
+  /* 800 and 850 ms queued, then 900 ms: still kept. */
+  while (k < 18)
+    fail_unless_equals_uint64 (push_frame (&f, v, 1, k++, FALSE), 1);
+  fail_unless_equals_uint64 (push_frame (&f, v, 1, k++, FALSE), 1);
+  guint level = 0;
+  g_object_get (f.h->element, "video-buffer-level", &level, NULL);
+  fail_unless_equals_int (level, 19);
+  /* 950 ms: the 18 queued deltas go, and this one. */
+  fail_unless_equals_uint64 (push_frame (&f, v, 1, k++, FALSE), 20);
+  g_object_get (f.h->element, "video-buffer-level", &level, NULL);
+  fail_unless_equals_int (level, 1);
+  /* Deltas wait for a keyframe; the keyframe is never dropped. */
+  fail_unless_equals_uint64 (push_frame (&f, v, 1, k++, FALSE), 21);
+  fail_unless_equals_uint64 (push_frame (&f, v, 0, k++, FALSE), 21);
+  g_object_get (f.h->element, "video-buffer-level", &level, NULL);
+  fail_unless_equals_int (level, 2);
+
+  fixture_free (&f);
+  encoded_free (v);
+}
+
+GST_END_TEST;
+
+/* bitrate=0 (the default) is Twitch's figure for the resolution and frame
+ * rate (docs/twitchsink.md): 1080p60 6000, 720p60 4500, 720p30 3000 kbps;
+ * a bitrate that is set wins. */
+GST_START_TEST (test_bitrate_zero_is_twitchs_figure)
+{
+  struct
+  {
+    gint w, h, fps;
+    guint bitrate, want;
+  } cases[] = {
+    {1920, 1080, 60, 0, 6000},
+    {1280, 720, 60, 0, 4500},
+    {1280, 720, 30, 0, 3000},
+    {1280, 720, 30, 2500, 2500},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    Fixture f = fixture_new ("video", FALSE, NULL, "speed-preset",
+        "ultrafast", "bitrate", cases[i].bitrate, NULL);
+    gst_harness_play (f.h);
+    gchar *caps = g_strdup_printf ("video/x-raw,format=I420,width=%d,"
+        "height=%d,framerate=%d/1", cases[i].w, cases[i].h, cases[i].fps);
+    gst_harness_set_src_caps_str (f.h, caps);
+    g_free (caps);
+    gsize size = cases[i].w * cases[i].h * 3 / 2;
+    GstBuffer *b = gst_harness_create_buffer (f.h, size);
+    gst_buffer_memset (b, 0, 16, size);
+    GST_BUFFER_PTS (b) = 0;
+    GST_BUFFER_DURATION (b) = GST_SECOND / cases[i].fps;
+    fail_unless_equals_int (gst_harness_push (f.h, b), GST_FLOW_OK);
+    guint got = 0;
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (f.h->element));
+    GValue val = G_VALUE_INIT;
+    while (gst_iterator_next (it, &val) == GST_ITERATOR_OK) {
+      GstElement *c = GST_ELEMENT (g_value_get_object (&val));
+      GstElementFactory *fac = gst_element_get_factory (c);
+      if (fac && g_str_equal (GST_OBJECT_NAME (fac), "x264enc"))
+        g_object_get (c, "bitrate", &got, NULL);
+      g_value_reset (&val);
+    }
+    g_value_unset (&val);
+    gst_iterator_free (it);
+    fail_unless_equals_int (got, cases[i].want);
+    fixture_free (&f);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_stream_key_is_write_only)
 {
   GstElement *e = gst_element_factory_make ("twitchsink", NULL);
@@ -490,6 +653,8 @@ twitchsink_suite (void)
   tcase_add_test (tc, test_h264_and_aac_pass_through);
   tcase_add_test (tc, test_unstreamable_caps_are_a_negotiation_error);
   tcase_add_test (tc, test_blocked_sink_levels_signals_and_priority_dropping);
+  tcase_add_test (tc, test_drop_thresholds_are_700_and_900_ms);
+  tcase_add_test (tc, test_bitrate_zero_is_twitchs_figure);
   tcase_add_test (tc, test_stream_key_is_write_only);
   tcase_add_test (tc, test_bad_server_is_a_settings_error);
   return s;
