@@ -2,14 +2,15 @@
  * follows "red", "green" or "blue" in chat and whose tone follows a number
  * in chat (a frequency in Hz), pushed from code through appsrc.
  *
- *   TWITCH_STREAM_KEY=... chat-colour-demo --channel mychannel
- *       streams to Twitch through twitchsink (automatic ingest);
- *   chat-colour-demo --channel c --sink rtmp://127.0.0.1/app/key
- *       any RTMP server, encoded here (x264enc, avenc_aac, flvmux, rtmp2sink);
- *   chat-colour-demo --channel c --sink display      a local window and speakers;
- *   chat-colour-demo --channel c --sink null --seconds 5    for tests.
- * Chat is read anonymously unless TWITCH_OAUTH_TOKEN and --login are given;
- * --chat-server irc://127.0.0.1:PORT points it at a local test server. */
+ *   TWITCH_STREAM_KEY=... chat-colour-demo --channel mychannel    # to Twitch
+ *   chat-colour-demo --channel c --sink rtmp://127.0.0.1:1935/app/key
+ *   chat-colour-demo --channel c --sink display    # a window and speakers
+ *  chat-colour-demo -c c -s null --seconds 5 --chat-server irc://127.0.0.1:PORT
+ * The first streams to Twitch through twitchsink (automatic ingest); the
+ * second to any RTMP server, encoded here (x264enc, avenc_aac, flvmux,
+ * rtmp2sink); the last is for tests. Chat is read anonymously unless
+ * TWITCH_OAUTH_TOKEN and --login are given; --chat-server
+ * irc://127.0.0.1:PORT points it at a local test server. */
 #include <gst/app/app.h>
 #include <gst/gst.h>
 #include <gst/twitch/chat/client.h>

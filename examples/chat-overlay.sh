@@ -1,8 +1,9 @@
 #!/bin/sh
 # The colour demo's chat, shown on the picture: a gst-launch line with
 # twitchchatsrc linked straight into textoverlay's text pad.
-#   examples/chat-overlay.sh CHANNEL            (a local window)
+#   examples/chat-overlay.sh CHANNEL            # a local window
 #   CHAT_SERVER=irc://127.0.0.1:PORT examples/chat-overlay.sh CHANNEL
+# (VIDEO_SINK replaces autovideosink, e.g. VIDEO_SINK=fakesink)
 # To stream it instead, replace the video sink with twitchsink:
 #   ... ! textoverlay name=o ! videoconvert ! twitchsink.video ...
 channel=${1:?usage: chat-overlay.sh CHANNEL}

@@ -1,11 +1,11 @@
 /* helix-followers: the followers of a channel as tab-separated rows, printed
  * page by page as they arrive, with an optional file cache.
  *
- *   TWITCH_CLIENT_ID=... TWITCH_OAUTH_TOKEN=... helix-followers twitchdev
- * [LIMIT] [CACHE]
+ *   TWITCH_OAUTH_TOKEN=... helix-followers twitchdev 1000 file
  *
- * CACHE is none (default), memory, file, redis or memcached. Needs a user
- * token of the broadcaster or a moderator with moderator:read:followers. */
+ * Arguments: CHANNEL [LIMIT] [CACHE]; CACHE is none (default), memory, file,
+ * redis or memcached. Needs TWITCH_CLIENT_ID and a user token of the
+ * broadcaster or a moderator with moderator:read:followers. */
 #include <gst/twitch/twitch.h>
 
 #include <gst/gst.h>

@@ -657,6 +657,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
   std::vector<std::string> legend_text;
   std::vector<PLINT> legend_opt;
   bool any_span = false;
+  size_t spans_shown = 0;
   pls->col0 (C_SPANS);
   for (const Span &sp : o.spans) {
     double a = sp.first, b = sp.second;
@@ -680,6 +681,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
     }
     pls->fill (4, px, py);
     any_span = true;
+    spans_shown++;
   }
 
   /* The data. */
@@ -758,8 +760,12 @@ render (const Series &s, const RenderOptions &o, GError **error)
   std::string xopt = "bcnsto", yopt = mixed ? "bnstvo" : "bcnstvo";
   pls->box (xopt.c_str (), labels.x.tick, labels.x.nsub, yopt.c_str (),
       labels.y.tick, labels.y.nsub);
-  std::string xl = s.xname + (s.x_time ? " (UTC)" : "");
-  std::string yl = s.yname + (s.y_time ? " (UTC)" : "");
+  std::string xl = s.x_time
+                       ? time_axis_title (s.xname, labels.x.fmt, f.xlo, f.xhi)
+                       : s.xname;
+  std::string yl = s.y_time
+                       ? time_axis_title (s.yname, labels.y.fmt, f.ylo, f.yhi)
+                       : s.yname;
   pls->mtex ("b", 3.2, 0.5, 0.5, xl.c_str ());
   pls->mtex ("l", 1.6 + cw * label_chars (labels.y, f.ylo, f.yhi) / ch, 0.5,
       0.5, yl.c_str ());
@@ -848,9 +854,7 @@ render (const Series &s, const RenderOptions &o, GError **error)
       add (PL_LEGEND_LINE, "cumulative count", C_CUMULATIVE);
     if (any_span)
       add (PL_LEGEND_COLOR_BOX,
-          format_number (static_cast<double> (o.spans.size ()), 1)
-              + (o.spans.size () == 1 ? " broadcast" : " broadcasts"),
-          C_SPANS);
+          broadcasts_legend (spans_shown, o.spans.size ()), C_SPANS);
     std::vector<const char *> ctexts;
     for (const auto &t : texts)
       ctexts.push_back (t.c_str ());
@@ -930,6 +934,42 @@ render (const Series &s, const RenderOptions &o, GError **error)
     return false;
   }
   return true;
+}
+
+std::string
+time_axis_title (
+    const std::string &name, const char *tick_format, double lo, double hi)
+{
+  std::string title = name + " (UTC";
+  if (tick_format == nullptr || strstr (tick_format, "%Y") == nullptr) {
+    auto day = [] (double t) -> std::string {
+      GDateTime *dt = g_date_time_new_from_unix_utc (
+          static_cast<gint64> (std::floor (t)));
+      if (dt == nullptr)
+        return "";
+      gchar *text = g_date_time_format (dt, "%Y-%m-%d");
+      std::string out = text ? text : "";
+      g_free (text);
+      g_date_time_unref (dt);
+      return out;
+    };
+    std::string first = day (lo), last = day (hi);
+    if (!first.empty ())
+      title += ", " + first;
+    if (!last.empty () && last != first)
+      title += " to " + last;
+  }
+  return title + ")";
+}
+
+std::string
+broadcasts_legend (size_t shown, size_t total)
+{
+  std::string noun = total == 1 ? " broadcast" : " broadcasts";
+  if (shown == total)
+    return format_number (static_cast<double> (total), 1) + noun;
+  return format_number (static_cast<double> (shown), 1) + " of "
+         + format_number (static_cast<double> (total), 1) + noun;
 }
 
 } // namespace plot

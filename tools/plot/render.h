@@ -43,6 +43,16 @@ struct RenderOptions {
   Bounds limits;           /* -m/-M/-n/-N: also the axis limits */
 };
 
+/* The title of a time axis: "NAME (UTC)", with the day (or first and last
+ * day) when @tick_format, the tick labels' format, names no year, so a chart
+ * of a few hours still says when it was: "followed (UTC, 2016-07-28)". */
+std::string time_axis_title (
+    const std::string &name, const char *tick_format, double lo, double hi);
+
+/* The legend's broadcast entry: how many of the @total broadcasts are shaded
+ * in the chart's range ("1 of 40 broadcasts", "7 broadcasts"). */
+std::string broadcasts_legend (size_t shown, size_t total);
+
 /* Renders @series into opts.outfile. The file is written next to its final
  * name and renamed into place, so a failed run never leaves a half chart.
  * Errors: EXIT_CANT_CREATE (outfile), EXIT_USAGE (-S without a time axis),
