@@ -148,11 +148,14 @@ TEST (ChatValidate, SecretsInClearTextAreNamed)
   EXPECT_NE (w.find ("clear text"), std::string::npos) << w;
   EXPECT_NE (w.find ("chat.example.com"), std::string::npos) << w;
   EXPECT_EQ (w.find ("abc"), std::string::npos);
-  for (const char *local :
-      {"irc://127.0.0.1:6667", "irc://localhost:1", "irc://[::1]:6667"}) {
+  for (const char *local : {"irc://127.0.0.1:6667", "irc://localhost:1",
+           "irc://[::1]:6667", "irc://[::ffff:127.0.0.2]:6667"}) {
     ASSERT_TRUE (chat_config_set_server (c, local, &err));
     EXPECT_EQ (chat_config_security_warning (c), "") << local;
   }
+  ASSERT_TRUE (
+      chat_config_set_server (c, "irc://[::ffff:10.0.0.1]:6667", &err));
+  EXPECT_NE (chat_config_security_warning (c), "");
   ASSERT_TRUE (chat_config_set_server (c, "ircs://chat.example.com", &err));
   EXPECT_EQ (chat_config_security_warning (c), "");
 }

@@ -166,7 +166,12 @@ host_is_loopback (const std::string &host)
 {
   if (g_ascii_strcasecmp (host.c_str (), "localhost") == 0)
     return true;
-  GInetAddress *a = g_inet_address_new_from_string (host.c_str ());
+  std::string h = host;
+  /* ::ffff:127.0.0.1 is 127.0.0.1 (GLib only knows ::1 as IPv6 loopback). */
+  if (g_ascii_strncasecmp (h.c_str (), "::ffff:", 7) == 0
+      && h.find ('.') != std::string::npos)
+    h = h.substr (7);
+  GInetAddress *a = g_inet_address_new_from_string (h.c_str ());
   if (!a)
     return false;
   bool lo = g_inet_address_get_is_loopback (a);
