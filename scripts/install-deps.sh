@@ -10,6 +10,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libhiredis-dev libmemcached-dev libzstd-dev libssl-dev libcairo2-dev
   libplplot-dev plplot-driver-cairo
+  help2man  # man pages of gst-twitch and gst-twitch-plot, made from their --help
   libxml2-dev  # gst-twitch-plot tests: SVG output parsed as XML
   librsvg2-bin poppler-utils  # gst-twitch-plot tests: SVG and PDF rasterised and checked
   libgtest-dev libgmock-dev libbenchmark-dev
