@@ -86,7 +86,9 @@ struct GstTwitchSinkPrivate {
 
   GstElement *queue = nullptr; /* child */
   std::unique_ptr<twitchsink::Output> output;
-  std::unique_ptr<twitchsink::Connection> connection;
+  /* Made at NULL->READY; used by the worker, and read for stats from any
+   * thread through a copy taken under state_lock. */
+  std::shared_ptr<twitchsink::Connection> connection;
 
   std::mutex state_lock;
   Settings run; /* the settings of this run */
@@ -112,7 +114,7 @@ extern guint gst_twitch_sink_signals[LAST_SIGNAL];
 
 /* gsttwitchsink-run.cpp: the run (worker, ingest lookup, connection) */
 GstStructure *gst_twitch_sink_make_stats (GstTwitchSink *self);
-std::unique_ptr<twitchsink::Connection> gst_twitch_sink_make_connection (
+std::shared_ptr<twitchsink::Connection> gst_twitch_sink_make_connection (
     GstTwitchSink *self, const Settings &s);
 void gst_twitch_sink_set_target (
     GstTwitchSink *self, std::optional<twitch::RtmpTarget> target);

@@ -39,8 +39,13 @@ gst_twitch_sink_make_stats (GstTwitchSink *self)
   GstTwitchSinkQueueStatus qs{};
   gst_twitch_sink_queue_get_status (GST_TWITCH_SINK_QUEUE (priv->queue), &qs);
   twitchsink::ConnectionStats cs;
-  if (priv->connection)
-    cs = priv->connection->stats (g_get_monotonic_time ());
+  std::shared_ptr<twitchsink::Connection> connection;
+  {
+    std::lock_guard<std::mutex> lk (priv->state_lock);
+    connection = priv->connection;
+  }
+  if (connection)
+    cs = connection->stats (g_get_monotonic_time ());
   bool connected = cs.state == twitchsink::ConnState::CONNECTED;
   bool want_video;
   {
@@ -205,7 +210,7 @@ connection_refused (GstTwitchSink *self, const std::string &reason)
       ("%s", twitch::secrets_redact (reason).c_str ()));
 }
 
-std::unique_ptr<twitchsink::Connection>
+std::shared_ptr<twitchsink::Connection>
 gst_twitch_sink_make_connection (GstTwitchSink *self, const Settings &s)
 {
   twitchsink::ConnectionConfig config;
@@ -231,7 +236,7 @@ gst_twitch_sink_make_connection (GstTwitchSink *self, const Settings &s)
     connection_gave_up (self, r, a);
   };
   cb.refused = [self] (const std::string &r) { connection_refused (self, r); };
-  return std::make_unique<twitchsink::Connection> (config, std::move (cb));
+  return std::make_shared<twitchsink::Connection> (config, std::move (cb));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -587,7 +592,11 @@ gst_twitch_sink_start (GstTwitchSink *self)
   }
   if (!lookup)
     gst_twitch_sink_set_target (self, target);
-  priv->connection = gst_twitch_sink_make_connection (self, s);
+  auto connection = gst_twitch_sink_make_connection (self, s);
+  {
+    std::lock_guard<std::mutex> lk (priv->state_lock);
+    priv->connection = connection;
+  }
   gst_twitch_sink_queue_set_limits (GST_TWITCH_SINK_QUEUE (priv->queue),
       DROP_NONREF_TIME, DROP_NONKEY_TIME, s.max_queue_time);
   return true;
