@@ -108,16 +108,21 @@ input_event (GstPad *pad, GstObject *parent, GstEvent *event)
     gst_event_parse_caps (event, &caps);
     InputKind kind = twitchsink::classify_caps (caps, in.is_video);
     if (kind == InputKind::NONE) {
-      gchar *str = gst_caps_to_string (caps);
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-          ("twitchsink cannot stream %s on its %s pad: Twitch takes H.264 "
-           "video and AAC audio, or raw video and audio that twitchsink "
-           "encodes",
-              GST_STR_NULL (
-                  gst_structure_get_name (gst_caps_get_structure (caps, 0))),
-              what),
-          ("caps %s", str));
-      g_free (str);
+      /* Once: an encoder sends its caps again with the next buffer. */
+      bool first = !in.refused;
+      in.refused = true;
+      if (first) {
+        gchar *str = gst_caps_to_string (caps);
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+            ("twitchsink cannot stream %s on its %s pad: Twitch takes H.264 "
+             "video and AAC audio, or raw video and audio that twitchsink "
+             "encodes",
+                GST_STR_NULL (
+                    gst_structure_get_name (gst_caps_get_structure (caps, 0))),
+                what),
+            ("caps %s", str));
+        g_free (str);
+      }
       gst_event_unref (event);
       return FALSE;
     }

@@ -58,6 +58,7 @@ struct Input {
   InputKind kind = InputKind::NONE;
   std::vector<GstElement *> elements; /* owned references */
   GstElement *fill_gaps = nullptr;    /* raw input: elements[0] */
+  bool refused = false;               /* the refused caps were reported once */
 };
 
 } // namespace twitchsink

@@ -772,6 +772,7 @@ gst_twitch_sink_request_new_pad (GstElement *element, GstPadTemplate *templ,
         is_video ? "video" : "audio", templ);
     in.ghost = pad;
     in.kind = InputKind::NONE;
+    in.refused = false;
   }
   gst_twitch_sink_setup_input_pad (self, pad);
   gst_pad_set_active (pad, TRUE);
