@@ -726,6 +726,10 @@ gst_twitch_sink_change_state (GstElement *element, GstStateChange transition)
       /* The worker stops touching the children before they stop. */
       gst_twitch_sink_worker_stop (self);
       gst_twitch_sink_queue_hold (GST_TWITCH_SINK_QUEUE (priv->queue));
+      /* The output first: a push stuck in a stalled network sink returns
+       * before the queue's task is stopped (the private pipeline is not a
+       * child, so the bin would not stop it first as it does its sinks). */
+      priv->output->disconnect ();
       break;
     default:
       break;
