@@ -50,6 +50,10 @@
  *                             pipeline fed through the feed element
  *   gsttwitchsink-connection  connected / lost / retry / give up, stalls,
  *                             the bitrate window
+ *   gsttwitchsink-pads        the request pads (chains built on caps)
+ *   gsttwitchsink-run         the run: start/stop, the worker, the ingest
+ *                             lookup, what the connection reports
+ *   gsttwitchsink-private.h   the state these files share
  *
  * Threads: the application's (properties, state changes), the streaming
  * threads (pads), and the bin's worker (a GThread with its own GMainContext:
