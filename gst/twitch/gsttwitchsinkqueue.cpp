@@ -116,6 +116,8 @@ static gboolean gst_twitch_sink_queue_src_query (
 static gboolean gst_twitch_sink_queue_src_activate_mode (
     GstPad *pad, GstObject *parent, GstPadMode mode, gboolean active);
 static void gst_twitch_sink_queue_loop (GstPad *pad);
+static GstStateChangeReturn gst_twitch_sink_queue_change_state (
+    GstElement *element, GstStateChange transition);
 
 static void
 gst_twitch_sink_queue_class_init (GstTwitchSinkQueueClass *klass)
@@ -124,6 +126,8 @@ gst_twitch_sink_queue_class_init (GstTwitchSinkQueueClass *klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   gobject_class->finalize = gst_twitch_sink_queue_finalize;
+  element_class->change_state
+      = GST_DEBUG_FUNCPTR (gst_twitch_sink_queue_change_state);
 
   gst_element_class_add_static_pad_template (
       element_class, &video_sink_template);
@@ -422,11 +426,23 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     }
   }
 
-  /* A producer ahead of the clock waits for room instead of losing data. */
-  while (!s.flushing && queued_duration (lead) > priv->max_time
-         && late_duration (self, lead, clock_running_time (self))
-                <= priv->max_time) {
-    priv->space_cond.wait_for (lk, std::chrono::milliseconds (50));
+  /* A producer ahead of the clock waits for room instead of losing data.
+   * Room comes when the task pops (signalled), or when the oldest data
+   * falls due by the clock and the bound drops it: the wait ends at that
+   * moment (or on PLAYING, flushing, holding), it does not poll. */
+  while (!s.flushing && queued_duration (lead) > priv->max_time) {
+    GstClockTime now = clock_running_time (self);
+    if (late_duration (self, lead, now) > priv->max_time)
+      break;
+    const Item *oldest = oldest_buffer (lead);
+    if (GST_CLOCK_TIME_IS_VALID (now) && oldest
+        && GST_CLOCK_TIME_IS_VALID (oldest->ts)) {
+      GstClockTime due = oldest->ts + priv->max_time + 1;
+      priv->space_cond.wait_for (
+          lk, std::chrono::nanoseconds (due > now ? due - now : 1));
+    } else {
+      priv->space_cond.wait (lk);
+    }
   }
   if (s.flushing) {
     lk.unlock ();
@@ -666,11 +682,33 @@ gst_twitch_sink_queue_loop (GstPad *pad)
     GST_DEBUG_OBJECT (pad, "push returned %s", gst_flow_get_name (ret));
     if (s.is_video && item.is_buffer)
       s.waiting_keyframe = !priv->holding;
-    if (!priv->holding && !s.flushing) {
-      /* Wait for twitchsink to hold or stop us, without spinning. */
-      s.cond.wait_for (lk, std::chrono::milliseconds (100));
+    if (ret == GST_FLOW_NOT_NEGOTIATED) {
+      /* Nobody downstream reports it: we are its upstream. (An ERROR was
+       * posted by whoever returned it.) */
+      lk.unlock ();
+      GST_ELEMENT_FLOW_ERROR (self, ret);
+      lk.lock ();
     }
+    /* Until twitchsink holds (a reconnect) and resumes us, or stops us:
+     * both signal the condition. */
+    while (!priv->holding && !s.flushing && s.last_flow != GST_FLOW_OK)
+      s.cond.wait (lk);
   }
+}
+
+/* A producer waiting for room waits for the clock to run (PLAYING). */
+static GstStateChangeReturn
+gst_twitch_sink_queue_change_state (
+    GstElement *element, GstStateChange transition)
+{
+  GstStateChangeReturn ret
+      = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING) {
+    GstTwitchSinkQueuePrivate *priv = GST_TWITCH_SINK_QUEUE (element)->priv;
+    std::lock_guard<std::mutex> lk (priv->lock);
+    wake_all (priv);
+  }
+  return ret;
 }
 
 void

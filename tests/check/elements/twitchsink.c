@@ -206,8 +206,10 @@ bin_has_factory (GstElement * bin, const gchar * factory)
 
 GST_START_TEST (test_raw_video_is_encoded_into_flv)
 {
-  Fixture f = fixture_new ("video", FALSE, NULL, "speed-preset", "ultrafast",
-      NULL);
+  Fixture f = fixture_new ("video", FALSE, NULL, NULL);
+  /* An enum: set by its nick, as gst-launch does. */
+  gst_util_set_object_arg (G_OBJECT (f.h->element), "speed-preset",
+      "ultrafast");
   gst_harness_play (f.h);
   gst_harness_set_src_caps_str (f.h,
       "video/x-raw,format=I420,width=320,height=240,framerate=30/1");

@@ -160,11 +160,18 @@ ingest_list_fetch (GCancellable *cancellable, guint timeout_sec, GError **error)
   return result;
 }
 
+/* "scheme://..." or "host[:port]/path": meant as a URL, not a name (ingest
+ * names hold spaces, commas and colons, but never a slash). */
+static bool
+looks_like_url (std::string_view server)
+{
+  return server.find ('/') != std::string_view::npos;
+}
+
 bool
 ingest_server_needs_list (std::string_view server)
 {
-  return !(starts_with_nocase (server, "rtmp://")
-           || starts_with_nocase (server, "rtmps://"));
+  return !looks_like_url (server);
 }
 
 std::optional<RtmpTarget>
@@ -174,13 +181,28 @@ ingest_resolve (std::string_view server, const std::vector<Ingest> &ingests,
 {
   if (stream_key.empty ()) {
     g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_INVALID,
-        "No stream key: set the stream-key property (Twitch dashboard, "
-        "Settings > Stream > Primary Stream key)");
+        "No stream key: set the stream-key property or the environment "
+        "variable TWITCH_STREAM_KEY (Twitch dashboard, Settings > Stream > "
+        "Primary Stream key)");
     return std::nullopt;
   }
 
   std::string url_template;
   std::string ingest_name;
+  if (looks_like_url (server) && !starts_with_nocase (server, "rtmp://")
+      && !starts_with_nocase (server, "rtmps://")) {
+    /* Only the part before any path: a key pasted into the URL stays out
+     * of the message. */
+    size_t scheme_end = server.find ("://");
+    size_t host_from
+        = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    std::string shown (server.substr (0, server.find ('/', host_from)));
+    g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_INVALID,
+        "Server '%s/...' is not an RTMP URL: use rtmp:// or rtmps://, as in "
+        "rtmps://host:443/app or rtmp://127.0.0.1:1935/app",
+        shown.c_str ());
+    return std::nullopt;
+  }
   if (!ingest_server_needs_list (server)) {
     url_template = std::string (server);
     ingest_name = url_template;
