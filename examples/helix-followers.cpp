@@ -6,7 +6,8 @@
  *
  * CACHE is none (default), memory, file, redis or memcached. Needs a user
  * token of the broadcaster or a moderator with moderator:read:followers. */
-#include <gst/twitch/twitch.h>
+#include <gst/twitch/common/secrets.h>
+#include <gst/twitch/helix/helix.h>
 
 #include <gst/gst.h>
 

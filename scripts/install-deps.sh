@@ -14,6 +14,8 @@ packages=(
   librsvg2-bin poppler-utils  # gst-twitch-plot tests: SVG and PDF rasterised and checked
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev
+  # GObject API: introspection data, Python tests, API reference (issue 9)
+  gobject-introspection libgirepository1.0-dev python3-pytest gi-docgen
   # GStreamer runtime: encoders, flvmux, rtmp2sink, textoverlay, tools
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
