@@ -25,13 +25,13 @@
  * called gst_twitch_chat_client_start() (the GLib convention): an
  * application running a #GMainLoop needs nothing else.
  *
- * |[<!-- language="Python" -->
+ * ```python
  * client = GstTwitch.ChatClient()
  * client.join("twitchdev")
  * client.connect("message", lambda c, m: print(m.get_login(), m.get_text()))
  * client.start()
  * GLib.MainLoop().run()
- * ]|
+ * ```
  *
  * Since: 1.0
  */

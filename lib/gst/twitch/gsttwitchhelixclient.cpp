@@ -30,11 +30,11 @@
  * are %GST_TWITCH_API_ERROR errors (or %G_IO_ERROR_CANCELLED). One client
  * may be used from several threads at once.
  *
- * |[<!-- language="C" -->
+ * ```c
  * g_autoptr (GstTwitchHelixClient) client = gst_twitch_helix_client_new ();
  * g_autoptr (GstTwitchUser) user =
  *     gst_twitch_helix_client_get_user (client, "twitchdev", NULL, &error);
- * ]|
+ * ```
  *
  * Since: 1.0
  */

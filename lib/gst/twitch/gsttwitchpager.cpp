@@ -13,10 +13,10 @@
  * gst_twitch_pager_next_page() sends at most one request; %NULL means the
  * end. In Python the pager is a lazy iterator over the objects:
  *
- * |[<!-- language="Python" -->
+ * ```python
  * for follower in client.get_followers(user.get_id(), 250):
  *     print(follower.get_user_login())
- * ]|
+ * ```
  *
  * Calls on one pager are serialized; a pager keeps its client's
  * configuration alive.
