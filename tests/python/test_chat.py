@@ -1,6 +1,7 @@
 """GstTwitch.ChatClient and GstTwitch.ChatMessage from Python through the
 typelib, against the TMI fake: messages with emotes by code point, signals on
 the caller's main context, sending within Twitch's limits."""
+import json
 import threading
 
 import pytest
@@ -133,3 +134,16 @@ def test_send_refused_when_invalid(tmi_fake):
             chat.send("sendtest", "two\r\nlines")
     finally:
         chat.stop()
+
+
+def test_token_cannot_inject_lines(tmi_fake):
+    # A token from a property never reaches the wire unchecked: a CR LF in it
+    # would start a second IRC line. The error does not repeat the token.
+    chat, state = make_client(tmi_fake, login="gobjectbot")
+    chat.set_property("oauth-token", "fakechattoken\r\nPRIVMSG #x :owned")
+    with pytest.raises(GLib.Error) as info:
+        chat.start()
+    assert info.value.matches(GstTwitch.chat_error_quark(), GstTwitch.ChatError.SETTINGS)
+    assert "fakechattoken" not in info.value.message
+    assert chat.get_state() == GstTwitch.ChatState.STOPPED
+    assert json.loads(tmi_fake.command("stats"))["connections"] == 0

@@ -180,3 +180,12 @@ def test_redaction():
         assert GstTwitch.secrets_redact(f"key={secret}") == "key=" + "<redacted>"
     finally:
         GstTwitch.secrets_unregister(secret)
+
+
+def test_token_with_whitespace_refused(helix_fake):
+    client = GstTwitch.HelixClient()
+    client.set_property("oauth-token", "fake token\r\nX-Injected: 1")
+    with pytest.raises(GLib.Error) as info:
+        client.get_user("twitchdev")
+    assert info.value.matches(GstTwitch.api_error_quark(), GstTwitch.ApiError.UNAUTHORIZED)
+    assert "Injected" not in info.value.message

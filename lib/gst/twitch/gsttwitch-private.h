@@ -67,6 +67,11 @@ template <typename T, typename Obj> class PageSourceT : public PageSource
 bool check_login (
     const char *what, const char *login, std::string &out, GError **error);
 
+/* Tokens, ids and secrets go into HTTP headers and IRC lines: printable
+ * ASCII without spaces, at most 512 bytes. Empty is fine (not set). */
+bool check_credential (const char *what, const std::string &value,
+    GQuark domain, int code, GError **error);
+
 /* Moves an error the internals set into the C API's domain
  * (GST_TWITCH_API_ERROR, GST_TWITCH_CHAT_ERROR), same code. */
 void to_public_error (GError **error);

@@ -488,6 +488,9 @@ gst_twitch_chat_client_start (GstTwitchChatClient *self, GError **error)
     if (env != nullptr)
       config.token = env;
   }
+  if (!gst_twitch_internal::check_credential ("oauth-token", config.token,
+          GST_TWITCH_CHAT_ERROR, GST_TWITCH_CHAT_ERROR_SETTINGS, error))
+    return FALSE;
   if (!config.token.empty () && config.login.empty ()) {
     g_set_error (error, GST_TWITCH_CHAT_ERROR, GST_TWITCH_CHAT_ERROR_SETTINGS,
         "oauth-token is set (or TWITCH_OAUTH_TOKEN) but login is empty: set "

@@ -67,3 +67,18 @@ gst_twitch_internal::to_public_error (GError **error)
   else if (e->domain == twitch::chat_error_quark ())
     e->domain = GST_TWITCH_CHAT_ERROR;
 }
+
+bool
+gst_twitch_internal::check_credential (const char *what,
+    const std::string &value, GQuark domain, int code, GError **error)
+{
+  bool ok = value.size () <= 512;
+  for (char c : value)
+    ok = ok && c > 0x20 && c < 0x7f;
+  if (!ok)
+    /* Never the value itself: it is a secret. */
+    g_set_error (error, domain, code,
+        "%s must be printable ASCII without spaces, at most 512 characters",
+        what);
+  return ok;
+}

@@ -310,6 +310,13 @@ get_helix (GstTwitchHelixClient *self, GError **error)
   if (*self->helix)
     return *self->helix;
   const Settings &s = *self->settings;
+  const std::pair<const char *, const std::string *> creds[]
+      = {{"client-id", &s.client_id}, {"client-secret", &s.client_secret},
+          {"oauth-token", &s.oauth_token}, {"refresh-token", &s.refresh_token}};
+  for (const auto &c : creds)
+    if (!gst_twitch_internal::check_credential (c.first, *c.second,
+            GST_TWITCH_API_ERROR, GST_TWITCH_API_ERROR_UNAUTHORIZED, error))
+      return nullptr;
   twitch::HelixConfig config;
   config.helix_url = s.helix_url;
   config.auth_url = s.auth_url;
