@@ -273,7 +273,7 @@ def source(models):
                       "i64": f"g_value_set_int64 (value, self->data->{cf});",
                       "b": f"g_value_set_boolean (value, self->data->{cf});",
                       "d": f"g_value_set_double (value, self->data->{cf});",
-                      "t": f"g_value_set_boxed (value, self->{f});",
+                      "t": f"g_value_set_boxed (value, gst_twitch_{lname}_get_{f} (self));",
                       "v": f"g_value_set_boxed (value, self->{f});"}[k]
             c.append(f"      {setter}")
             c.append("      break;")
@@ -338,8 +338,6 @@ def source(models):
         c.append(f"  auto *self = ({T} *) g_object_new (GST_TYPE_TWITCH_{U}, nullptr);")
         c.append("  *self->data = data;")
         for cf, f, k, _ in fields:
-            if k == "t":
-                c.append(f"  self->{f} = twitch::time_to_gdatetime (data.{cf});")
             if k == "v":
                 c.append(f"  self->{f} = strv_new (data.{cf});")
         c.append("  return self;")
@@ -372,6 +370,20 @@ def source(models):
             c.append("{")
             fail = {"e": "GST_TWITCH_CHAT_KIND_UNKNOWN", "ts": "nullptr", "ti": "0", "s": "nullptr", "i": "0", "i64": "0", "b": "FALSE", "d": "0.0", "t": "nullptr", "v": "nullptr"}[k]
             c.append(f"  g_return_val_if_fail (GST_TWITCH_IS_{U} (self), {fail});")
+            if k == "t":
+                # Made on first use: most readers never ask for every time,
+                # and a pager makes objects by the hundred thousand.
+                c.append(f"  gpointer dt = g_atomic_pointer_get (&self->{f});")
+                c.append(f"  if (dt == nullptr && self->data->{cf} != 0) {{")
+                c.append(f"    GDateTime *made = twitch::time_to_gdatetime (self->data->{cf});")
+                c.append(f"    if (!g_atomic_pointer_compare_and_exchange (&self->{f}, nullptr, made))")
+                c.append("      g_date_time_unref (made);")
+                c.append(f"    dt = g_atomic_pointer_get (&self->{f});")
+                c.append("  }")
+                c.append("  return (GDateTime *) dt;")
+                c.append("}")
+                c.append("")
+                continue
             expr = {"e": f"(GstTwitchChatKind) self->data->{cf}", "ts": f"self->data->tag (\"{cf}\").c_str ()",
                     "ti": f"self->data->tag_int (\"{cf}\", 0)", "s": f"self->data->{cf}.c_str ()", "i": f"self->data->{cf}", "i64": f"self->data->{cf}",
                     "b": f"self->data->{cf} ? TRUE : FALSE", "d": f"self->data->{cf}", "t": f"self->{f}",

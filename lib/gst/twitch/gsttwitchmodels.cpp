@@ -89,7 +89,7 @@ gst_twitch_user_get_property (
       g_value_set_int64 (value, self->data->view_count);
       break;
     case USER_PROP_CREATED_AT:
-      g_value_set_boxed (value, self->created_at);
+      g_value_set_boxed (value, gst_twitch_user_get_created_at (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -227,7 +227,6 @@ gst_twitch_user_new_internal (const twitch::User &data)
 {
   auto *self = (GstTwitchUser *)g_object_new (GST_TYPE_TWITCH_USER, nullptr);
   *self->data = data;
-  self->created_at = twitch::time_to_gdatetime (data.created_at);
   return self;
 }
 
@@ -401,7 +400,15 @@ GDateTime *
 gst_twitch_user_get_created_at (GstTwitchUser *self)
 {
   g_return_val_if_fail (GST_TWITCH_IS_USER (self), nullptr);
-  return self->created_at;
+  gpointer dt = g_atomic_pointer_get (&self->created_at);
+  if (dt == nullptr && self->data->created_at != 0) {
+    GDateTime *made = twitch::time_to_gdatetime (self->data->created_at);
+    if (!g_atomic_pointer_compare_and_exchange (
+            &self->created_at, nullptr, made))
+      g_date_time_unref (made);
+    dt = g_atomic_pointer_get (&self->created_at);
+  }
+  return (GDateTime *)dt;
 }
 
 /**
@@ -874,7 +881,7 @@ gst_twitch_stream_get_property (
       g_value_set_int64 (value, self->data->viewer_count);
       break;
     case STREAM_PROP_STARTED_AT:
-      g_value_set_boxed (value, self->started_at);
+      g_value_set_boxed (value, gst_twitch_stream_get_started_at (self));
       break;
     case STREAM_PROP_IS_MATURE:
       g_value_set_boolean (value, self->data->is_mature);
@@ -1046,7 +1053,6 @@ gst_twitch_stream_new_internal (const twitch::Stream &data)
       = (GstTwitchStream *)g_object_new (GST_TYPE_TWITCH_STREAM, nullptr);
   *self->data = data;
   self->tags = strv_new (data.tags);
-  self->started_at = twitch::time_to_gdatetime (data.started_at);
   return self;
 }
 
@@ -1249,7 +1255,15 @@ GDateTime *
 gst_twitch_stream_get_started_at (GstTwitchStream *self)
 {
   g_return_val_if_fail (GST_TWITCH_IS_STREAM (self), nullptr);
-  return self->started_at;
+  gpointer dt = g_atomic_pointer_get (&self->started_at);
+  if (dt == nullptr && self->data->started_at != 0) {
+    GDateTime *made = twitch::time_to_gdatetime (self->data->started_at);
+    if (!g_atomic_pointer_compare_and_exchange (
+            &self->started_at, nullptr, made))
+      g_date_time_unref (made);
+    dt = g_atomic_pointer_get (&self->started_at);
+  }
+  return (GDateTime *)dt;
 }
 
 /**
@@ -1309,7 +1323,7 @@ gst_twitch_follower_get_property (
       g_value_set_string (value, self->data->user_name.c_str ());
       break;
     case FOLLOWER_PROP_FOLLOWED_AT:
-      g_value_set_boxed (value, self->followed_at);
+      g_value_set_boxed (value, gst_twitch_follower_get_followed_at (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1386,7 +1400,6 @@ gst_twitch_follower_new_internal (const twitch::Follower &data)
   auto *self
       = (GstTwitchFollower *)g_object_new (GST_TYPE_TWITCH_FOLLOWER, nullptr);
   *self->data = data;
-  self->followed_at = twitch::time_to_gdatetime (data.followed_at);
   return self;
 }
 
@@ -1454,7 +1467,15 @@ GDateTime *
 gst_twitch_follower_get_followed_at (GstTwitchFollower *self)
 {
   g_return_val_if_fail (GST_TWITCH_IS_FOLLOWER (self), nullptr);
-  return self->followed_at;
+  gpointer dt = g_atomic_pointer_get (&self->followed_at);
+  if (dt == nullptr && self->data->followed_at != 0) {
+    GDateTime *made = twitch::time_to_gdatetime (self->data->followed_at);
+    if (!g_atomic_pointer_compare_and_exchange (
+            &self->followed_at, nullptr, made))
+      g_date_time_unref (made);
+    dt = g_atomic_pointer_get (&self->followed_at);
+  }
+  return (GDateTime *)dt;
 }
 
 /**
@@ -1500,7 +1521,8 @@ gst_twitch_followed_channel_get_property (
       g_value_set_string (value, self->data->broadcaster_name.c_str ());
       break;
     case FOLLOWED_CHANNEL_PROP_FOLLOWED_AT:
-      g_value_set_boxed (value, self->followed_at);
+      g_value_set_boxed (
+          value, gst_twitch_followed_channel_get_followed_at (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1581,7 +1603,6 @@ gst_twitch_followed_channel_new_internal (const twitch::FollowedChannel &data)
   auto *self = (GstTwitchFollowedChannel *)g_object_new (
       GST_TYPE_TWITCH_FOLLOWED_CHANNEL, nullptr);
   *self->data = data;
-  self->followed_at = twitch::time_to_gdatetime (data.followed_at);
   return self;
 }
 
@@ -1651,7 +1672,15 @@ GDateTime *
 gst_twitch_followed_channel_get_followed_at (GstTwitchFollowedChannel *self)
 {
   g_return_val_if_fail (GST_TWITCH_IS_FOLLOWED_CHANNEL (self), nullptr);
-  return self->followed_at;
+  gpointer dt = g_atomic_pointer_get (&self->followed_at);
+  if (dt == nullptr && self->data->followed_at != 0) {
+    GDateTime *made = twitch::time_to_gdatetime (self->data->followed_at);
+    if (!g_atomic_pointer_compare_and_exchange (
+            &self->followed_at, nullptr, made))
+      g_date_time_unref (made);
+    dt = g_atomic_pointer_get (&self->followed_at);
+  }
+  return (GDateTime *)dt;
 }
 
 /**
@@ -1746,10 +1775,10 @@ gst_twitch_video_get_property (
       g_value_set_int64 (value, self->data->view_count);
       break;
     case VIDEO_PROP_CREATED_AT:
-      g_value_set_boxed (value, self->created_at);
+      g_value_set_boxed (value, gst_twitch_video_get_created_at (self));
       break;
     case VIDEO_PROP_PUBLISHED_AT:
-      g_value_set_boxed (value, self->published_at);
+      g_value_set_boxed (value, gst_twitch_video_get_published_at (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1942,8 +1971,6 @@ gst_twitch_video_new_internal (const twitch::Video &data)
 {
   auto *self = (GstTwitchVideo *)g_object_new (GST_TYPE_TWITCH_VIDEO, nullptr);
   *self->data = data;
-  self->created_at = twitch::time_to_gdatetime (data.created_at);
-  self->published_at = twitch::time_to_gdatetime (data.published_at);
   return self;
 }
 
@@ -2191,7 +2218,15 @@ GDateTime *
 gst_twitch_video_get_created_at (GstTwitchVideo *self)
 {
   g_return_val_if_fail (GST_TWITCH_IS_VIDEO (self), nullptr);
-  return self->created_at;
+  gpointer dt = g_atomic_pointer_get (&self->created_at);
+  if (dt == nullptr && self->data->created_at != 0) {
+    GDateTime *made = twitch::time_to_gdatetime (self->data->created_at);
+    if (!g_atomic_pointer_compare_and_exchange (
+            &self->created_at, nullptr, made))
+      g_date_time_unref (made);
+    dt = g_atomic_pointer_get (&self->created_at);
+  }
+  return (GDateTime *)dt;
 }
 
 /**
@@ -2207,7 +2242,15 @@ GDateTime *
 gst_twitch_video_get_published_at (GstTwitchVideo *self)
 {
   g_return_val_if_fail (GST_TWITCH_IS_VIDEO (self), nullptr);
-  return self->published_at;
+  gpointer dt = g_atomic_pointer_get (&self->published_at);
+  if (dt == nullptr && self->data->published_at != 0) {
+    GDateTime *made = twitch::time_to_gdatetime (self->data->published_at);
+    if (!g_atomic_pointer_compare_and_exchange (
+            &self->published_at, nullptr, made))
+      g_date_time_unref (made);
+    dt = g_atomic_pointer_get (&self->published_at);
+  }
+  return (GDateTime *)dt;
 }
 
 /**
@@ -2294,7 +2337,7 @@ gst_twitch_clip_get_property (
       g_value_set_int64 (value, self->data->view_count);
       break;
     case CLIP_PROP_CREATED_AT:
-      g_value_set_boxed (value, self->created_at);
+      g_value_set_boxed (value, gst_twitch_clip_get_created_at (self));
       break;
     case CLIP_PROP_DURATION:
       g_value_set_double (value, self->data->duration);
@@ -2495,7 +2538,6 @@ gst_twitch_clip_new_internal (const twitch::Clip &data)
 {
   auto *self = (GstTwitchClip *)g_object_new (GST_TYPE_TWITCH_CLIP, nullptr);
   *self->data = data;
-  self->created_at = twitch::time_to_gdatetime (data.created_at);
   return self;
 }
 
@@ -2713,7 +2755,15 @@ GDateTime *
 gst_twitch_clip_get_created_at (GstTwitchClip *self)
 {
   g_return_val_if_fail (GST_TWITCH_IS_CLIP (self), nullptr);
-  return self->created_at;
+  gpointer dt = g_atomic_pointer_get (&self->created_at);
+  if (dt == nullptr && self->data->created_at != 0) {
+    GDateTime *made = twitch::time_to_gdatetime (self->data->created_at);
+    if (!g_atomic_pointer_compare_and_exchange (
+            &self->created_at, nullptr, made))
+      g_date_time_unref (made);
+    dt = g_atomic_pointer_get (&self->created_at);
+  }
+  return (GDateTime *)dt;
 }
 
 /**
