@@ -189,3 +189,34 @@ def test_token_with_whitespace_refused(helix_fake):
         client.get_user("twitchdev")
     assert info.value.matches(GstTwitch.api_error_quark(), GstTwitch.ApiError.UNAUTHORIZED)
     assert "Injected" not in info.value.message
+
+
+def test_cancelled_in_flight():
+    # A Helix that answers after 3 s; the call is cancelled after 0.2 s and
+    # must end at once with CANCELLED, not after the answer.
+    import time
+    p, env = start_helix_fake("--latency-ms", "3000")
+    try:
+        client = GstTwitch.HelixClient(helix_url=env["TWITCH_HELIX_URL"], auth_url=env["TWITCH_AUTH_URL"],
+                                       client_id=env["TWITCH_CLIENT_ID"])
+        client.set_property("oauth-token", env["TWITCH_OAUTH_TOKEN"])
+        cancellable = Gio.Cancellable()
+        result = {}
+
+        def done(source, res):
+            try:
+                source.get_user_finish(res)
+                result["error"] = None
+            except GLib.Error as e:
+                result["error"] = e
+            result["t"] = time.monotonic()
+
+        t0 = time.monotonic()
+        client.get_user_async("twitchdev", cancellable, done)
+        GLib.timeout_add(200, lambda: cancellable.cancel() and False)
+        run_until(lambda: "error" in result, timeout=30)
+        assert result["error"] is not None
+        assert result["error"].matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
+        assert result["t"] - t0 < 2.5
+    finally:
+        stop(p)
