@@ -220,3 +220,11 @@ def test_cancelled_in_flight():
         assert result["t"] - t0 < 2.5
     finally:
         stop(p)
+
+
+def test_ingest_list_async(helix_fake):
+    result = {}
+    GstTwitch.Ingest.list_get_async(None, lambda _src, res: result.setdefault(
+        "list", GstTwitch.Ingest.list_get_finish(res)))
+    run_until(lambda: "list" in result)
+    assert [i.get_name() for i in result["list"]] == [i.get_name() for i in GstTwitch.Ingest.list_get(None)]
