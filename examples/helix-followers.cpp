@@ -6,7 +6,8 @@
  * Arguments: CHANNEL [LIMIT] [CACHE]; CACHE is none (default), memory, file,
  * redis or memcached. Needs TWITCH_CLIENT_ID and a user token of the
  * broadcaster or a moderator with moderator:read:followers. */
-#include <gst/twitch/twitch.h>
+#include <gst/twitch/common/secrets.h>
+#include <gst/twitch/helix/helix.h>
 
 #include <gst/gst.h>
 

@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev
   clang-format llvm  # CI lanes: format check; llvm-symbolizer for sanitizer stacks
+  # GObject API: introspection data, Python tests, API reference (issue 9)
+  gobject-introspection libgirepository1.0-dev python3-pytest gi-docgen
   # GStreamer runtime: encoders, flvmux, rtmp2sink, textoverlay, tools
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav

@@ -1,18 +1,15 @@
-/* libgsttwitch-1.0: the whole public API. */
+/* libgsttwitch-1.0: the whole public C API (issue 9). C only: the C++ classes
+ * the library is built from are internal and not installed. */
 #pragma once
 
 #include <gst/twitch/twitch-prelude.h>
-#include <gst/twitch/cache/cache.h>
-#include <gst/twitch/common/backoff.h>
-#include <gst/twitch/common/json.h>
-#include <gst/twitch/common/secrets.h>
-#include <gst/twitch/ingest/ingest.h>
-#include <gst/twitch/ingest/presets.h>
-#include <gst/twitch/chat/irc.h>
-#include <gst/twitch/chat/message.h>
-#include <gst/twitch/chat/ratelimit.h>
-#include <gst/twitch/chat/client.h>
-#include <gst/twitch/chat/names.h>
-#include <gst/twitch/helix/error.h>
-#include <gst/twitch/helix/helix.h>
-#include <gst/twitch/helix/models.h>
+#include <gst/twitch/gsttwitcherror.h>
+#include <gst/twitch/gsttwitchchatenums.h>
+#include <gst/twitch/gsttwitch-enum-types.h>
+#include <gst/twitch/gsttwitchmodels.h>
+#include <gst/twitch/gsttwitchpager.h>
+#include <gst/twitch/gsttwitchhelixclient.h>
+#include <gst/twitch/gsttwitchchatmessage.h>
+#include <gst/twitch/gsttwitchchatclient.h>
+#include <gst/twitch/gsttwitchingest.h>
+#include <gst/twitch/gsttwitchsecrets.h>
