@@ -10,10 +10,13 @@
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+#include <libsoup/soup.h>
 
 #include <glib/gstdio.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 namespace
 {
@@ -341,6 +344,87 @@ TEST_F (HelixHostile, PlainHttpToAnotherMachineIsWarnedOnce)
   ASSERT_EQ (log.count (GST_LEVEL_WARNING), 1u);
   EXPECT_NE (log.lines (GST_LEVEL_WARNING)[0].find ("http://api.example"),
       std::string::npos);
+}
+
+/* ---- the wrong client secret is named ------------------------------------ */
+
+TEST_F (HelixHostile, WrongClientSecretNamesTheSecret)
+{
+  auto c = base ();
+  c.client_secret = "wrong-secret-value";
+  twitch::Helix h (c);
+  GError *error = nullptr;
+  EXPECT_FALSE (h.user_by_login ("twitchdev", nullptr, &error));
+  ASSERT_NE (error, nullptr);
+  EXPECT_EQ (error->code, twitch::API_ERROR_UNAUTHORIZED);
+  EXPECT_NE (std::string (error->message).find ("TWITCH_CLIENT_SECRET"),
+      std::string::npos)
+      << error->message;
+  EXPECT_EQ (std::string (error->message).find ("wrong-secret-value"),
+      std::string::npos)
+      << error->message;
+  g_error_free (error);
+}
+
+/* ---- certificates: an unverifiable one is fatal at once ------------------ */
+
+TEST (HelixTls, UntrustedCertificateIsFatalAndNotRetried)
+{
+  GError *error = nullptr;
+  GTlsCertificate *cert = g_tls_certificate_new_from_file (
+      TWITCH_TEST_FIXTURES "/tls/self-signed-127.0.0.1.pem", &error);
+  ASSERT_NE (cert, nullptr) << error->message;
+  SoupServer *server = soup_server_new ("tls-certificate", cert, nullptr);
+  g_object_unref (cert);
+  int hits = 0;
+  soup_server_add_handler (
+      server, nullptr,
+      +[] (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+           gpointer data) {
+        (*static_cast<int *> (data))++;
+        soup_server_message_set_status (msg, 200, nullptr);
+      },
+      &hits, nullptr);
+  if (!soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_HTTPS, &error)) {
+    std::string msg = error->message;
+    g_error_free (error);
+    g_object_unref (server);
+    GTEST_SKIP () << "cannot listen: " << msg;
+  }
+  GSList *uris = soup_server_get_uris (server);
+  int port = g_uri_get_port (static_cast<GUri *> (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  /* The server runs in this thread's default context; serve it from a
+   * thread while the client blocks. */
+  GMainContext *ctx = g_main_context_default ();
+  std::atomic<bool> stop{false};
+  std::thread loop ([&] {
+    while (!stop)
+      g_main_context_iteration (ctx, FALSE), g_usleep (1000);
+  });
+
+  twitch::HelixConfig c;
+  c.use_environment = false;
+  std::string base = "https://127.0.0.1:" + std::to_string (port);
+  c.helix_url = base + "/helix";
+  c.auth_url = base + "/oauth2";
+  c.client_id = "fakeclientid00000000000000000a";
+  c.oauth_token = "fakeusertoken0000000000000001";
+  c.retry_base_ms = 200;
+  twitch::Helix h (c);
+  auto r = h.get ("users", {{"login", "twitchdev"}},
+      twitch::ResourceKind::UNCACHED, nullptr, &error);
+  stop = true;
+  loop.join ();
+  EXPECT_FALSE (r);
+  ASSERT_NE (error, nullptr);
+  EXPECT_EQ (error->domain, TWITCH_API_ERROR);
+  EXPECT_EQ (error->code, twitch::API_ERROR_NETWORK) << error->message;
+  g_error_free (error);
+  EXPECT_EQ (h.stats ().requests, 1u) << "a certificate error was retried";
+  EXPECT_EQ (h.stats ().retries, 0u);
+  EXPECT_EQ (hits, 0);
+  g_object_unref (server);
 }
 
 } // namespace

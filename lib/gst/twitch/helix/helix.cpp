@@ -189,6 +189,21 @@ jint (JsonObject *o, const char *name, int64_t dflt)
   return json_member_int64 (o, name, dflt);
 }
 
+/* The "message" of an error answer ({"status":403,"message":"invalid
+ * client secret"}), or empty. */
+std::string
+jmessage (const std::string &body)
+{
+  JsonParser *parser = json_parse_bounded (body, nullptr);
+  if (parser == nullptr)
+    return {};
+  std::string m = jstr (json_parser_root_object (parser), "message");
+  g_object_unref (parser);
+  if (m.size () > 200)
+    m.resize (200);
+  return m;
+}
+
 std::string
 strip_oauth_prefix (std::string token)
 {
@@ -636,8 +651,19 @@ struct Helix::Private {
       GError *e = nullptr;
       api_error_set_from_http (
           &e, a->status, a->body, "POST oauth2/token (client credentials)");
-      if (e->code == API_ERROR_BAD_REQUEST)
-        e->code = API_ERROR_UNAUTHORIZED;
+      if (e->code == API_ERROR_BAD_REQUEST
+          || e->code == API_ERROR_UNAUTHORIZED) {
+        /* Name what to fix: there is no token yet, only the app's id and
+         * secret. */
+        g_set_error (error, TWITCH_API_ERROR, API_ERROR_UNAUTHORIZED,
+            "Twitch refused the app's credentials (HTTP %u%s%s): check "
+            "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET (client-id, "
+            "client-secret)",
+            a->status, jmessage (a->body).empty () ? "" : ": ",
+            jmessage (a->body).c_str ());
+        g_error_free (e);
+        return false;
+      }
       g_propagate_error (error, e);
       return false;
     }
