@@ -15,8 +15,10 @@
 #include <glib/gstdio.h>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace
 {
@@ -425,6 +427,36 @@ TEST (HelixTls, UntrustedCertificateIsFatalAndNotRetried)
   EXPECT_EQ (h.stats ().retries, 0u);
   EXPECT_EQ (hits, 0);
   g_object_unref (server);
+}
+
+/* ---- issue 11 item 7: rate-limit waits are visible ----------------------- */
+
+TEST_F (HelixHostile, RateLimitWaitsAreReportedWithReasonAndDuration)
+{
+  fake->set_rate_limit (2, 2);
+  twitch_test::LogCapture log ("twitchapi", GST_LEVEL_WARNING);
+  auto c = user ();
+  std::vector<std::pair<int64_t, std::string>> waits;
+  std::mutex lock;
+  c.on_rate_limit_wait = [&] (int64_t ms, const std::string &reason) {
+    std::lock_guard<std::mutex> g (lock);
+    waits.emplace_back (ms, reason);
+  };
+  twitch::Helix h (c);
+  GError *error = nullptr;
+  for (int i = 0; i < 3; i++)
+    ASSERT_TRUE (h.get ("users", {{"login", "twitchdev"}},
+        twitch::ResourceKind::UNCACHED, nullptr, &error))
+        << error->message;
+  ASSERT_GE (waits.size (), 1u);
+  EXPECT_EQ (waits.size (), h.stats ().rate_limit_waits);
+  EXPECT_GT (waits[0].first, 0);
+  EXPECT_LE (waits[0].first, 3000);
+  EXPECT_NE (waits[0].second.find ("0 of 2 requests left"), std::string::npos)
+      << waits[0].second;
+  auto lines = log.lines (GST_LEVEL_WARNING);
+  ASSERT_EQ (lines.size (), waits.size ());
+  EXPECT_NE (lines[0].find ("rate limit"), std::string::npos) << lines[0];
 }
 
 } // namespace

@@ -165,4 +165,15 @@ TEST_F (CliHostile, ChatlogDeepLineIsABadLineNotACrash)
   expect_one_error_line (r, "line 1");
 }
 
+TEST_F (CliHostile, RateLimitWaitIsShownWithVerbose)
+{
+  fake_->set_rate_limit (2, 2);
+  Result r = run ({"followers", "twitchdev", "-v", "--cache", "none"});
+  EXPECT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("gst-twitch: waiting "), std::string::npos) << r.err;
+  EXPECT_NE (r.err.find ("s for Twitch's rate limit (0 of 2 requests left"),
+      std::string::npos)
+      << r.err;
+}
+
 } // namespace

@@ -527,14 +527,24 @@ struct Helix::Private {
           wait_us / G_USEC_PER_SEC, config.max_rate_limit_wait_sec);
       return false;
     }
-    GST_INFO ("rate limit reached: waiting %" G_GINT64_FORMAT
-              " ms for the reset",
-        wait_us / 1000);
+    std::string reason;
     {
       std::lock_guard<std::mutex> g (state_lock);
       stats.rate_limit_waits++;
+      if (after_429)
+        reason = "Twitch answered 429 Too Many Requests";
+      else if (rate_limit.limit > 0)
+        reason = "0 of " + std::to_string (rate_limit.limit)
+                 + " requests left until the reset";
+      else
+        reason = "no requests left until the reset";
       rate_limit.remaining = -1;
     }
+    /* Visible: a pause of seconds without a word looks like a hang. */
+    GST_WARNING ("waiting %.1f s for Twitch's rate limit (%s)", wait_us / 1e6,
+        reason.c_str ());
+    if (config.on_rate_limit_wait)
+      config.on_rate_limit_wait (wait_us / 1000, reason);
     return sleep_cancellable (wait_us, cancellable, error);
   }
 

@@ -100,6 +100,13 @@ struct GST_TWITCH_API HelixConfig {
    * new user token after a refresh or a device-code login, so that an app
    * can store it (Twitch rotates refresh tokens). */
   std::function<void (const Token &)> on_user_token;
+  /* Called (from the thread that made the request, no lock held) before
+   * each wait for a rate-limit reset, with the wait in milliseconds and why
+   * ("Twitch answered 429 Too Many Requests", "0 of 800 requests left until
+   * the reset"), so that a tool can say why it pauses. Each wait is also
+   * logged at WARNING in "twitchapi". */
+  std::function<void (int64_t wait_ms, const std::string &reason)>
+      on_rate_limit_wait;
 };
 
 /* Counters, for tests, benchmarks and the CLI's verbose output. */
