@@ -75,9 +75,14 @@ struct GST_TWITCH_API HelixConfig {
   std::string helix_url;
   std::string auth_url;
   std::string ingest_url;
-  /* Empty: TWITCH_CLIENT_ID / TWITCH_CLIENT_SECRET / TWITCH_OAUTH_TOKEN.
-   * With an oauth_token the client acts as that user; without one but with
-   * a client secret it fetches an app access token. */
+  /* Empty: TWITCH_CLIENT_ID / TWITCH_CLIENT_SECRET / TWITCH_OAUTH_TOKEN /
+   * TWITCH_REFRESH_TOKEN; with no token and no client secret there, the
+   * token `gst-twitch
+   * login` stored ($XDG_CONFIG_HOME/gst-twitch/token.json, when of the same
+   * client id), whose refreshed tokens are written back to it (Twitch
+   * rotates refresh tokens). With an oauth_token the client acts as that
+   * user; without one but with a client secret it fetches an app access
+   * token. */
   std::string client_id;
   std::string client_secret;
   std::string oauth_token; /* "oauth:" prefix accepted */
