@@ -142,6 +142,27 @@ TEST_F (HelixHostile, SameUserWithARefreshTokenOnlyHitsTheCache)
   EXPECT_EQ (fake->requests ("/helix/subscriptions"), 1u);
 }
 
+TEST_F (HelixHostile, AppOnlyCacheHitNeedsNoTokenRequest)
+{
+  std::shared_ptr<twitch::Cache> shared (twitch::cache_memory_new ());
+  auto c = base ();
+  c.client_secret = fake->options ().client_secret;
+  c.cache = shared;
+  GError *error = nullptr;
+  {
+    twitch::Helix first (c);
+    ASSERT_TRUE (first.user_by_login ("twitchdev", nullptr, &error))
+        << error->message;
+  }
+  ASSERT_EQ (fake->requests ("/oauth2/token"), 1u);
+  twitch::Helix second (c);
+  ASSERT_TRUE (second.user_by_login ("twitchdev", nullptr, &error))
+      << error->message;
+  EXPECT_EQ (second.stats ().cache_hits, 1u);
+  EXPECT_EQ (fake->requests ("/oauth2/token"), 1u);
+  EXPECT_EQ (fake->requests ("/helix/users"), 1u);
+}
+
 TEST_F (HelixHostile, ValidateRefreshesARejectedToken)
 {
   twitch::Helix h (user ());

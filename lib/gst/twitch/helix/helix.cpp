@@ -994,6 +994,16 @@ struct Helix::Private {
   std::optional<std::string> identity (GCancellable *cancellable,
       GError **error, std::string *access_out = nullptr)
   {
+    {
+      /* Only an app's id and secret: the identity is the app's whatever
+       * token it gets, and a cache hit needs no token request. */
+      std::lock_guard<std::mutex> g (token_lock);
+      if (token.access_token.empty () && token.refresh_token.empty ()) {
+        if (access_out)
+          access_out->clear ();
+        return client_id + "\n";
+      }
+    }
     if (!ensure_token (cancellable, error))
       return std::nullopt;
     bool known;
