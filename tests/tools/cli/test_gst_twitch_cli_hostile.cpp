@@ -176,4 +176,16 @@ TEST_F (CliHostile, RateLimitWaitIsShownWithVerbose)
       << r.err;
 }
 
+TEST_F (CliHostile, DeepStoredTokenIsAClearError)
+{
+  std::string dir = dir_.path () + "/config/gst-twitch";
+  g_mkdir_with_parents (dir.c_str (), 0700);
+  ASSERT_TRUE (twitch_test::write_file (
+      dir + "/token.json", "{\"access_token\":" + std::string (100000, '[')
+                               + std::string (100000, ']') + "}"));
+  Result r = run ({"whoami"});
+  EXPECT_EQ (r.status, 1) << r.err;
+  expect_one_error_line (r, "cannot read the stored token");
+}
+
 } // namespace
