@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include <string>
+#include <unistd.h>
 
 namespace
 {
@@ -96,6 +97,24 @@ TEST_F (StoredLogin, IsTheFallbackWhenTheEnvironmentHasNoCredentials)
   ASSERT_TRUE (u) << error->message;
   EXPECT_EQ (h.client_id (), fake->options ().client_id);
   EXPECT_FALSE (h.token ().is_app);
+}
+
+TEST_F (StoredLogin, IsReadableWithoutAHelixClient)
+{
+  EXPECT_FALSE (twitch::stored_login_token ());
+  store (now_s () + 10000);
+  auto t = twitch::stored_login_token ();
+  ASSERT_TRUE (t);
+  EXPECT_EQ (t->access_token, fake->current_user_token ());
+  EXPECT_EQ (t->login, "twitchdev");
+  EXPECT_EQ (t->client_id, fake->options ().client_id);
+  /* A link to it is not followed. */
+  std::string real = kConfigHome + "/real.json";
+  ASSERT_EQ (g_rename (path ().c_str (), real.c_str ()), 0);
+  ASSERT_EQ (symlink (real.c_str (), path ().c_str ()), 0);
+  EXPECT_FALSE (twitch::stored_login_token ());
+  g_unlink (path ().c_str ());
+  g_unlink (real.c_str ());
 }
 
 TEST_F (StoredLogin, TheEnvironmentComesFirst)

@@ -252,6 +252,7 @@ struct StoredLogin {
   std::string client_id;
   std::string access_token;
   std::string refresh_token;
+  std::string login;
   int64_t expires_at = 0; /* Unix seconds */
 };
 
@@ -306,6 +307,7 @@ stored_login_load ()
   s.client_id = jstr (o, "client_id");
   s.access_token = jstr (o, "access_token");
   s.refresh_token = jstr (o, "refresh_token");
+  s.login = jstr (o, "login");
   s.expires_at = json_member_int64 (o, "expires_at", 0);
   g_object_unref (parser);
   if (s.access_token.empty () && s.refresh_token.empty ())
@@ -1149,6 +1151,25 @@ struct Helix::Private {
     return r;
   }
 };
+
+/* ---- The stored login ---------------------------------------------------- */
+
+std::optional<StoredLoginToken>
+stored_login_token ()
+{
+  ensure_debug_category ();
+  auto s = stored_login_load ();
+  if (!s)
+    return std::nullopt;
+  StoredLoginToken t;
+  t.path = s->path;
+  t.client_id = s->client_id;
+  t.access_token = strip_oauth_prefix (s->access_token);
+  t.refresh_token = s->refresh_token;
+  t.login = s->login;
+  t.expires_at = s->expires_at * G_USEC_PER_SEC;
+  return t;
+}
 
 /* ---- Helix --------------------------------------------------------------- */
 

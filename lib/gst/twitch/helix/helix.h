@@ -337,6 +337,22 @@ class GST_TWITCH_API Helix
   Private *priv_;
 };
 
+/* The user token `gst-twitch login` stored ($XDG_CONFIG_HOME/gst-twitch/
+ * token.json), for code that needs a token without a Helix client (chat
+ * elements): the same fallback Helix uses after the environment. nullopt
+ * when there is none, or when the file is a link, not the user's, readable
+ * by others or not the JSON gst-twitch writes. A Helix built with the same
+ * client id refreshes it and writes rotated tokens back. */
+struct GST_TWITCH_API StoredLoginToken {
+  std::string path;
+  std::string client_id;
+  std::string access_token; /* without "oauth:" */
+  std::string refresh_token;
+  std::string login;
+  TimeUs expires_at = 0; /* 0: unknown */
+};
+GST_TWITCH_API std::optional<StoredLoginToken> stored_login_token ();
+
 extern template class GST_TWITCH_API Pager<Stream>;
 extern template class GST_TWITCH_API Pager<Follower>;
 extern template class GST_TWITCH_API Pager<FollowedChannel>;
