@@ -10,10 +10,15 @@
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+#include <libsoup/soup.h>
 
 #include <glib/gstdio.h>
 
+#include <atomic>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace
 {
@@ -135,6 +140,27 @@ TEST_F (HelixHostile, SameUserWithARefreshTokenOnlyHitsTheCache)
   ASSERT_TRUE (r.has_value ()) << error->message;
   EXPECT_TRUE (r->from_cache);
   EXPECT_EQ (fake->requests ("/helix/subscriptions"), 1u);
+}
+
+TEST_F (HelixHostile, AppOnlyCacheHitNeedsNoTokenRequest)
+{
+  std::shared_ptr<twitch::Cache> shared (twitch::cache_memory_new ());
+  auto c = base ();
+  c.client_secret = fake->options ().client_secret;
+  c.cache = shared;
+  GError *error = nullptr;
+  {
+    twitch::Helix first (c);
+    ASSERT_TRUE (first.user_by_login ("twitchdev", nullptr, &error))
+        << error->message;
+  }
+  ASSERT_EQ (fake->requests ("/oauth2/token"), 1u);
+  twitch::Helix second (c);
+  ASSERT_TRUE (second.user_by_login ("twitchdev", nullptr, &error))
+      << error->message;
+  EXPECT_EQ (second.stats ().cache_hits, 1u);
+  EXPECT_EQ (fake->requests ("/oauth2/token"), 1u);
+  EXPECT_EQ (fake->requests ("/helix/users"), 1u);
 }
 
 TEST_F (HelixHostile, ValidateRefreshesARejectedToken)
@@ -341,6 +367,117 @@ TEST_F (HelixHostile, PlainHttpToAnotherMachineIsWarnedOnce)
   ASSERT_EQ (log.count (GST_LEVEL_WARNING), 1u);
   EXPECT_NE (log.lines (GST_LEVEL_WARNING)[0].find ("http://api.example"),
       std::string::npos);
+}
+
+/* ---- the wrong client secret is named ------------------------------------ */
+
+TEST_F (HelixHostile, WrongClientSecretNamesTheSecret)
+{
+  auto c = base ();
+  c.client_secret = "wrong-secret-value";
+  twitch::Helix h (c);
+  GError *error = nullptr;
+  EXPECT_FALSE (h.user_by_login ("twitchdev", nullptr, &error));
+  ASSERT_NE (error, nullptr);
+  EXPECT_EQ (error->code, twitch::API_ERROR_UNAUTHORIZED);
+  EXPECT_NE (std::string (error->message).find ("TWITCH_CLIENT_SECRET"),
+      std::string::npos)
+      << error->message;
+  EXPECT_EQ (std::string (error->message).find ("wrong-secret-value"),
+      std::string::npos)
+      << error->message;
+  g_error_free (error);
+}
+
+/* ---- certificates: an unverifiable one is fatal at once ------------------ */
+
+TEST (HelixTls, UntrustedCertificateIsFatalAndNotRetried)
+{
+  GError *error = nullptr;
+  GTlsCertificate *cert = g_tls_certificate_new_from_file (
+      TWITCH_TEST_FIXTURES "/tls/self-signed-127.0.0.1.pem", &error);
+  ASSERT_NE (cert, nullptr) << error->message;
+  SoupServer *server = soup_server_new ("tls-certificate", cert, nullptr);
+  g_object_unref (cert);
+  int hits = 0;
+  soup_server_add_handler (
+      server, nullptr,
+      +[] (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+           gpointer data) {
+        (*static_cast<int *> (data))++;
+        soup_server_message_set_status (msg, 200, nullptr);
+      },
+      &hits, nullptr);
+  if (!soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_HTTPS, &error)) {
+    std::string msg = error->message;
+    g_error_free (error);
+    g_object_unref (server);
+    GTEST_SKIP () << "cannot listen: " << msg;
+  }
+  GSList *uris = soup_server_get_uris (server);
+  int port = g_uri_get_port (static_cast<GUri *> (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  /* The server runs in this thread's default context; serve it from a
+   * thread while the client blocks. */
+  GMainContext *ctx = g_main_context_default ();
+  std::atomic<bool> stop{false};
+  std::thread loop ([&] {
+    while (!stop)
+      g_main_context_iteration (ctx, FALSE), g_usleep (1000);
+  });
+
+  twitch::HelixConfig c;
+  c.use_environment = false;
+  std::string base = "https://127.0.0.1:" + std::to_string (port);
+  c.helix_url = base + "/helix";
+  c.auth_url = base + "/oauth2";
+  c.client_id = "fakeclientid00000000000000000a";
+  c.oauth_token = "fakeusertoken0000000000000001";
+  c.retry_base_ms = 200;
+  twitch::Helix h (c);
+  auto r = h.get ("users", {{"login", "twitchdev"}},
+      twitch::ResourceKind::UNCACHED, nullptr, &error);
+  stop = true;
+  loop.join ();
+  EXPECT_FALSE (r);
+  ASSERT_NE (error, nullptr);
+  EXPECT_EQ (error->domain, TWITCH_API_ERROR);
+  EXPECT_EQ (error->code, twitch::API_ERROR_NETWORK) << error->message;
+  g_error_free (error);
+  EXPECT_EQ (h.stats ().requests, 1u) << "a certificate error was retried";
+  EXPECT_EQ (h.stats ().retries, 0u);
+  EXPECT_EQ (hits, 0);
+  g_object_unref (server);
+}
+
+/* ---- issue 11 item 7: rate-limit waits are visible ----------------------- */
+
+TEST_F (HelixHostile, RateLimitWaitsAreReportedWithReasonAndDuration)
+{
+  fake->set_rate_limit (2, 2);
+  twitch_test::LogCapture log ("twitchapi", GST_LEVEL_WARNING);
+  auto c = user ();
+  std::vector<std::pair<int64_t, std::string>> waits;
+  std::mutex lock;
+  c.on_rate_limit_wait = [&] (int64_t ms, const std::string &reason) {
+    std::lock_guard<std::mutex> g (lock);
+    waits.emplace_back (ms, reason);
+  };
+  twitch::Helix h (c);
+  GError *error = nullptr;
+  for (int i = 0; i < 3; i++)
+    ASSERT_TRUE (h.get ("users", {{"login", "twitchdev"}},
+        twitch::ResourceKind::UNCACHED, nullptr, &error))
+        << error->message;
+  ASSERT_GE (waits.size (), 1u);
+  EXPECT_EQ (waits.size (), h.stats ().rate_limit_waits);
+  EXPECT_GT (waits[0].first, 0);
+  EXPECT_LE (waits[0].first, 3000);
+  EXPECT_NE (waits[0].second.find ("0 of 2 requests left"), std::string::npos)
+      << waits[0].second;
+  auto lines = log.lines (GST_LEVEL_WARNING);
+  ASSERT_EQ (lines.size (), waits.size ());
+  EXPECT_NE (lines[0].find ("rate limit"), std::string::npos) << lines[0];
 }
 
 } // namespace

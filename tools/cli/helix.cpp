@@ -113,10 +113,12 @@ json_strings (JsonObject *o, const char *member)
 /* ---- Api ----------------------------------------------------------------- */
 
 Api::Api (const std::optional<Credentials> &stored,
-    std::shared_ptr<twitch::Cache> cache, int64_t cache_ttl)
+    std::shared_ptr<twitch::Cache> cache, int64_t cache_ttl,
+    std::function<void (int64_t, const std::string &)> on_wait)
 {
   twitch::HelixConfig config;
   config.cache = std::move (cache);
+  config.on_rate_limit_wait = std::move (on_wait);
   if (cache_ttl > 0)
     config.ttl = twitch::CacheTtl::all (cache_ttl);
   if (stored) {

@@ -10,6 +10,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -76,8 +77,11 @@ class Api
    * it takes TWITCH_OAUTH_TOKEN, or TWITCH_CLIENT_ID + TWITCH_CLIENT_SECRET
    * for an app token. @cache_ttl > 0 keeps every answer that long instead
    * of the library's per-kind TTLs. */
+  /* @on_wait: told of each wait for Twitch's rate limit (to show it). */
   Api (const std::optional<Credentials> &stored,
-      std::shared_ptr<twitch::Cache> cache, int64_t cache_ttl = 0);
+      std::shared_ptr<twitch::Cache> cache, int64_t cache_ttl = 0,
+      std::function<void (int64_t wait_ms, const std::string &reason)> on_wait
+      = {});
 
   twitch::Helix &client () { return *client_; }
 

@@ -63,7 +63,22 @@ Context::api ()
         registered_.push_back (*t);
       }
   }
-  api_ = std::make_unique<Api> (stored, cache (), opt.cache_ttl);
+  /* A rate-limit pause is said, not silent: on the progress line (a
+   * terminal) or as a line with -v. */
+  bool progress = opt.output.progress, verbose = opt.verbose;
+  api_ = std::make_unique<Api> (stored, cache (), opt.cache_ttl,
+      [progress, verbose] (int64_t wait_ms, const std::string &reason) {
+        double s = static_cast<double> (wait_ms) / 1000.0;
+        if (progress)
+          fprintf (stderr,
+              "\r\033[Kwaiting %.0f s for Twitch's rate limit (%s)", s,
+              reason.c_str ());
+        else if (verbose)
+          fprintf (stderr,
+              "gst-twitch: waiting %.1f s for Twitch's rate limit (%s)\n", s,
+              reason.c_str ());
+        fflush (stderr);
+      });
   GError *err = nullptr;
   if (!api_->client ().check_credentials (&err)) {
     g_clear_error (&err);

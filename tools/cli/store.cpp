@@ -2,6 +2,8 @@
 
 #include "cli-error.h"
 
+#include <gst/twitch/common/json.h>
+
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -32,13 +34,21 @@ store_load ()
   std::string path = store_path ();
   if (!g_file_test (path.c_str (), G_FILE_TEST_EXISTS))
     return std::nullopt;
-  JsonParser *p = json_parser_new ();
   GError *err = nullptr;
-  if (!json_parser_load_from_file (p, path.c_str (), &err)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
+  gchar *text = nullptr;
+  gsize len = 0;
+  JsonParser *p = nullptr;
+  /* Bounded like every JSON read (the file is small; a larger one is not
+   * ours). */
+  twitch::JsonLimits limits;
+  limits.max_bytes = 65536;
+  if (g_file_get_contents (path.c_str (), &text, &len, &err))
+    p = twitch::json_parse_bounded (
+        std::string_view (text, len), limits, true, &err);
+  g_free (text);
+  if (p == nullptr) {
     std::string why = err ? err->message : "not a JSON object";
     g_clear_error (&err);
-    g_object_unref (p);
     fail (EXIT_OTHER,
         "cannot read the stored token %s (%s): run `gst-twitch logout` and "
         "`gst-twitch login`",

@@ -13,7 +13,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
+#include <sys/stat.h>
+#include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (twitch_api_debug);
 #define GST_CAT_DEFAULT twitch_api_debug
@@ -189,6 +192,21 @@ jint (JsonObject *o, const char *name, int64_t dflt)
   return json_member_int64 (o, name, dflt);
 }
 
+/* The "message" of an error answer ({"status":403,"message":"invalid
+ * client secret"}), or empty. */
+std::string
+jmessage (const std::string &body)
+{
+  JsonParser *parser = json_parse_bounded (body, nullptr);
+  if (parser == nullptr)
+    return {};
+  std::string m = jstr (json_parser_root_object (parser), "message");
+  g_object_unref (parser);
+  if (m.size () > 200)
+    m.resize (200);
+  return m;
+}
+
 std::string
 strip_oauth_prefix (std::string token)
 {
@@ -225,6 +243,123 @@ is_clear_text_remote (const std::string &url)
                || g_str_has_prefix (h.c_str (), "127.");
   g_uri_unref (uri);
   return clear && !local;
+}
+
+/* The token `gst-twitch login` stores ($XDG_CONFIG_HOME/gst-twitch/
+ * token.json, 0600): the fallback after the environment. */
+struct StoredLogin {
+  std::string path;
+  std::string client_id;
+  std::string access_token;
+  std::string refresh_token;
+  std::string login;
+  int64_t expires_at = 0; /* Unix seconds */
+};
+
+std::string
+stored_login_path ()
+{
+  gchar *p = g_build_filename (
+      g_get_user_config_dir (), "gst-twitch", "token.json", nullptr);
+  std::string out (p);
+  g_free (p);
+  return out;
+}
+
+/* Read without following a link, only a regular file of this user that
+ * nobody else can read; nullopt (logged) otherwise. */
+std::optional<StoredLogin>
+stored_login_load ()
+{
+  StoredLogin s;
+  s.path = stored_login_path ();
+  int fd
+      = open (s.path.c_str (), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return std::nullopt;
+  struct stat st;
+  std::string text;
+  bool ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
+            && st.st_uid == geteuid () && st.st_size < 65536;
+  if (ok && (st.st_mode & 0077) != 0) {
+    GST_WARNING ("ignoring the stored login %s: readable by others (mode %o); "
+                 "chmod 600 it or log in again",
+        s.path.c_str (), st.st_mode & 0777);
+    ok = false;
+  }
+  if (ok) {
+    text.resize (static_cast<size_t> (st.st_size));
+    ok = read (fd, text.data (), text.size ())
+         == static_cast<ssize_t> (text.size ());
+  }
+  close (fd);
+  if (!ok)
+    return std::nullopt;
+  GError *e = nullptr;
+  JsonParser *parser = json_parse_bounded (text, &e);
+  if (parser == nullptr) {
+    GST_WARNING (
+        "ignoring the stored login %s: %s", s.path.c_str (), e->message);
+    g_error_free (e);
+    return std::nullopt;
+  }
+  JsonObject *o = json_parser_root_object (parser);
+  s.client_id = jstr (o, "client_id");
+  s.access_token = jstr (o, "access_token");
+  s.refresh_token = jstr (o, "refresh_token");
+  s.login = jstr (o, "login");
+  s.expires_at = json_member_int64 (o, "expires_at", 0);
+  g_object_unref (parser);
+  if (s.access_token.empty () && s.refresh_token.empty ())
+    return std::nullopt;
+  return s;
+}
+
+/* Writes a rotated token back into the stored login, keeping its other
+ * fields (login, user id), atomically and 0600. */
+void
+stored_login_save (const std::string &path, const Token &t)
+{
+  gchar *text = nullptr;
+  gsize len = 0;
+  if (!g_file_get_contents (path.c_str (), &text, &len, nullptr))
+    return;
+  JsonParser *parser = json_parse_bounded (
+      std::string_view (text, len), JsonLimits (), true, nullptr);
+  g_free (text);
+  if (parser == nullptr)
+    return;
+  JsonNode *root = json_node_copy (json_parser_get_root (parser));
+  g_object_unref (parser);
+  JsonObject *o = json_node_get_object (root);
+  json_object_set_string_member (o, "access_token", t.access_token.c_str ());
+  if (!t.refresh_token.empty ())
+    json_object_set_string_member (
+        o, "refresh_token", t.refresh_token.c_str ());
+  json_object_set_int_member (
+      o, "expires_at", t.expires_at > 0 ? t.expires_at / G_USEC_PER_SEC : 0);
+  if (!t.scopes.empty ()) {
+    JsonArray *a = json_array_new ();
+    for (const auto &sc : t.scopes)
+      json_array_add_string_element (a, sc.c_str ());
+    json_object_set_array_member (o, "scopes", a);
+  }
+  JsonGenerator *g = json_generator_new ();
+  json_generator_set_root (g, root);
+  json_generator_set_pretty (g, TRUE);
+  gchar *out = json_generator_to_data (g, &len);
+  g_object_unref (g);
+  json_node_unref (root);
+  GError *e = nullptr;
+  if (!g_file_set_contents_full (path.c_str (), out, static_cast<gssize> (len),
+          G_FILE_SET_CONTENTS_CONSISTENT, 0600, &e)) {
+    GST_WARNING ("could not store the refreshed token in %s: %s", path.c_str (),
+        e->message);
+    g_error_free (e);
+  } else {
+    GST_INFO ("stored the refreshed token in %s", path.c_str ());
+  }
+  g_free (out);
 }
 
 } // namespace
@@ -296,6 +431,11 @@ struct Helix::Private {
   bool identity_known = false;
   uint64_t token_generation = 0;
   std::vector<std::string> registered; /* secrets we registered */
+  /* The token came from gst-twitch login's store: refreshes go back there. */
+  std::string stored_login_path;
+  /* The refresh token came from TWITCH_REFRESH_TOKEN, which cannot be
+   * updated after Twitch rotates it. */
+  bool refresh_from_env = false;
 
   mutable std::mutex state_lock;
   RateLimit rate_limit;
@@ -512,14 +652,24 @@ struct Helix::Private {
           wait_us / G_USEC_PER_SEC, config.max_rate_limit_wait_sec);
       return false;
     }
-    GST_INFO ("rate limit reached: waiting %" G_GINT64_FORMAT
-              " ms for the reset",
-        wait_us / 1000);
+    std::string reason;
     {
       std::lock_guard<std::mutex> g (state_lock);
       stats.rate_limit_waits++;
+      if (after_429)
+        reason = "Twitch answered 429 Too Many Requests";
+      else if (rate_limit.limit > 0)
+        reason = "0 of " + std::to_string (rate_limit.limit)
+                 + " requests left until the reset";
+      else
+        reason = "no requests left until the reset";
       rate_limit.remaining = -1;
     }
+    /* Visible: a pause of seconds without a word looks like a hang. */
+    GST_WARNING ("waiting %.1f s for Twitch's rate limit (%s)", wait_us / 1e6,
+        reason.c_str ());
+    if (config.on_rate_limit_wait)
+      config.on_rate_limit_wait (wait_us / 1000, reason);
     return sleep_cancellable (wait_us, cancellable, error);
   }
 
@@ -636,8 +786,19 @@ struct Helix::Private {
       GError *e = nullptr;
       api_error_set_from_http (
           &e, a->status, a->body, "POST oauth2/token (client credentials)");
-      if (e->code == API_ERROR_BAD_REQUEST)
-        e->code = API_ERROR_UNAUTHORIZED;
+      if (e->code == API_ERROR_BAD_REQUEST
+          || e->code == API_ERROR_UNAUTHORIZED) {
+        /* Name what to fix: there is no token yet, only the app's id and
+         * secret. */
+        g_set_error (error, TWITCH_API_ERROR, API_ERROR_UNAUTHORIZED,
+            "Twitch refused the app's credentials (HTTP %u%s%s): check "
+            "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET (client-id, "
+            "client-secret)",
+            a->status, jmessage (a->body).empty () ? "" : ": ",
+            jmessage (a->body).c_str ());
+        g_error_free (e);
+        return false;
+      }
       g_propagate_error (error, e);
       return false;
     }
@@ -678,8 +839,13 @@ struct Helix::Private {
           &e, a->status, a->body, "Refreshing the user token");
       g_set_error (error, TWITCH_API_ERROR, API_ERROR_UNAUTHORIZED,
           "%s; the refresh token is no longer valid: log in again "
-          "(gst-twitch login)",
-          e->message);
+          "(gst-twitch login)%s",
+          e->message,
+          refresh_from_env
+              ? ". Twitch rotates refresh tokens: TWITCH_REFRESH_TOKEN may "
+                "hold one a previous run already used (the token stored by "
+                "gst-twitch login is kept up to date)"
+              : "");
       g_error_free (e);
       return false;
     }
@@ -690,6 +856,23 @@ struct Helix::Private {
       stats.token_refreshes++;
     }
     GST_INFO ("refreshed the user token");
+    if (refresh_from_env && !config.on_user_token) {
+      refresh_from_env = false;
+      GST_WARNING ("Twitch rotated the refresh token: the one in "
+                   "TWITCH_REFRESH_TOKEN is now used up and a later run "
+                   "will be refused; use gst-twitch login (its stored token "
+                   "is kept up to date) or store the new token "
+                   "(HelixConfig::on_user_token)");
+    }
+    if (!stored_login_path.empty ()) {
+      /* Twitch rotates refresh tokens: the next run needs this one. */
+      Token t;
+      {
+        std::lock_guard<std::mutex> g (token_lock);
+        t = token;
+      }
+      stored_login_save (stored_login_path, t);
+    }
     notify_user_token ();
     return true;
   }
@@ -813,6 +996,16 @@ struct Helix::Private {
   std::optional<std::string> identity (GCancellable *cancellable,
       GError **error, std::string *access_out = nullptr)
   {
+    {
+      /* Only an app's id and secret: the identity is the app's whatever
+       * token it gets, and a cache hit needs no token request. */
+      std::lock_guard<std::mutex> g (token_lock);
+      if (token.access_token.empty () && token.refresh_token.empty ()) {
+        if (access_out)
+          access_out->clear ();
+        return client_id + "\n";
+      }
+    }
     if (!ensure_token (cancellable, error))
       return std::nullopt;
     bool known;
@@ -959,6 +1152,25 @@ struct Helix::Private {
   }
 };
 
+/* ---- The stored login ---------------------------------------------------- */
+
+std::optional<StoredLoginToken>
+stored_login_token ()
+{
+  ensure_debug_category ();
+  auto s = stored_login_load ();
+  if (!s)
+    return std::nullopt;
+  StoredLoginToken t;
+  t.path = s->path;
+  t.client_id = s->client_id;
+  t.access_token = strip_oauth_prefix (s->access_token);
+  t.refresh_token = s->refresh_token;
+  t.login = s->login;
+  t.expires_at = s->expires_at * G_USEC_PER_SEC;
+  return t;
+}
+
 /* ---- Helix --------------------------------------------------------------- */
 
 Helix::Helix (HelixConfig config) : priv_ (new Private ())
@@ -981,7 +1193,31 @@ Helix::Helix (HelixConfig config) : priv_ (new Private ())
   t.access_token = strip_oauth_prefix (
       env_or ("TWITCH_OAUTH_TOKEN", config.oauth_token, env));
   t.refresh_token = env_or ("TWITCH_REFRESH_TOKEN", config.refresh_token, env);
+  p.refresh_from_env
+      = config.refresh_token.empty () && !t.refresh_token.empty ();
   t.expires_at = config.token_expires_at;
+  if (env && t.access_token.empty () && t.refresh_token.empty ()
+      && p.client_secret.empty ()) {
+    /* Order: the config, the environment (a user token, or an app's id and
+     * secret), then the token `gst-twitch login` stored (when it is of the
+     * same application). */
+    auto stored = stored_login_load ();
+    if (stored
+        && (p.client_id.empty () || stored->client_id.empty ()
+            || p.client_id == stored->client_id)) {
+      if (p.client_id.empty ())
+        p.client_id = stored->client_id;
+      t.access_token = strip_oauth_prefix (stored->access_token);
+      t.refresh_token = stored->refresh_token;
+      t.expires_at = stored->expires_at * G_USEC_PER_SEC;
+      p.stored_login_path = stored->path;
+      GST_INFO ("using the token stored by gst-twitch login (%s)",
+          stored->path.c_str ());
+    } else if (stored) {
+      GST_INFO ("the token stored by gst-twitch login is of another client "
+                "id than TWITCH_CLIENT_ID: not used");
+    }
+  }
   if (!t.access_token.empty () || !t.refresh_token.empty ())
     p.set_token_locked (t);
   if (config.user_agent.empty ())

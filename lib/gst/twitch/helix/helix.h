@@ -75,9 +75,14 @@ struct GST_TWITCH_API HelixConfig {
   std::string helix_url;
   std::string auth_url;
   std::string ingest_url;
-  /* Empty: TWITCH_CLIENT_ID / TWITCH_CLIENT_SECRET / TWITCH_OAUTH_TOKEN.
-   * With an oauth_token the client acts as that user; without one but with
-   * a client secret it fetches an app access token. */
+  /* Empty: TWITCH_CLIENT_ID / TWITCH_CLIENT_SECRET / TWITCH_OAUTH_TOKEN /
+   * TWITCH_REFRESH_TOKEN; with no token and no client secret there, the
+   * token `gst-twitch
+   * login` stored ($XDG_CONFIG_HOME/gst-twitch/token.json, when of the same
+   * client id), whose refreshed tokens are written back to it (Twitch
+   * rotates refresh tokens). With an oauth_token the client acts as that
+   * user; without one but with a client secret it fetches an app access
+   * token. */
   std::string client_id;
   std::string client_secret;
   std::string oauth_token; /* "oauth:" prefix accepted */
@@ -100,6 +105,13 @@ struct GST_TWITCH_API HelixConfig {
    * new user token after a refresh or a device-code login, so that an app
    * can store it (Twitch rotates refresh tokens). */
   std::function<void (const Token &)> on_user_token;
+  /* Called (from the thread that made the request, no lock held) before
+   * each wait for a rate-limit reset, with the wait in milliseconds and why
+   * ("Twitch answered 429 Too Many Requests", "0 of 800 requests left until
+   * the reset"), so that a tool can say why it pauses. Each wait is also
+   * logged at WARNING in "twitchapi". */
+  std::function<void (int64_t wait_ms, const std::string &reason)>
+      on_rate_limit_wait;
 };
 
 /* Counters, for tests, benchmarks and the CLI's verbose output. */
@@ -324,6 +336,22 @@ class GST_TWITCH_API Helix
  private:
   Private *priv_;
 };
+
+/* The user token `gst-twitch login` stored ($XDG_CONFIG_HOME/gst-twitch/
+ * token.json), for code that needs a token without a Helix client (chat
+ * elements): the same fallback Helix uses after the environment. nullopt
+ * when there is none, or when the file is a link, not the user's, readable
+ * by others or not the JSON gst-twitch writes. A Helix built with the same
+ * client id refreshes it and writes rotated tokens back. */
+struct GST_TWITCH_API StoredLoginToken {
+  std::string path;
+  std::string client_id;
+  std::string access_token; /* without "oauth:" */
+  std::string refresh_token;
+  std::string login;
+  TimeUs expires_at = 0; /* 0: unknown */
+};
+GST_TWITCH_API std::optional<StoredLoginToken> stored_login_token ();
 
 extern template class GST_TWITCH_API Pager<Stream>;
 extern template class GST_TWITCH_API Pager<Follower>;
