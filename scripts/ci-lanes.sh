@@ -140,20 +140,22 @@ lane_fuzz () {
   ninja -C "$b" "${names[@]/#/tests/fuzz/fuzz-}" || return 1
   lane_passed=0 lane_failed=0
   mkdir -p "$b/fuzz-artifacts"
+  rm -f "$b"/fuzz-*.rc
+  # One target per core at a time (TEST_JOBS).
+  local running=0
   for t in "${names[@]}"; do
-    local work="$b/fuzz-work/$t" start=$SECONDS
-    mkdir -p "$work"
-    echo "fuzz-$t: ${fuzz_seconds}s from tests/fuzz/corpus/$(fuzz_corpus "$t")"
-    # New inputs go to the work folder, never into the committed corpus.
-    if ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_odr_violation=0 \
-       LSAN_OPTIONS=suppressions=$src/tests/sanitizers/lsan.supp:print_suppressions=0 \
-       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$src/tests/sanitizers/ubsan-known.supp \
-       "$b/tests/fuzz/fuzz-$t" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
-         -max_len="$(fuzz_max_len "$t")" -timeout=20 -print_final_stats=1 \
-         -artifact_prefix="$b/fuzz-artifacts/$t-" \
-         "$work" "tests/fuzz/corpus/$(fuzz_corpus "$t")" > "$b/fuzz-$t.log" 2>&1; then
+    fuzz_one "$b" "$t" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then
+      wait -n
+      running=$((running - 1))
+    fi
+  done
+  wait
+  for t in "${names[@]}"; do
+    if [ "$(cat "$b/fuzz-$t.rc" 2>/dev/null)" = 0 ]; then
       lane_passed=$((lane_passed + 1))
-      echo "fuzz-$t: OK ($((SECONDS - start)) s, $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$b/fuzz-$t.log" | grep -o '[0-9]*$') runs)"
+      echo "fuzz-$t: OK ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$b/fuzz-$t.log" | grep -o '[0-9]*$') runs)"
     else
       lane_failed=$((lane_failed + 1))
       echo "fuzz-$t: FAILED, log $b/fuzz-$t.log:"
@@ -161,6 +163,23 @@ lane_fuzz () {
     fi
   done
   [ "$lane_failed" = 0 ]
+}
+
+# One fuzz target for fuzz_seconds from its corpus; exit code to fuzz-<t>.rc.
+fuzz_one () {
+  local b=$1 t=$2 rc=0
+  local work="$b/fuzz-work/$t"
+  mkdir -p "$work"
+  echo "fuzz-$t: ${fuzz_seconds}s from tests/fuzz/corpus/$(fuzz_corpus "$t")"
+  # New inputs go to the work folder, never into the committed corpus.
+  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_odr_violation=0 \
+  LSAN_OPTIONS=suppressions=$src/tests/sanitizers/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$src/tests/sanitizers/ubsan-known.supp \
+    "$b/tests/fuzz/fuzz-$t" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+      -max_len="$(fuzz_max_len "$t")" -timeout=20 -print_final_stats=1 \
+      -artifact_prefix="$b/fuzz-artifacts/$t-" \
+      "$work" "tests/fuzz/corpus/$(fuzz_corpus "$t")" > "$b/fuzz-$t.log" 2>&1 || rc=$?
+  echo "$rc" > "$b/fuzz-$t.rc"
 }
 
 # The tests ThreadSanitizer watches: the threaded parts (chat client and its
