@@ -44,6 +44,18 @@ host_first_label (const std::string &url)
   return host.substr (0, host.find ('.'));
 }
 
+/* A string member, "" when absent or of another type: json-glib's
+ * get_string_member_with_default() gives NULL for a number. */
+std::string
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (n && JSON_NODE_HOLDS_VALUE (n)
+      && json_node_get_value_type (n) == G_TYPE_STRING)
+    return json_node_get_string (n);
+  return {};
+}
+
 } // namespace
 
 std::string
@@ -103,11 +115,9 @@ ingest_list_parse (std::string_view json, GError **error)
     JsonObject *o = json_node_get_object (node);
     Ingest ingest;
     ingest.id = static_cast<int> (json_member_int64 (o, "_id", 0));
-    ingest.name = json_object_get_string_member_with_default (o, "name", "");
-    ingest.url_template
-        = json_object_get_string_member_with_default (o, "url_template", "");
-    ingest.url_template_secure = json_object_get_string_member_with_default (
-        o, "url_template_secure", "");
+    ingest.name = member_string (o, "name");
+    ingest.url_template = member_string (o, "url_template");
+    ingest.url_template_secure = member_string (o, "url_template_secure");
     ingest.availability
         = json_object_get_double_member_with_default (o, "availability", 1.0);
     ingest.is_default
