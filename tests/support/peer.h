@@ -15,6 +15,8 @@ int free_loopback_port ();
 
 /* Polls until something accepts on 127.0.0.1:@port, up to @timeout_ms. */
 bool wait_for_tcp (int port, int timeout_ms);
+/* Same on another loopback address (127.0.0.2...). */
+bool wait_for_tcp_on (const std::string &address, int port, int timeout_ms);
 
 /* Absolute path of a program, looking in PATH and in /usr/sbin, /sbin; empty
  * when absent (the test should then GTEST_SKIP with the package's name). */
