@@ -368,7 +368,9 @@ TEST_F (ChatClientTest, LoginFailureIsOneFatalErrorNotAReconnectStorm)
         return !rec.fatal.empty ();
       },
       20000));
-  g_usleep (1500 * 1000);
+  /* Stopped: no reconnect can follow, so the counts below are final. */
+  ASSERT_TRUE (poll_until (
+      [&] { return client.state () == ChatState::STOPPED; }, 20000));
   std::lock_guard<std::mutex> lk (rec.mu);
   ASSERT_EQ (rec.fatal.size (), 1u);
   EXPECT_EQ (rec.fatal_codes[0], TWITCH_CHAT_ERROR_LOGIN);
