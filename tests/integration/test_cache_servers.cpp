@@ -499,7 +499,12 @@ TEST_P (CacheServer, ValueTooLargeForTheServerIsNotAnOutage)
   g_rand_free (r);
   cache_->put ("big", entry (big), 60);
   auto e = cache_->get ("big");
-  EXPECT_TRUE (!e || e->body == big);
+  if (GetParam () == "memcached") {
+    EXPECT_FALSE (e) << "over memcached's 1 MB item limit: not stored";
+  } else {
+    ASSERT_TRUE (e) << "Redis takes values up to 512 MB";
+    EXPECT_EQ (e->body, big);
+  }
   cache_->put ("small", entry ("s"), 60);
   EXPECT_TRUE (cache_->get ("small")) << "the backend is still in use";
   EXPECT_EQ (log.count (GST_LEVEL_WARNING), 0u);
@@ -580,3 +585,143 @@ TEST (FileCache, TwoProcessesShareOneTree)
   ASSERT_TRUE (hit);
   EXPECT_EQ (hit->body, "written there");
 }
+
+namespace
+{
+
+/* A server that accepts and at once closes every connection (a broken
+ * cache server), recording when each connection arrived. */
+class ClosingServer
+{
+ public:
+  ClosingServer ()
+  {
+    GError *error = nullptr;
+    sock_ = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+        G_SOCKET_PROTOCOL_TCP, &error);
+    GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
+    ok_ = sock_ && g_socket_bind (sock_, addr, TRUE, &error)
+          && g_socket_listen (sock_, &error);
+    g_object_unref (addr);
+    g_object_unref (lo);
+    g_clear_error (&error);
+    if (!ok_)
+      return;
+    GSocketAddress *local = g_socket_get_local_address (sock_, nullptr);
+    port_ = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    g_object_unref (local);
+    g_socket_set_timeout (sock_, 0);
+    thread_ = std::thread ([this] {
+      while (!stop_) {
+        if (!g_socket_condition_timed_wait (
+                sock_, G_IO_IN, 50 * 1000, nullptr, nullptr))
+          continue;
+        GSocket *c = g_socket_accept (sock_, nullptr, nullptr);
+        if (c == nullptr)
+          continue;
+        {
+          std::lock_guard<std::mutex> g (lock_);
+          arrivals_.push_back (g_get_monotonic_time ());
+        }
+        g_socket_close (c, nullptr);
+        g_object_unref (c);
+      }
+    });
+  }
+  ~ClosingServer ()
+  {
+    stop_ = true;
+    if (thread_.joinable ())
+      thread_.join ();
+    if (sock_)
+      g_object_unref (sock_);
+  }
+  bool ok () const { return ok_; }
+  int port () const { return port_; }
+  std::vector<gint64> arrivals ()
+  {
+    std::lock_guard<std::mutex> g (lock_);
+    return arrivals_;
+  }
+
+ private:
+  GSocket *sock_ = nullptr;
+  bool ok_ = false;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex lock_;
+  std::vector<gint64> arrivals_;
+};
+
+} // namespace
+
+#if HAVE_HIREDIS
+/* The circuit breaker's documented figures (docs/cache.md, "Server down"):
+ * retried after 1 s, doubling up to 30 s. */
+TEST (CacheBreaker, DefaultsAreOneSecondDoublingToThirty)
+{
+  twitch::CacheNetworkOptions net;
+  EXPECT_EQ (net.retry_initial_ms, 1000);
+  EXPECT_EQ (net.retry_max_ms, 30000);
+  EXPECT_EQ (net.connect_timeout_ms, 500);
+  EXPECT_EQ (net.command_timeout_ms, 500);
+}
+
+/* With the defaults, a failed server is not called again for 1 s, and is
+ * probed once soon after. */
+TEST (CacheBreaker, FirstRetryAfterOneSecond)
+{
+  ClosingServer server;
+  ASSERT_TRUE (server.ok ());
+  twitch::RedisCacheOptions o;
+  o.host = "127.0.0.1";
+  o.port = server.port ();
+  GError *error = nullptr;
+  auto c = twitch::cache_redis_new (o, &error);
+  ASSERT_TRUE (c) << (error ? error->message : "");
+  EXPECT_FALSE (c->get ("k"));
+  ASSERT_EQ (server.arrivals ().size (), 1u);
+  gint64 first = server.arrivals ()[0];
+  /* Callers keep asking; until a second connection arrives (or 10 s). */
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (server.arrivals ().size () < 2 && g_get_monotonic_time () < end) {
+    EXPECT_FALSE (c->get ("k"));
+    g_usleep (5 * 1000);
+  }
+  auto a = server.arrivals ();
+  ASSERT_GE (a.size (), 2u) << "never probed again";
+  EXPECT_GE (a[1] - first, 1000 * 1000 - 20 * 1000) << "retried before 1 s";
+  EXPECT_LT (a[1] - first, 1000 * 1000 + 900 * 1000) << "not 2 s";
+}
+
+/* The schedule, scaled down (100 ms doubling up to 400 ms): probes after
+ * 100, 200, 400, 400, 400 ms; between them no call reaches the server. */
+TEST (CacheBreaker, RetryDelayDoublesUpToTheMaximum)
+{
+  ClosingServer server;
+  ASSERT_TRUE (server.ok ());
+  twitch::RedisCacheOptions o;
+  o.host = "127.0.0.1";
+  o.port = server.port ();
+  o.net.retry_initial_ms = 100;
+  o.net.retry_max_ms = 400;
+  GError *error = nullptr;
+  auto c = twitch::cache_redis_new (o, &error);
+  ASSERT_TRUE (c) << (error ? error->message : "");
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (server.arrivals ().size () < 6 && g_get_monotonic_time () < end) {
+    EXPECT_FALSE (c->get ("k"));
+    g_usleep (2 * 1000);
+  }
+  auto a = server.arrivals ();
+  ASSERT_GE (a.size (), 6u);
+  const gint64 want_ms[] = {100, 200, 400, 400, 400};
+  for (size_t i = 0; i < 5; i++) {
+    gint64 gap_ms = (a[i + 1] - a[i]) / 1000;
+    EXPECT_GE (gap_ms, want_ms[i] - 5) << "probe " << i + 1;
+    EXPECT_LT (gap_ms, want_ms[i] + 300) << "probe " << i + 1;
+  }
+}
+#endif

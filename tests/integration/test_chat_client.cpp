@@ -370,7 +370,9 @@ TEST_F (ChatClientTest, LoginFailureIsOneFatalErrorNotAReconnectStorm)
         return !rec.fatal.empty ();
       },
       20000));
-  g_usleep (1500 * 1000);
+  /* Stopped: no reconnect can follow, so the counts below are final. */
+  ASSERT_TRUE (poll_until (
+      [&] { return client.state () == ChatState::STOPPED; }, 20000));
   std::lock_guard<std::mutex> lk (rec.mu);
   ASSERT_EQ (rec.fatal.size (), 1u);
   EXPECT_EQ (rec.fatal_codes[0], TWITCH_CHAT_ERROR_LOGIN);
@@ -500,3 +502,51 @@ TEST_F (ChatClientTest, LongMessagesSplitAndRepliesTagged)
 }
 
 } // namespace
+
+namespace
+{
+
+size_t
+privmsg_count (ChatRecorder &rec)
+{
+  std::lock_guard<std::mutex> lk (rec.mu);
+  size_t n = 0;
+  for (auto &m : rec.messages)
+    n += m.kind == ChatKind::PRIVMSG;
+  return n;
+}
+
+} // namespace
+
+/* The chat client remembers the last 8192 message ids (docs/chat.md): a
+ * repeat of any of the last 8192 is dropped, a repeat of the 8193rd-last is
+ * delivered again. */
+TEST_F (ChatClientTest, DedupeRemembersTheLast8192Ids)
+{
+  start_fake ();
+  ChatConfig c = config ({"a"});
+  EXPECT_EQ (c.dedup_capacity, 8192u) << "the documented default";
+  ChatClient client (c, rec.callbacks ());
+  ASSERT_TRUE (client.start (nullptr));
+  ASSERT_TRUE (poll_until ([&] { return rec.joined_count () == 1; }, 20000));
+
+  fake.control ("privmsg a 8193");
+  ASSERT_TRUE (poll_until ([&] { return privmsg_count (rec) == 8193; }, 60000))
+      << privmsg_count (rec);
+  /* The last 8192 again: every one a duplicate. */
+  fake.control ("replay 8192");
+  auto handled = [&] (size_t want) {
+    return privmsg_count (rec) - 8193 + client.stats ().duplicates_dropped
+           >= want;
+  };
+  ASSERT_TRUE (poll_until ([&] { return handled (8192); }, 60000));
+  EXPECT_EQ (client.stats ().duplicates_dropped, 8192u);
+  EXPECT_EQ (privmsg_count (rec), 8193u);
+  /* From the 8193rd-last on: the oldest id was forgotten, so it is new, and
+   * each one it pushes out makes the next one new too. */
+  fake.control ("replay 8193");
+  ASSERT_TRUE (poll_until ([&] { return handled (8192 + 8193); }, 60000));
+  EXPECT_EQ (client.stats ().duplicates_dropped, 8192u);
+  EXPECT_EQ (privmsg_count (rec), 2u * 8193);
+  client.stop ();
+}

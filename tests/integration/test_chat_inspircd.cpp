@@ -107,8 +107,17 @@ TEST_F (InspircdTest, FramingTagsPingAndReconnect)
   EXPECT_EQ (tagged.tag ("+reply"), "xyz");
   EXPECT_TRUE (g_str_has_prefix (tagged.login.c_str (), "justinfan"));
 
-  /* PING after idle is answered: still the first connection. */
-  g_usleep (1500 * 1000);
+  /* PING after 300 ms idle, answered by the server's PONG (twice: the
+   * keepalive goes on): still the first connection. */
+  auto pongs = [&] {
+    std::lock_guard<std::mutex> lk (ra.mu);
+    int n = 0;
+    for (auto &m : ra.messages)
+      n += m.kind == ChatKind::PONG;
+    return n;
+  };
+  ASSERT_TRUE (poll_until ([&] { return pongs () >= 2; }, 20000))
+      << "no PING was sent, or no PONG came back";
   EXPECT_EQ (ra.connected_count (), 1);
 
   /* The server dies and comes back on the same port: both reconnect,

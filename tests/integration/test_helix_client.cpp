@@ -436,7 +436,68 @@ TEST_F (HelixClient, ServerErrorsRetriedThenReported)
   EXPECT_NE (std::string (error->message).find ("500"), std::string::npos);
   g_clear_error (&error);
   EXPECT_EQ (fake->requests ("/helix/users"), 4u); /* 1 + 3 retries */
-  EXPECT_GE (took, 3500 * 1000);                   /* 0.5 + 1 + 2 s */
+  /* 0.5 + 1 + 2 s: at least that, and well short of the next schedule
+   * (a doubled base would wait 7 s). */
+  EXPECT_GE (took, 3500 * 1000);
+  EXPECT_LT (took, 6000 * 1000);
+  fake->clear_faults ();
+}
+
+/* The documented settings (docs/helix.md, "Configuration"), written out:
+ * 3 retries of 5xx and network errors at 0.5, 1, 2 s; 5 429s in a row;
+ * resets at most 120 s away; 30 s per request. */
+TEST (HelixConfigDefaults, AreTheDocumentedFigures)
+{
+  twitch::HelixConfig c;
+  EXPECT_EQ (c.retries, 3);
+  EXPECT_EQ (c.retry_base_ms, 500u);
+  EXPECT_EQ (c.rate_limit_retries, 5);
+  EXPECT_EQ (c.max_rate_limit_wait_sec, 120u);
+  EXPECT_EQ (c.timeout_sec, 30u);
+}
+
+/* The retry delays double from the base: with a 200 ms base, 3 retries
+ * take 200 + 400 + 800 ms. */
+TEST_F (HelixClient, RetryDelaysDoubleFromTheBase)
+{
+  auto c = config ();
+  c.retry_base_ms = 200;
+  twitch::Helix helix (c);
+  HelixFakeFault burst;
+  burst.path = "/helix/users";
+  burst.kind = "status";
+  burst.status = 502;
+  burst.count = 10;
+  fake->add_fault (burst);
+  GError *error = nullptr;
+  gint64 start = g_get_monotonic_time ();
+  EXPECT_FALSE (helix.user_by_login ("twitchdev", nullptr, &error));
+  gint64 took = g_get_monotonic_time () - start;
+  EXPECT_API_ERROR (error, twitch::API_ERROR_SERVER);
+  g_clear_error (&error);
+  EXPECT_EQ (fake->requests ("/helix/users"), 4u);
+  EXPECT_GE (took, 1400 * 1000);
+  EXPECT_LT (took, 2800 * 1000) << "delays longer than 200, 400, 800 ms";
+  fake->clear_faults ();
+}
+
+/* A 429 is retried after the reset, 5 times in a row at most, then
+ * RATE_LIMITED (docs/helix.md). */
+TEST_F (HelixClient, FiveRateLimitedRetriesThenRateLimited)
+{
+  twitch::Helix helix (config ());
+  HelixFakeFault f;
+  f.path = "/helix/users";
+  f.kind = "429";
+  f.reset_in_s = 1;
+  f.count = 20;
+  fake->add_fault (f);
+  GError *error = nullptr;
+  EXPECT_FALSE (helix.user_by_login ("twitchdev", nullptr, &error));
+  EXPECT_API_ERROR (error, twitch::API_ERROR_RATE_LIMITED);
+  g_clear_error (&error);
+  EXPECT_EQ (fake->requests ("/helix/users"), 6u) << "1 + 5 retries";
+  EXPECT_EQ (helix.stats ().rate_limit_waits, 5u);
   fake->clear_faults ();
 }
 
@@ -714,6 +775,57 @@ TEST_F (HelixClient, AsyncGet)
   EXPECT_NE (result.r->body.find ("twitchdev"), std::string::npos);
 }
 
+/* The TTL each kind of answer is cached for: the table of docs/helix.md
+ * ("TTL per kind"), written out here rather than read from CacheTtl, so a
+ * changed default fails. */
+TEST_F (HelixClient, CacheTtlPerKindIsTheDocumentedTable)
+{
+  using K = twitch::ResourceKind;
+  const std::pair<K, int64_t> documented[] = {
+      {K::USERS, 24 * 3600},
+      {K::CHANNELS, 10 * 60},
+      {K::STREAMS, 30},
+      {K::FOLLOWERS, 10 * 60},
+      {K::FOLLOWED, 10 * 60},
+      {K::VIDEOS, 30 * 60},
+      {K::CLIPS, 30 * 60},
+      {K::CHATTERS, 60},
+      {K::MODERATORS, 10 * 60},
+      {K::GAMES, 24 * 3600},
+      {K::SEARCH, 5 * 60},
+      {K::SUBSCRIPTIONS, 10 * 60},
+      {K::INGESTS, 24 * 3600},
+  };
+  auto cache = std::make_shared<RecordingCache> ();
+  auto c = config ();
+  c.cache = cache;
+  twitch::Helix helix (c);
+  int i = 0;
+  for (const auto &[kind, ttl] : documented) {
+    GError *error = nullptr;
+    /* One URL per kind (the fake ignores the extra parameter). */
+    auto r = helix.get ("users",
+        {{"login", "twitchdev"}, {"n", std::to_string (i)}}, kind, nullptr,
+        &error);
+    ASSERT_TRUE (r.has_value ()) << (error ? error->message : "");
+    std::lock_guard<std::mutex> g (cache->lock);
+    ASSERT_EQ (cache->ttls.size (), (size_t)i + 1) << "kind " << i;
+    int64_t got = -1;
+    for (const auto &kv : cache->ttls)
+      if (kv.second != -2)
+        got = kv.second;
+    EXPECT_EQ (got, ttl) << "kind " << i;
+    for (auto &kv : cache->ttls)
+      kv.second = -2; /* seen */
+    i++;
+  }
+  /* UNCACHED is never stored. */
+  GError *error = nullptr;
+  ASSERT_TRUE (helix.get ("users", {{"login", "twitchdev"}, {"n", "u"}},
+      K::UNCACHED, nullptr, &error));
+  EXPECT_EQ (cache->ttls.size (), (size_t)i);
+}
+
 TEST_F (HelixClient, CacheServesRepeatsWithIdentityNotToken)
 {
   auto cache = std::make_shared<RecordingCache> ();
@@ -729,13 +841,13 @@ TEST_F (HelixClient, CacheServesRepeatsWithIdentityNotToken)
   }
   EXPECT_EQ (fake->requests ("/helix/channels/followers"), 5u);
   EXPECT_EQ (fake->requests ("/oauth2/validate"), 1u);
-  /* TTL per kind: users long, streams short. */
-  std::set<int64_t> ttls;
+  /* TTL per kind, the documented figures (docs/helix.md). */
+  std::map<int64_t, int> ttls;
   for (const auto &kv : cache->ttls)
-    ttls.insert (kv.second);
-  EXPECT_TRUE (ttls.count (twitch::CacheTtl{}.users));
-  EXPECT_TRUE (ttls.count (twitch::CacheTtl{}.streams));
-  EXPECT_TRUE (ttls.count (twitch::CacheTtl{}.followers));
+    ttls[kv.second]++;
+  EXPECT_EQ (ttls[24 * 3600], 1) << "users: 24 h";
+  EXPECT_EQ (ttls[30], 1) << "streams: 30 s";
+  EXPECT_EQ (ttls[10 * 60], 5) << "followers: 10 min, each page";
   /* Keys: URL + client id + user id, never the token. */
   std::string url = fake->helix_url () + "/users?login=twitchdev";
   std::string key = twitch::cache_key (

@@ -458,7 +458,9 @@ TEST_F (ApiSrc, StopsPromptlyWhileAPollHangs)
   ASSERT_TRUE (launch ("twitchapisrc channel=twitchdev interval=1 ! "
                        "fakesink"));
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  g_usleep (500 * 1000);
+  /* The poll is under way (and hangs). */
+  ASSERT_TRUE (twitch_test::poll_until (
+      [&] { return fake->requests ("/helix/users") >= 1; }, 30000));
   gint64 start = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_NULL);
   EXPECT_LT (g_get_monotonic_time () - start, 10 * G_USEC_PER_SEC);

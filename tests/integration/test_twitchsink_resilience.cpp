@@ -3,6 +3,7 @@
  * real nginx-rtmp on loopback. */
 #include "twitchsink_harness.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include <fstream>
@@ -299,13 +300,26 @@ TEST_F (TwitchSinkResilience, KeyNeverInDebugLogOrVerboseOutput)
       g_usleep (50000);
     return ingest.recordings ().size () >= n;
   };
+  /* Events, not sleeps: media reached the recording. */
+  auto recorded = [&] (size_t n, gint64 bytes) {
+    return poll_until (
+        [&] {
+          auto recs = ingest.recordings ();
+          if (recs.size () < n)
+            return false;
+          GStatBuf st;
+          return g_stat (recs[n - 1].c_str (), &st) == 0 && st.st_size >= bytes;
+        },
+        30000);
+  };
   EXPECT_TRUE (wait_for (1, 20000));
-  g_usleep (1500000);
+  EXPECT_TRUE (recorded (1, 50000)) << "media in the first recording";
+  /* Back at once: the dead connection is noticed on the next write anyway,
+   * and the second recording below is the proof of the reconnect. */
   ingest.kill_hard ();
-  g_usleep (300000);
   ASSERT_TRUE (ingest.start ());
   EXPECT_TRUE (wait_for (2, 20000));
-  g_usleep (1000000);
+  EXPECT_TRUE (recorded (2, 50000)) << "media in the second recording";
   ingest.kill_hard ();
   bool exited = false;
   for (int i = 0; i < 400 && !exited; i++) {

@@ -10,6 +10,8 @@
 #include <glib/gstdio.h>
 
 #include <atomic>
+#include <ctime>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <thread>
 #include <vector>
@@ -370,4 +372,91 @@ TEST (FileCache, UnwritableFolderIsASettingsError)
   EXPECT_TRUE (g_error_matches (
       error, TWITCH_CACHE_ERROR, twitch::CACHE_ERROR_SETTINGS));
   g_clear_error (&error);
+}
+
+namespace
+{
+
+/* Sets a file's modification time @age_s seconds in the past. */
+void
+age_file (const std::string &path, int64_t age_s)
+{
+  struct timespec times[2];
+  clock_gettime (CLOCK_REALTIME, &times[0]);
+  times[0].tv_sec -= age_s;
+  times[1] = times[0];
+  ASSERT_EQ (utimensat (AT_FDCWD, path.c_str (), times, 0), 0) << path;
+}
+
+} // namespace
+
+/* docs/cache.md, "Size cap": an entry larger than half the cap is not
+ * stored; one just under half is. */
+TEST (FileCache, EntryLargerThanHalfTheCapIsNotStored)
+{
+  TempDir tmp;
+  std::string dir = tmp.file ("cache");
+  const uint64_t cap = 100000;
+  auto c = open_cache (dir, cap);
+  /* Random bytes do not compress: the entry file is the body plus a small
+   * header. */
+  c->put ("half-under", entry (random_body (48000, 1)), 600);
+  c->put ("half-over", entry (random_body (51000, 2)), 600);
+  EXPECT_TRUE (c->get ("half-under")) << "48 KB of a 100 KB cap is stored";
+  EXPECT_FALSE (c->get ("half-over")) << "51 KB of a 100 KB cap is not";
+  EXPECT_FALSE (
+      g_file_test (entry_path (dir, "half-over").c_str (), G_FILE_TEST_EXISTS));
+}
+
+/* docs/cache.md: past the cap, the oldest entries go until the tree is at
+ * 90% of the cap, and no further. */
+TEST (FileCache, EvictionStopsAtNinetyPercentOfTheCap)
+{
+  TempDir tmp;
+  std::string dir = tmp.file ("cache");
+  const uint64_t cap = 200000;
+  auto c = open_cache (dir, cap);
+  uint64_t total = 0;
+  uint64_t entry_size = 0;
+  int i = 0;
+  /* 10 KB entries until the cap is first crossed. */
+  for (; i < 40; i++) {
+    c->put ("eeee" + std::to_string (i), entry (random_body (10000, i)), 600);
+    age_file (entry_path (dir, "eeee" + std::to_string (i)), 1000 - i);
+    size_t n = count_entries (dir, &total);
+    if (entry_size == 0)
+      entry_size = total;
+    if (n < static_cast<size_t> (i + 1))
+      break;
+  }
+  ASSERT_LT (i, 40) << "the cap was never enforced";
+  EXPECT_LE (total, cap / 10 * 9) << "evicted down to 90% of the cap";
+  EXPECT_GT (total + entry_size, cap / 10 * 9) << "and not further";
+  EXPECT_FALSE (c->get ("eeee0")) << "the oldest went first";
+}
+
+/* docs/cache.md: temporary files older than an hour (a writer that died)
+ * are removed by the scan; younger ones (a writer at work) are not. */
+TEST (FileCache, ScanRemovesTemporaryFilesOlderThanAnHour)
+{
+  TempDir tmp;
+  std::string dir = tmp.file ("cache");
+  {
+    auto c = open_cache (dir, 0);
+    c->put ("abcd0", entry ("x"), 600);
+  }
+  std::string folder = dir + "/ab/cd";
+  std::string stale = folder + "/.tmp-stale1";
+  std::string young = folder + "/.tmp-young1";
+  ASSERT_TRUE (twitch_test::write_file (stale, "partial"));
+  ASSERT_TRUE (twitch_test::write_file (young, "partial"));
+  age_file (stale, 3600 + 120);
+  age_file (young, 3600 - 120);
+  /* A capped instance scans the tree on its first write. */
+  auto c = open_cache (dir, 1000000);
+  c->put ("abcd1", entry ("y"), 600);
+  EXPECT_FALSE (g_file_test (stale.c_str (), G_FILE_TEST_EXISTS))
+      << "61 minutes old: removed";
+  EXPECT_TRUE (g_file_test (young.c_str (), G_FILE_TEST_EXISTS))
+      << "59 minutes old: a writer may still be at work";
 }

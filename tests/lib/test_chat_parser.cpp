@@ -284,10 +284,10 @@ TEST (IrcParser, TagEscapes)
 TEST (IrcParser, MalformedLinesAreErrors)
 {
   IrcMessage m;
-  for (const char *bad : {"", "\r\n", "@", "@a=b", "@a=b ", ":prefix",
-           ":prefix ", ": CMD", "@ CMD", "@=v CMD", "@a=b :p", "C!D x",
-           "@a b=c CMD", "12 x", "@a=b;;=c CMD", " PRIVMSG #c :leading space",
-           "@a=b  ", ":p!u@h "}) {
+  for (const char *bad :
+      {"", "\r\n", "@", "@a=b", "@a=b ", ":prefix", ":prefix ", ": CMD",
+          "@ CMD", "@=v CMD", "@a=b :p", "C!D x", "@a b=c CMD", "12 x",
+          "@a=b;;=c CMD", " PRIVMSG #c :leading space", "@a=b  ", ":p!u@h "}) {
     GError *err = nullptr;
     EXPECT_FALSE (irc_parse (bad, m, &err)) << "'" << bad << "'";
     ASSERT_NE (err, nullptr) << bad;
@@ -320,6 +320,7 @@ TEST (IrcParser, RandomBytesNeverCrash)
   auto lines = fixture_lines ();
   IrcMessage m;
   ChatMessage c;
+  int parsed = 0, refused = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string s = lines[rng () % lines.size ()];
     int edits = 1 + rng () % 8;
@@ -337,10 +338,37 @@ TEST (IrcParser, RandomBytesNeverCrash)
           break;
       }
     }
-    if (irc_parse (s, m))
-      chat_message_from_irc (m, c);
+    if (!irc_parse (s, m)) {
+      refused++;
+      continue;
+    }
+    parsed++;
+    /* What a successful parse promises, whatever the bytes: every field a
+     * view into the line, a command without spaces, middle params without
+     * spaces nor a leading ':'. */
+    auto inside = [&] (std::string_view v) {
+      return v.empty ()
+             || (v.data () >= s.data ()
+                 && v.data () + v.size () <= s.data () + s.size ());
+    };
+    ASSERT_FALSE (m.command.empty ()) << s;
+    ASSERT_EQ (m.command.find (' '), std::string_view::npos) << s;
+    ASSERT_TRUE (inside (m.command) && inside (m.prefix)) << s;
+    for (auto &t : m.tags)
+      ASSERT_TRUE (inside (t.key) && inside (t.raw_value)) << s;
+    for (size_t p = 0; p < m.params.size (); ++p) {
+      ASSERT_TRUE (inside (m.params[p])) << s;
+      bool trailing = m.has_trailing && p + 1 == m.params.size ();
+      if (!trailing) {
+        ASSERT_EQ (m.params[p].find (' '), std::string_view::npos) << s;
+        ASSERT_FALSE (m.params[p].empty () || m.params[p][0] == ':') << s;
+      }
+    }
+    chat_message_from_irc (m, c);
   }
-  SUCCEED ();
+  /* Both paths were exercised. */
+  EXPECT_GT (parsed, 1000);
+  EXPECT_GT (refused, 100);
 }
 
 TEST (ChatJson, RoundTripKeepsEveryTag)

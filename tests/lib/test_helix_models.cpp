@@ -270,10 +270,26 @@ TEST (HelixErrors, StatusesMapInOnePlace)
 
 TEST (HelixCacheTtl, PerKindAndConfigurable)
 {
+  /* The table of docs/helix.md, written out. */
+  using K = twitch::ResourceKind;
   twitch::CacheTtl ttl;
-  EXPECT_GT (ttl.for_kind (twitch::ResourceKind::USERS),
-      ttl.for_kind (twitch::ResourceKind::STREAMS));
-  EXPECT_EQ (ttl.for_kind (twitch::ResourceKind::UNCACHED), 0);
+  EXPECT_EQ (ttl.for_kind (K::USERS), 24 * 3600);
+  EXPECT_EQ (ttl.for_kind (K::CHANNELS), 10 * 60);
+  EXPECT_EQ (ttl.for_kind (K::STREAMS), 30);
+  EXPECT_EQ (ttl.for_kind (K::FOLLOWERS), 10 * 60);
+  EXPECT_EQ (ttl.for_kind (K::FOLLOWED), 10 * 60);
+  EXPECT_EQ (ttl.for_kind (K::VIDEOS), 30 * 60);
+  EXPECT_EQ (ttl.for_kind (K::CLIPS), 30 * 60);
+  EXPECT_EQ (ttl.for_kind (K::CHATTERS), 60);
+  EXPECT_EQ (ttl.for_kind (K::MODERATORS), 10 * 60);
+  EXPECT_EQ (ttl.for_kind (K::GAMES), 24 * 3600);
+  EXPECT_EQ (ttl.for_kind (K::SEARCH), 5 * 60);
+  EXPECT_EQ (ttl.for_kind (K::SUBSCRIPTIONS), 10 * 60);
+  EXPECT_EQ (ttl.for_kind (K::INGESTS), 24 * 3600);
+  EXPECT_EQ (ttl.for_kind (K::UNCACHED), 0);
+  twitch::CacheTtl one_off;
+  one_off.streams = 7;
+  EXPECT_EQ (one_off.for_kind (K::STREAMS), 7) << "configurable per kind";
   auto all = twitch::CacheTtl::all (5);
   EXPECT_EQ (all.for_kind (twitch::ResourceKind::USERS), 5);
   EXPECT_EQ (all.for_kind (twitch::ResourceKind::INGESTS), 5);

@@ -10,6 +10,8 @@ namespace twitch_test
 {
 
 static const char *kRtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+static const char *kStreamModule
+    = "/usr/lib/nginx/modules/ngx_stream_module.so";
 
 NginxRtmpPeer::NginxRtmpPeer (std::string on_publish)
     : dir_ (std::make_unique<TempDir> ("gst-twitch-nginx")),
@@ -39,6 +41,24 @@ NginxRtmpPeer::missing ()
 }
 
 std::string
+NginxRtmpPeer::missing_tls ()
+{
+  if (!g_file_test (kStreamModule, G_FILE_TEST_EXISTS))
+    return "nginx's stream module (apt-get install libnginx-mod-stream)";
+  return {};
+}
+
+void
+NginxRtmpPeer::enable_tls (const std::string &cert, const std::string &key,
+    const std::string &address, int port)
+{
+  tls_cert_ = cert;
+  tls_key_ = key;
+  tls_address_ = address;
+  tls_port_ = port > 0 ? port : free_loopback_port ();
+}
+
+std::string
 NginxRtmpPeer::url () const
 {
   return "rtmp://127.0.0.1:" + std::to_string (port_) + "/app";
@@ -58,8 +78,10 @@ NginxRtmpPeer::start (GError **error)
   if (port_ < 0)
     port_ = free_loopback_port ();
   std::ostringstream conf;
-  conf << "load_module " << kRtmpModule << ";\n"
-       << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+  conf << "load_module " << kRtmpModule << ";\n";
+  if (!tls_cert_.empty ())
+    conf << "load_module " << kStreamModule << ";\n";
+  conf << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
        << "error_log " << error_log () << " info;\n"
        << "pid " << dir_->file ("nginx.pid") << ";\n"
        << "events { worker_connections 64; }\n"
@@ -75,6 +97,15 @@ NginxRtmpPeer::start (GError **error)
   if (!on_publish_.empty ())
     conf << "      on_publish " << on_publish_ << ";\n";
   conf << "    }\n  }\n}\n";
+  if (!tls_cert_.empty ()) {
+    /* RTMPS as Twitch's ingests serve it: TLS terminated in front of the
+     * RTMP port. */
+    conf << "stream {\n  server {\n    listen " << tls_address_ << ":"
+         << tls_port_ << " ssl;\n"
+         << "    ssl_certificate " << tls_cert_ << ";\n"
+         << "    ssl_certificate_key " << tls_key_ << ";\n"
+         << "    proxy_pass 127.0.0.1:" << port_ << ";\n  }\n}\n";
+  }
   std::string conf_path = dir_->file ("nginx.conf");
   write_file (conf_path, conf.str ());
 
@@ -84,7 +115,9 @@ NginxRtmpPeer::start (GError **error)
       dir_->file ("nginx.out"));
   if (!proc_->start (error))
     return false;
-  if (!wait_for_tcp (port_, 15000)) {
+  if (!wait_for_tcp (port_, 15000)
+      || (!tls_cert_.empty ()
+          && !wait_for_tcp_on (tls_address_, tls_port_, 15000))) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
         "nginx did not listen on 127.0.0.1:%d: %s", port_,
         read_file (error_log ()).c_str ());

@@ -27,6 +27,16 @@ class NginxRtmpPeer
   /* Empty when nginx or the rtmp module is missing (skip the test). */
   static std::string missing ();
 
+  /* Also terminates TLS (nginx's stream module) on @address:@port (0: a
+   * free port) in front of the RTMP port, with @cert/@key: an RTMPS ingest.
+   * Call before start(). */
+  void enable_tls (const std::string &cert, const std::string &key,
+      const std::string &address = "127.0.0.1", int port = 0);
+  /* Empty when the stream module is missing. */
+  static std::string missing_tls ();
+  int tls_port () const { return tls_port_; }
+  const std::string &tls_address () const { return tls_address_; }
+
   /* Starts nginx (again, on the same port) and waits until it accepts. */
   bool start (GError **error = nullptr);
   void kill_hard () { proc_->kill_hard (); }
@@ -49,6 +59,8 @@ class NginxRtmpPeer
   std::string on_publish_;
   std::string record_dir_;
   int port_ = -1;
+  std::string tls_cert_, tls_key_, tls_address_;
+  int tls_port_ = -1;
   std::unique_ptr<PeerProcess> proc_;
 };
 

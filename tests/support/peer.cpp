@@ -34,12 +34,18 @@ free_loopback_port ()
 bool
 wait_for_tcp (int port, int timeout_ms)
 {
+  return wait_for_tcp_on ("127.0.0.1", port, timeout_ms);
+}
+
+bool
+wait_for_tcp_on (const std::string &address, int port, int timeout_ms)
+{
   gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000LL;
   while (g_get_monotonic_time () < deadline) {
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    inet_pton (AF_INET, address.c_str (), &addr.sin_addr);
     addr.sin_port = htons (static_cast<uint16_t> (port));
     bool ok = connect (fd, reinterpret_cast<sockaddr *> (&addr), sizeof (addr))
               == 0;

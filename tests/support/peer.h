@@ -15,6 +15,8 @@ int free_loopback_port ();
 
 /* Polls until something accepts on 127.0.0.1:@port, up to @timeout_ms. */
 bool wait_for_tcp (int port, int timeout_ms);
+/* Same on another loopback address (127.0.0.2...). */
+bool wait_for_tcp_on (const std::string &address, int port, int timeout_ms);
 
 /* Absolute path of a program, looking in PATH and in /usr/sbin, /sbin; empty
  * when absent (the test should then GTEST_SKIP with the package's name). */
@@ -72,5 +74,23 @@ class PeerProcess
   std::string log_path_;
   GSubprocess *proc_ = nullptr;
 };
+
+/* True when @predicate holds within @timeout_ms, polling every 20 ms while
+ * iterating the default main context: a wait on an event, with a generous
+ * timeout, instead of a sleep that stands for it. */
+template <typename F>
+bool
+poll_until (F predicate, int timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  while (g_get_monotonic_time () < end) {
+    if (predicate ())
+      return true;
+    while (g_main_context_iteration (nullptr, FALSE))
+      ;
+    g_usleep (20 * 1000);
+  }
+  return predicate ();
+}
 
 } // namespace twitch_test

@@ -66,21 +66,4 @@ class TmiFake
   GDataInputStream *ctl_in_ = nullptr;
 };
 
-/* True when @predicate holds within @timeout_ms, polling every 20 ms while
- * iterating the default main context. */
-template <typename F>
-bool
-poll_until (F predicate, int timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-  while (g_get_monotonic_time () < end) {
-    if (predicate ())
-      return true;
-    while (g_main_context_iteration (nullptr, FALSE))
-      ;
-    g_usleep (20 * 1000);
-  }
-  return predicate ();
-}
-
 } // namespace twitch_test

@@ -437,8 +437,24 @@ GST_START_TEST (test_login_failure_one_clear_error)
                        + kToken + " server=" + fake->uri () + " ! fakesink";
   GstElement *p = gst_parse_launch (launch.c_str (), nullptr);
   gst_element_set_state (p, GST_STATE_PLAYING);
-  GstMessage *m = wait_message (p, GST_MESSAGE_ERROR, 30000);
-  fail_unless (m != nullptr);
+  /* The error, and the client's "stopped" state (posted just before it):
+   * once stopped no reconnect can follow, so the count below is final. */
+  GstMessage *m = nullptr;
+  bool stopped = false;
+  while (m == nullptr || !stopped) {
+    GstMessage *any = wait_message (
+        p, (GstMessageType)(GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT), 30000);
+    fail_unless (any != nullptr, "error %d, stopped %d", m != nullptr, stopped);
+    if (GST_MESSAGE_TYPE (any) == GST_MESSAGE_ERROR) {
+      fail_unless (m == nullptr, "one error only");
+      m = any;
+      continue;
+    }
+    const GstStructure *s = gst_message_get_structure (any);
+    stopped |= gst_structure_has_name (s, "twitch-chat-connection")
+               && !g_strcmp0 (gst_structure_get_string (s, "state"), "stopped");
+    gst_message_unref (any);
+  }
   GError *err = nullptr;
   gchar *dbg = nullptr;
   gst_message_parse_error (m, &err, &dbg);
@@ -450,7 +466,6 @@ GST_START_TEST (test_login_failure_one_clear_error)
   g_error_free (err);
   g_free (dbg);
   gst_message_unref (m);
-  g_usleep (1500 * 1000);
   fail_unless (fake->control ("stats").find ("\"connections\": 1,")
                != std::string::npos);
   gst_element_set_state (p, GST_STATE_NULL);
@@ -610,6 +625,82 @@ GST_START_TEST (test_token_never_in_debug_output)
 }
 GST_END_TEST;
 
+static guint64
+stats_u64 (GstElement *src, const char *field)
+{
+  GstStructure *st = nullptr;
+  guint64 v = 0;
+  g_object_get (src, "stats", &st, nullptr);
+  gst_structure_get_uint64 (st, field, &v);
+  gst_structure_free (st);
+  return v;
+}
+
+/* max-pending (docs/chat.md): 10000 by default; with downstream stuck, at
+ * most max-pending events are held and the oldest beyond are dropped and
+ * counted in stats' dropped-overflow; nothing is lost uncounted. */
+GST_START_TEST (test_max_pending_overflow_drops_oldest_and_counts)
+{
+  GstElement *probe = gst_element_factory_make ("twitchchatsrc", nullptr);
+  GParamSpec *ps = g_object_class_find_property (
+      G_OBJECT_GET_CLASS (probe), "max-pending");
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (ps)->default_value, 10000);
+  gst_object_unref (probe);
+
+  auto fake = start_fake ();
+  std::string launch = "twitchchatsrc name=chat channels=ronni max-pending=100 "
+                       "server="
+                       + fake->uri ()
+                       + " ! application/x-twitch-chat ! appsink name=out "
+                         "sync=false max-buffers=1 drop=false";
+  GstElement *p = gst_parse_launch (launch.c_str (), nullptr);
+  fail_unless (p != nullptr);
+  GstElement *chat = gst_bin_get_by_name (GST_BIN (p), "chat");
+  GstElement *out = gst_bin_get_by_name (GST_BIN (p), "out");
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  fail_unless (poll_until ([&] { return joined (*fake, "ronni"); }, 30000));
+  /* Nobody pulls from the appsink: downstream is stuck after one event. */
+  fake->control ("privmsg ronni 1000");
+  /* The chat thread waits up to 1 s a read for room, then drops: wait
+   * until at most 100 (+ the two downstream) can be left. */
+  fail_unless (
+      poll_until (
+          [&] { return stats_u64 (chat, "dropped-overflow") >= 898; }, 60000),
+      "dropped-overflow %" G_GUINT64_FORMAT,
+      stats_u64 (chat, "dropped-overflow"));
+  guint64 dropped = stats_u64 (chat, "dropped-overflow");
+  /* Now drain: what is left is what was held. */
+  guint delivered = 0;
+  GstSample *smp;
+  while ((smp = gst_app_sink_try_pull_sample (
+              GST_APP_SINK (out), 2 * GST_SECOND))) {
+    /* A buffer holds one or more events, one JSON object a line. */
+    GstBuffer *b = gst_sample_get_buffer (smp);
+    GstMapInfo map;
+    fail_unless (gst_buffer_map (b, &map, GST_MAP_READ));
+    for (gsize i = 0; i < map.size; i++)
+      delivered += map.data[i] == '\n';
+    if (map.size > 0 && map.data[map.size - 1] != '\n')
+      delivered++;
+    gst_buffer_unmap (b, &map);
+    gst_sample_unref (smp);
+  }
+  fail_unless_equals_uint64 (stats_u64 (chat, "dropped-overflow"), dropped);
+  /* The JOIN confirmation and room state may come before the chat. */
+  fail_unless (delivered + dropped >= 1000 && delivered + dropped <= 1010,
+      "delivered %u + dropped %" G_GUINT64_FORMAT, delivered, dropped);
+  /* Whole socket reads are dropped, oldest first, so fewer than 100 may be
+   * left; never more (+ the ones downstream and the room's own events). */
+  fail_unless (delivered >= 1 && delivered <= 100 + 2 + 10,
+      "%u delivered: at most max-pending=100 held, plus the ones downstream",
+      delivered);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (chat);
+  gst_object_unref (out);
+  gst_object_unref (p);
+}
+GST_END_TEST;
+
 static Suite *
 twitchchat_suite (void)
 {
@@ -626,6 +717,7 @@ twitchchat_suite (void)
   tcase_add_test (tc, test_send_message_signal);
   tcase_add_test (tc, test_sink_sends_every_line);
   tcase_add_test (tc, test_token_never_in_debug_output);
+  tcase_add_test (tc, test_max_pending_overflow_drops_oldest_and_counts);
   return s;
 }
 
