@@ -66,7 +66,8 @@ struct GstTwitchChatConnectionWatch {
  * badge-info (GstStructure name -> version), emotes (GstValueArray of
  * "emote" structures id/start/end), bits, first-msg, returning-chatter,
  * mod, subscriber, vip, tmi-sent-ts, timestamp, reply-parent-*, msg-id,
- * system-msg, the per-kind fields, and tags (every raw tag, unescaped;
+ * system-msg, the per-kind fields, and tags (each raw tag, unescaped,
+ * that no typed field gives back exactly: every tag is there once;
  * Twitch's documented tags and up to GST_TWITCH_CHAT_MAX_UNKNOWN_TAG_QUARKS
  * other keys a process; any further new key goes to "extra-tags", a
  * string "key=value;..." escaped as on the wire).

@@ -154,6 +154,7 @@ struct GstTwitchChatSrcPrivate {
   guint64 queued = 0;     /* chat events in queue */
   twitch::IrcMessage irc; /* streaming thread's parser state */
   Pending current;        /* the event being output */
+  std::string payload;    /* its buffer's bytes (streaming thread) */
   bool flushing = false;
   bool fatal = false;
   /* Shared: send-message calls it without holding the lock. */
@@ -1095,13 +1096,13 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
   }
   bool json;
   GstClockTime duration;
-  std::string format;
   {
     std::lock_guard<std::mutex> lk (p->lock);
     json = p->json;
     duration = p->run.duration;
-    format = p->run.format;
   }
+  /* run is written by start() and stop() only, never while streaming. */
+  const std::string &format = p->run.format;
 
   while (true) {
     /* One item reused for every event: its message keeps its storage. */
@@ -1133,7 +1134,9 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
       }
     }
 
-    std::string payload;
+    /* Reused message after message: no allocation once it has grown. */
+    std::string &payload = p->payload;
+    payload.clear ();
     if (json) {
       if (!item.json_line.empty ())
         payload = item.json_line;
@@ -1142,14 +1145,14 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
       payload.push_back ('\n');
     } else if (m.kind == twitch::ChatKind::PRIVMSG
                || m.kind == twitch::ChatKind::WHISPER) {
-      payload = twitch::chat_format (format, m);
+      twitch::chat_format_append (payload, format, m);
     } else if (m.kind == twitch::ChatKind::USERNOTICE) {
       twitch::ChatMessage shown = m;
       if (m.text.empty ())
         shown.text = m.system_msg;
       else if (!m.system_msg.empty ())
         shown.text = m.system_msg + " " + m.text;
-      payload = twitch::chat_format (format, shown);
+      twitch::chat_format_append (payload, format, shown);
     }
     if (payload.empty ()) {
       /* An event without text: a gap keeps downstream (textoverlay)
@@ -1158,7 +1161,8 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
           GST_BASE_SRC_PAD (bsrc), gst_event_new_gap (item.running_time, 0));
       continue;
     }
-    GstBuffer *b = gst_buffer_new_memdup (payload.data (), payload.size ());
+    GstBuffer *b = gst_buffer_new_allocate (nullptr, payload.size (), nullptr);
+    gst_buffer_fill (b, 0, payload.data (), payload.size ());
     GST_BUFFER_PTS (b) = item.running_time;
     if (!json)
       GST_BUFFER_DURATION (b) = duration;

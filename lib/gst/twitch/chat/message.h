@@ -176,6 +176,9 @@ GST_TWITCH_API bool chat_message_from_json (std::string_view line,
  * render empty. {display-name} falls back to the login. */
 GST_TWITCH_API std::string chat_format (
     std::string_view tmpl, const ChatMessage &msg);
+/* chat_format() appending to @out (whose storage the caller reuses). */
+GST_TWITCH_API void chat_format_append (
+    std::string &out, std::string_view tmpl, const ChatMessage &msg);
 
 /* Number of Unicode code points in valid UTF-8 @s (invalid bytes count one
  * each). */
