@@ -573,54 +573,6 @@ gst_twitch_chat_state_to_structure (
 }
 
 bool
-gst_twitch_chat_configure (twitch::ChatConfig &c, const std::string &server,
-    const std::string &tls_ca_file, const std::string &login,
-    const std::string &token, GstTwitchChatSendPolicy policy,
-    GstTwitchChatDelivery delivery, guint64 max_age_ns, GError **error)
-{
-  if (!twitch::chat_config_set_server (c, server, error))
-    return false;
-  c.tls_ca_file = tls_ca_file;
-  c.login = login;
-  c.token = token;
-  /* A token on a gst-launch command line is logged by the parser itself
-   * (and shown by ps) before any element exists: the environment keeps it
-   * out of both. */
-  if (c.token.empty ()) {
-    const char *env = g_getenv ("TWITCH_OAUTH_TOKEN");
-    if (env && *env) {
-      if (!twitch::twitch_token_validate (env, "TWITCH_OAUTH_TOKEN", error))
-        return false;
-      c.token = env;
-    }
-  }
-  if (!c.token.empty () && login.empty ()) {
-    g_set_error (error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_SETTINGS,
-        "oauth-token (or TWITCH_OAUTH_TOKEN) is set but login is empty: set "
-        "login to the Twitch user name the token belongs to");
-    return false;
-  }
-  switch (policy) {
-    case GST_TWITCH_CHAT_SEND_POLICY_DROP:
-      c.send_policy = twitch::SendPolicy::DROP;
-      break;
-    case GST_TWITCH_CHAT_SEND_POLICY_ERROR:
-      c.send_policy = twitch::SendPolicy::ERROR;
-      break;
-    default:
-      c.send_policy = twitch::SendPolicy::ENQUEUE;
-      break;
-  }
-  c.delivery = delivery == GST_TWITCH_CHAT_DELIVERY_AT_LEAST_ONCE
-                   ? twitch::Delivery::AT_LEAST_ONCE
-                   : twitch::Delivery::AT_MOST_ONCE;
-  c.max_age_us = (int64_t)(max_age_ns / 1000);
-  /* The keepalive test hooks (GST_TWITCH_CHAT_PING_IDLE_MS, ...) are read
-   * by the chat client itself. */
-  return true;
-}
-
-bool
 gst_twitch_chat_check_property (
     const char *property, const gchar *value, std::string *problem)
 {

@@ -110,11 +110,3 @@ void gst_twitch_chat_warn_insecure (
  * property (and never the token). */
 bool gst_twitch_chat_check_property (
     const char *property, const gchar *value, std::string *problem);
-
-/* Fills the connection part of @config from element settings; false with
- * a GST_RESOURCE_ERROR_SETTINGS-worthy message in @error on bad values. */
-bool gst_twitch_chat_configure (twitch::ChatConfig &config,
-    const std::string &server, const std::string &tls_ca_file,
-    const std::string &login, const std::string &token,
-    GstTwitchChatSendPolicy policy, GstTwitchChatDelivery delivery,
-    guint64 max_age_ns, GError **error);
