@@ -543,30 +543,46 @@ gst_twitch_chat_message_to_structure (
   return s;
 }
 
+std::string
+gst_twitch_chat_message_prefix (GstElement *element)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  return f ? GST_OBJECT_NAME (f) : "twitchchat";
+}
+
+std::string
+gst_twitch_chat_message_name (GstElement *element, const char *what)
+{
+  return gst_twitch_chat_message_prefix (element) + "-" + what;
+}
+
 GstStructure *
-gst_twitch_chat_send_result_to_structure (const twitch::SendResult &r)
+gst_twitch_chat_send_result_to_structure (
+    const char *name, const twitch::SendResult &r)
 {
   /* A refused send may carry what made it invalid: strings in a structure
    * are UTF-8. */
   gchar *text = g_utf8_make_valid (r.text.data (), r.text.size ());
   gchar *channel = g_utf8_make_valid (r.channel.data (), r.channel.size ());
-  GstStructure *s = gst_structure_new ("twitch-chat-send", "id", G_TYPE_UINT64,
-      (guint64)r.id, "outcome", G_TYPE_STRING,
-      twitch::send_outcome_name (r.outcome), "channel", G_TYPE_STRING, channel,
-      "text", G_TYPE_STRING, text, "reason", G_TYPE_STRING, r.reason.c_str (),
-      "message-id", G_TYPE_STRING, r.message_id.c_str (), nullptr);
+  GstStructure *s = gst_structure_new (name, "id", G_TYPE_UINT64, (guint64)r.id,
+      "outcome", G_TYPE_STRING, twitch::send_outcome_name (r.outcome),
+      "channel", G_TYPE_STRING, channel, "text", G_TYPE_STRING, text, "reason",
+      G_TYPE_STRING, r.reason.c_str (), "message-id", G_TYPE_STRING,
+      r.message_id.c_str (), nullptr);
   g_free (text);
   g_free (channel);
   return s;
 }
 
 GstStructure *
-gst_twitch_chat_state_to_structure (
-    twitch::ChatState state, int attempt, int64_t delay_us, const GError *why)
+gst_twitch_chat_state_to_structure (const char *prefix, twitch::ChatState state,
+    int attempt, int64_t delay_us, const GError *why)
 {
   std::string reason
       = why ? twitch::secrets_redact (why->message) : std::string ();
-  return gst_structure_new ("twitch-chat-connection", "state", G_TYPE_STRING,
+  std::string name
+      = std::string (prefix) + "-" + twitch::chat_state_name (state);
+  return gst_structure_new (name.c_str (), "state", G_TYPE_STRING,
       twitch::chat_state_name (state), "attempt", G_TYPE_INT, attempt, "delay",
       G_TYPE_UINT64, (guint64)delay_us * 1000, "reason", G_TYPE_STRING,
       reason.c_str (), nullptr);
@@ -676,7 +692,9 @@ void
 gst_twitch_chat_post_state (GstElement *element, twitch::ChatState state,
     int attempt, int64_t delay_us, const GError *why)
 {
-  gst_element_post_message (element,
-      gst_message_new_element (GST_OBJECT (element),
-          gst_twitch_chat_state_to_structure (state, attempt, delay_us, why)));
+  gst_element_post_message (
+      element, gst_message_new_element (GST_OBJECT (element),
+                   gst_twitch_chat_state_to_structure (
+                       gst_twitch_chat_message_prefix (element).c_str (), state,
+                       attempt, delay_us, why)));
 }

@@ -75,13 +75,21 @@ struct GstTwitchChatConnectionWatch {
 GstStructure *gst_twitch_chat_message_to_structure (
     const twitch::ChatMessage &msg, GstClockTime running_time);
 
-/* "twitch-chat-send" structure: id, outcome, channel, text, reason,
- * message-id. */
-GstStructure *gst_twitch_chat_send_result_to_structure (
-    const twitch::SendResult &result);
+/* Bus messages of the chat elements are named after the element:
+ * "<factory name>-<what>" ("twitchchatsrc-connected",
+ * "twitchchatsink-send"), as twitchsink's are ("twitchsink-connected"). */
+std::string gst_twitch_chat_message_prefix (GstElement *element);
+std::string gst_twitch_chat_message_name (
+    GstElement *element, const char *what);
 
-/* "twitch-chat-connection": state, attempt, delay (ns), reason. */
-GstStructure *gst_twitch_chat_state_to_structure (
+/* Send outcome structure named @name ("<element>-send"): id, outcome,
+ * channel, text, reason, message-id. */
+GstStructure *gst_twitch_chat_send_result_to_structure (
+    const char *name, const twitch::SendResult &result);
+
+/* "<prefix>-<state>" (connecting, connected, reconnecting, stopped):
+ * state, attempt, delay (ns), reason. */
+GstStructure *gst_twitch_chat_state_to_structure (const char *prefix,
     twitch::ChatState state, int attempt, int64_t delay_us, const GError *why);
 
 /* Posts the chat client's fatal error as @element's error: a refused login
@@ -90,7 +98,7 @@ GstStructure *gst_twitch_chat_state_to_structure (
 void gst_twitch_chat_post_fatal (
     GstElement *element, const GError *error, GstResourceError other_code);
 
-/* Posts a "twitch-chat-connection" element message on @element's bus. */
+/* Posts a "<element>-<state>" element message on @element's bus. */
 void gst_twitch_chat_post_state (GstElement *element, twitch::ChatState state,
     int attempt, int64_t delay_us, const GError *why);
 

@@ -8,7 +8,7 @@
  * messages / 30 s, 100 as moderator, 1 s apart in a channel), split on
  * spaces beyond 500 characters, queued while disconnected according to
  * #GstTwitchChatSink:send-policy and #GstTwitchChatSink:max-age. The
- * outcome of each message is posted as a "twitch-chat-send" element
+ * outcome of each message is posted as a "twitchchatsink-send" element
  * message: "sent", "dropped", "expired", "failed" (a line that is not
  * valid UTF-8 is never sent) or "unconfirmed" (written, but the
  * connection dropped before Twitch confirmed it; not written again unless
@@ -267,9 +267,12 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
       GST_WARNING_OBJECT (self, "message %" G_GUINT64_FORMAT " %s: %s",
           (guint64)r.id, twitch::send_outcome_name (r.outcome),
           r.reason.c_str ());
-    gst_element_post_message (
-        GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-                                gst_twitch_chat_send_result_to_structure (r)));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_twitch_chat_send_result_to_structure (
+                gst_twitch_chat_message_name (GST_ELEMENT (self), "send")
+                    .c_str (),
+                r)));
     std::lock_guard<std::mutex> lk (p->lock);
     switch (r.outcome) {
       case twitch::SendOutcome::SENT:
@@ -409,7 +412,7 @@ gst_twitch_chat_sink_event (GstBaseSink *sink, GstEvent *event)
            " chat messages was sent (%" G_GUINT64_FORMAT
            " expired, %" G_GUINT64_FORMAT " failed, %" G_GUINT64_FORMAT
            " dropped by Twitch or the send-policy): see the "
-           "warnings before, and the twitch-chat-send messages.",
+           "warnings before, and the twitchchatsink-send messages.",
               total, expired, failed, dropped),
           (nullptr));
     } else if (summarize && (lost > 0 || unconfirmed > 0)) {

@@ -13,7 +13,7 @@
  *   ending in a newline (the recording format, docs/chat.md);
  * - a serialized custom downstream event carrying a "twitch-chat"
  *   #GstStructure with every Twitch tag, typed;
- * - a "twitch-chat" element message on the bus when
+ * - a "twitchchatsrc-chat" element message on the bus (the same structure) when
  *   #GstTwitchChatSrc:post-messages is on.
  *
  * Buffers are timestamped with the pipeline's running time at arrival. The
@@ -64,7 +64,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_src_debug);
 #define DEFAULT_CHANNELS nullptr
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_EVENTS TRUE
-#define DEFAULT_FORMAT "{display-name}: {message}"
+#define DEFAULT_FORMAT "{display_name}: {message}"
 #define DEFAULT_DURATION (5 * GST_SECOND)
 #define DEFAULT_LOCATION nullptr
 #define DEFAULT_MAX_PENDING 10000
@@ -133,10 +133,11 @@ struct GstTwitchChatSrcPrivate {
   /* Taken from queue in one go by the streaming thread (its own). */
   std::deque<Pending> batch;
   bool consumer_waiting = false;
-  guint64 queued = 0;     /* chat events in queue */
-  twitch::IrcMessage irc; /* streaming thread's parser state */
-  Pending current;        /* the event being output */
-  std::string payload;    /* its buffer's bytes (streaming thread) */
+  guint64 queued = 0;            /* chat events in queue */
+  twitch::IrcMessage irc;        /* streaming thread's parser state */
+  Pending current;               /* the event being output */
+  std::string payload;           /* its buffer's bytes (streaming thread) */
+  std::string chat_message_name; /* "twitchchatsrc-chat" */
   bool flushing = false;
   bool fatal = false;
   /* Shared: send-message calls it without holding the lock. */
@@ -220,13 +221,14 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
   /**
    * GstTwitchChatSrc:post-messages:
    *
-   * Post a "twitch-chat" element message on the bus for every chat event.
+   * Post a "twitchchatsrc-chat" element message (the "twitch-chat"
+   * structure, renamed) on the bus for every chat event.
    *
    * Since: 1.0
    */
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a twitch-chat element message for every chat event",
+          "Post a twitchchatsrc-chat element message for every chat event",
           DEFAULT_POST_MESSAGES,
           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_PLAYING)));
@@ -249,15 +251,18 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
   /**
    * GstTwitchChatSrc:format:
    *
-   * Template of text buffers: {display-name} {login} {channel} {message}
-   * {color} {id} {msg-id} {system-msg} {bits} {tag:NAME}.
+   * Template of text buffers: {display_name} {login} {channel} {message}
+   * {color} {id} {msg_id} {system_msg} {bits} {tag:NAME}. Keys are
+   * snake_case like twitchapisrc's; the kebab-case spelling of earlier
+   * releases ({display-name}, {msg-id}, {system-msg}) still works.
    *
    * Since: 1.0
    */
   g_object_class_install_property (gobject_class, PROP_FORMAT,
       g_param_spec_string ("format", "Format",
-          "Template of text/x-raw buffers: {display-name} {login} {channel} "
-          "{message} {color} {id} {msg-id} {system-msg} {bits} {tag:NAME}",
+          "Template of text/x-raw buffers: {display_name} {login} {channel} "
+          "{message} {color} {id} {msg_id} {system_msg} {bits} {tag:NAME} "
+          "({display-name}, {msg-id}, {system-msg} also accepted)",
           DEFAULT_FORMAT, rw_ready));
   /**
    * GstTwitchChatSrc:duration:
@@ -297,7 +302,7 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
   /**
    * GstTwitchChatSrc:stats:
    *
-   * "twitch-chat-stats": received, duplicates, parse-errors, connects,
+   * "twitchchatsrc-stats": received, duplicates, parse-errors, connects,
    * reconnects, sent, queued, dropped-overflow, buffers.
    *
    * Since: 1.0
@@ -321,7 +326,7 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
    * its outcome is "failed" with the reason.
    *
    * Returns: the send id, reported again by #GstTwitchChatSrc::send-outcome
-   * and the "twitch-chat-send" bus message.
+   * and the "twitchchatsrc-send" bus message.
    *
    * Since: 1.0
    */
@@ -449,12 +454,13 @@ make_stats (GstTwitchChatSrc *self)
     dropped = p->dropped_overflow;
     buffers = p->buffers;
   }
-  return gst_structure_new ("twitch-chat-stats", "received", G_TYPE_UINT64,
-      (guint64)cs.messages_received, "duplicates", G_TYPE_UINT64,
-      (guint64)cs.duplicates_dropped, "parse-errors", G_TYPE_UINT64,
-      (guint64)cs.parse_errors, "connects", G_TYPE_UINT64, (guint64)cs.connects,
-      "reconnects", G_TYPE_UINT64, (guint64)cs.reconnects, "sent",
-      G_TYPE_UINT64, (guint64)cs.sent, "queued", G_TYPE_UINT64,
+  return gst_structure_new (
+      gst_twitch_chat_message_name (GST_ELEMENT (self), "stats").c_str (),
+      "received", G_TYPE_UINT64, (guint64)cs.messages_received, "duplicates",
+      G_TYPE_UINT64, (guint64)cs.duplicates_dropped, "parse-errors",
+      G_TYPE_UINT64, (guint64)cs.parse_errors, "connects", G_TYPE_UINT64,
+      (guint64)cs.connects, "reconnects", G_TYPE_UINT64, (guint64)cs.reconnects,
+      "sent", G_TYPE_UINT64, (guint64)cs.sent, "queued", G_TYPE_UINT64,
       (guint64)cs.queued, "dropped-overflow", G_TYPE_UINT64, dropped, "buffers",
       G_TYPE_UINT64, buffers, nullptr);
 }
@@ -585,6 +591,8 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
   {
     std::lock_guard<std::mutex> lk (p->lock);
     p->run = run;
+    p->chat_message_name
+        = gst_twitch_chat_message_name (GST_ELEMENT (self), "chat");
     p->queue.clear ();
     p->flushing = false;
     p->fatal = false;
@@ -656,9 +664,12 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
         twitch::send_outcome_name (r.outcome), r.reason.c_str ());
     g_signal_emit (self, signals[SIGNAL_SEND_OUTCOME], 0, (guint64)r.id,
         twitch::send_outcome_name (r.outcome), r.reason.c_str ());
-    gst_element_post_message (
-        GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-                                gst_twitch_chat_send_result_to_structure (r)));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_twitch_chat_send_result_to_structure (
+                gst_twitch_chat_message_name (GST_ELEMENT (self), "send")
+                    .c_str (),
+                r)));
   };
   cb.on_state = [self] (twitch::ChatState s, int attempt, int64_t delay,
                     const GError *why) {
@@ -970,10 +981,14 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
     if (events || post) {
       GstStructure *s
           = gst_twitch_chat_message_to_structure (m, item.running_time);
-      if (post)
-        gst_element_post_message (
-            GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-                                    events ? gst_structure_copy (s) : s));
+      if (post) {
+        /* The event's structure is "twitch-chat" (a data format); the bus
+         * message is named after the element, like all of its others. */
+        GstStructure *ms = events ? gst_structure_copy (s) : s;
+        gst_structure_set_name (ms, p->chat_message_name.c_str ());
+        gst_element_post_message (GST_ELEMENT (self),
+            gst_message_new_element (GST_OBJECT (self), ms));
+      }
       if (events) {
         GstEvent *ev = gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
         GST_EVENT_TIMESTAMP (ev) = item.running_time;

@@ -69,7 +69,7 @@ GST_START_TEST (test_properties)
   g_object_get (src, "server", &server, "format", &format, "duration",
       &duration, nullptr);
   fail_unless_equals_string (server, "ircs://irc.chat.twitch.tv:6697");
-  fail_unless_equals_string (format, "{display-name}: {message}");
+  fail_unless_equals_string (format, "{display_name}: {message}");
   fail_unless_equals_uint64 (duration, 5 * GST_SECOND);
   g_free (server);
   g_free (format);
@@ -356,11 +356,12 @@ GST_START_TEST (test_json_events_and_bus_messages)
   for (auto *s : events)
     gst_structure_free (s);
 
-  /* post-messages: one "twitch-chat" element message per event. */
+  /* post-messages: one "twitchchatsrc-chat" element message per event. */
   GstBus *bus = gst_element_get_bus (p);
   int chat_msgs = 0;
   while (GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT)) {
-    if (gst_structure_has_name (gst_message_get_structure (m), "twitch-chat"))
+    if (gst_structure_has_name (
+            gst_message_get_structure (m), "twitchchatsrc-chat"))
       chat_msgs++;
     gst_message_unref (m);
   }
@@ -520,7 +521,7 @@ GST_START_TEST (test_send_message_signal)
   GstBus *bus = gst_element_get_bus (p);
   while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     if (gst_structure_has_name (
-            gst_message_get_structure (m), "twitch-chat-send"))
+            gst_message_get_structure (m), "twitchchatsrc-send"))
       bus_outcome = true;
     gst_message_unref (m);
   }

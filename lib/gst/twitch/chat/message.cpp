@@ -858,11 +858,13 @@ chat_message_from_json (
 
 /* Template ---------------------------------------------------------------- */
 
-/* Appends template field @name of @m to @out (nothing for unknown ones). */
+/* Appends template field @name of @m to @out (nothing for unknown ones).
+ * Keys are snake_case, as twitchapisrc's ({viewer_count}); the kebab-case
+ * spelling of the first releases ({display-name}) is still accepted. */
 static void
 append_field (std::string &out, std::string_view name, const ChatMessage &m)
 {
-  if (name == "display-name")
+  if (name == "display_name" || name == "display-name")
     out += m.display_name.empty () ? m.login : m.display_name;
   else if (name == "login" || name == "user")
     out += m.login;
@@ -876,9 +878,9 @@ append_field (std::string &out, std::string_view name, const ChatMessage &m)
     out += m.color;
   else if (name == "id")
     out += m.id;
-  else if (name == "msg-id")
+  else if (name == "msg_id" || name == "msg-id")
     out += m.msg_id;
-  else if (name == "system-msg")
+  else if (name == "system_msg" || name == "system-msg")
     out += m.system_msg;
   else if (name == "bits") {
     if (m.bits) {
