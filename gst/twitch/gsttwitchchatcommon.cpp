@@ -7,6 +7,7 @@
 #include <gst/twitch/common/secrets.h>
 
 #include <atomic>
+#include <cstring>
 #include <unordered_map>
 
 GType
@@ -203,6 +204,229 @@ set_opt (GstStructure *s, GQuark field, const std::optional<int64_t> &v)
     set_int64 (s, field, *v);
 }
 
+/* Whether @v is the decimal form of @n (what set_int64 stores), so the
+ * typed field gives the tag back as it came. */
+static bool
+is_decimal_of (const std::string &v, int64_t n)
+{
+  char buf[24];
+  int len = g_snprintf (buf, sizeof (buf), "%" G_GINT64_FORMAT, (gint64)n);
+  return v.size () == (size_t)len && memcmp (v.data (), buf, len) == 0;
+}
+
+static bool
+is_bool_of (const std::string &v, bool b)
+{
+  return v == (b ? "1" : "0");
+}
+
+/* Whether the badges structure (name -> version) gives @raw back exactly:
+ * every badge became a field, in order, "name/version,...". */
+static bool
+badges_give_back (
+    const std::string &raw, const std::vector<twitch::ChatBadge> &v)
+{
+  size_t pos = 0;
+  for (size_t i = 0; i < v.size (); ++i) {
+    const auto &b = v[i];
+    if (i > 0) {
+      if (pos >= raw.size () || raw[pos] != ',')
+        return false;
+      pos++;
+    }
+    if (raw.compare (pos, b.name.size (), b.name) != 0)
+      return false;
+    pos += b.name.size ();
+    if (pos >= raw.size () || raw[pos] != '/')
+      return false;
+    pos++;
+    if (raw.compare (pos, b.version.size (), b.version) != 0)
+      return false;
+    pos += b.version.size ();
+    if (!tag_quark (b.name))
+      return false;
+  }
+  return pos == raw.size ();
+}
+
+/* Whether the typed emotes hold every range of @raw ("id:s-e,s-e/id:..."):
+ * none was skipped as malformed or outside the text. */
+static bool
+emotes_give_back (
+    const std::string &raw, const std::vector<twitch::ChatEmote> &v)
+{
+  if (raw.empty ())
+    return false;
+  size_t ranges = 1;
+  for (char c : raw)
+    ranges += c == ',' || c == '/';
+  return ranges == v.size ();
+}
+
+enum TypedTag {
+  T_NONE = 0,
+  T_ID,
+  T_USER_ID,
+  T_ROOM_ID,
+  T_COLOR,
+  T_DISPLAY_NAME,
+  T_LOGIN,
+  T_BADGES,
+  T_BADGE_INFO,
+  T_EMOTES,
+  T_BITS,
+  T_FIRST_MSG,
+  T_RETURNING,
+  T_MOD,
+  T_SUBSCRIBER,
+  T_VIP,
+  T_TMI_SENT_TS,
+  T_R_MSG_ID,
+  T_R_USER_ID,
+  T_R_USER_LOGIN,
+  T_R_DISPLAY_NAME,
+  T_R_BODY,
+  T_R_THREAD_ID,
+  T_MSG_ID,
+  T_SYSTEM_MSG,
+  T_TARGET_USER,
+  T_BAN_DURATION,
+  T_TARGET_MSG,
+  T_EMOTE_ONLY,
+  T_FOLLOWERS_ONLY,
+  T_R9K,
+  T_SLOW,
+  T_SUBS_ONLY,
+  T_THREAD_ID,
+};
+
+/* Whether the typed fields of the structure carry tag @key=@v exactly
+ * (same name, same value once read back), so "tags" need not repeat it.
+ * A tag whose value did not survive typing (say a "bits" that is not a
+ * number) stays in "tags". */
+static bool
+typed_carries (
+    const twitch::ChatMessage &m, const std::string &key, const std::string &v)
+{
+  static const std::unordered_map<std::string, int, KeyHash> typed = {
+      {"id", T_ID},
+      {"user-id", T_USER_ID},
+      {"room-id", T_ROOM_ID},
+      {"color", T_COLOR},
+      {"display-name", T_DISPLAY_NAME},
+      {"login", T_LOGIN},
+      {"badges", T_BADGES},
+      {"badge-info", T_BADGE_INFO},
+      {"emotes", T_EMOTES},
+      {"bits", T_BITS},
+      {"first-msg", T_FIRST_MSG},
+      {"returning-chatter", T_RETURNING},
+      {"mod", T_MOD},
+      {"subscriber", T_SUBSCRIBER},
+      {"vip", T_VIP},
+      {"tmi-sent-ts", T_TMI_SENT_TS},
+      {"reply-parent-msg-id", T_R_MSG_ID},
+      {"reply-parent-user-id", T_R_USER_ID},
+      {"reply-parent-user-login", T_R_USER_LOGIN},
+      {"reply-parent-display-name", T_R_DISPLAY_NAME},
+      {"reply-parent-msg-body", T_R_BODY},
+      {"reply-thread-parent-msg-id", T_R_THREAD_ID},
+      {"msg-id", T_MSG_ID},
+      {"system-msg", T_SYSTEM_MSG},
+      {"target-user-id", T_TARGET_USER},
+      {"ban-duration", T_BAN_DURATION},
+      {"target-msg-id", T_TARGET_MSG},
+      {"emote-only", T_EMOTE_ONLY},
+      {"followers-only", T_FOLLOWERS_ONLY},
+      {"r9k", T_R9K},
+      {"slow", T_SLOW},
+      {"subs-only", T_SUBS_ONLY},
+      {"thread-id", T_THREAD_ID},
+  };
+  auto it = typed.find (key);
+  if (it == typed.end ())
+    return false;
+  bool chat = m.kind == twitch::ChatKind::PRIVMSG
+              || m.kind == twitch::ChatKind::USERNOTICE;
+  auto same_set = [&v] (const std::string &field) {
+    return !field.empty () && field == v;
+  };
+  auto same_opt = [&v] (const std::optional<int64_t> &o) {
+    return o && is_decimal_of (v, *o);
+  };
+  switch (it->second) {
+    case T_ID:
+      return same_set (m.id);
+    case T_USER_ID:
+      return same_set (m.user_id);
+    case T_ROOM_ID:
+      return same_set (m.room_id);
+    case T_COLOR:
+      return same_set (m.color);
+    case T_DISPLAY_NAME:
+      return same_set (m.display_name);
+    case T_LOGIN:
+      return same_set (m.login);
+    case T_BADGES:
+      return badges_give_back (v, m.badges);
+    case T_BADGE_INFO:
+      return badges_give_back (v, m.badge_info);
+    case T_EMOTES:
+      return emotes_give_back (v, m.emotes);
+    case T_BITS:
+      return chat && is_decimal_of (v, m.bits);
+    case T_FIRST_MSG:
+      return chat && is_bool_of (v, m.first_msg);
+    case T_RETURNING:
+      return chat && is_bool_of (v, m.returning_chatter);
+    case T_MOD:
+      return chat && is_bool_of (v, m.mod);
+    case T_SUBSCRIBER:
+      return chat && is_bool_of (v, m.subscriber);
+    case T_VIP:
+      return chat && is_bool_of (v, m.vip);
+    case T_TMI_SENT_TS:
+      return m.tmi_sent_ts >= 0 && is_decimal_of (v, m.tmi_sent_ts);
+    case T_R_MSG_ID:
+      return same_set (m.reply.parent_msg_id);
+    case T_R_USER_ID:
+      return m.reply.present () && m.reply.parent_user_id == v;
+    case T_R_USER_LOGIN:
+      return m.reply.present () && m.reply.parent_user_login == v;
+    case T_R_DISPLAY_NAME:
+      return m.reply.present () && m.reply.parent_display_name == v;
+    case T_R_BODY:
+      return m.reply.present () && m.reply.parent_msg_body == v;
+    case T_R_THREAD_ID:
+      return m.reply.present () && same_set (m.reply.thread_parent_msg_id);
+    case T_MSG_ID:
+      return same_set (m.msg_id);
+    case T_SYSTEM_MSG:
+      return same_set (m.system_msg);
+    case T_TARGET_USER:
+      return m.kind == twitch::ChatKind::CLEARCHAT
+             && same_set (m.target_user_id);
+    case T_BAN_DURATION:
+      return m.kind == twitch::ChatKind::CLEARCHAT
+             && is_decimal_of (v, m.ban_duration);
+    case T_TARGET_MSG:
+      return same_set (m.target_msg_id);
+    case T_EMOTE_ONLY:
+      return same_opt (m.emote_only);
+    case T_FOLLOWERS_ONLY:
+      return same_opt (m.followers_only);
+    case T_R9K:
+      return same_opt (m.r9k);
+    case T_SLOW:
+      return same_opt (m.slow);
+    case T_SUBS_ONLY:
+      return same_opt (m.subs_only);
+    case T_THREAD_ID:
+      return same_set (m.thread_id);
+  }
+  return false;
+}
+
 GstStructure *
 gst_twitch_chat_message_to_structure (
     const twitch::ChatMessage &m, GstClockTime running_time)
@@ -295,15 +519,22 @@ gst_twitch_chat_message_to_structure (
   if (!m.thread_id.empty ())
     set_str (s, Q ("thread-id"), m.thread_id);
 
+  /* "tags": only what no typed field above carries exactly, so every tag
+   * is in the structure once (building it twice was a third of the cost of
+   * an event). */
   GstStructure *tags = gst_structure_new_id_empty (Q ("tags"));
   std::string extra;
   for (const auto &t : m.tags) {
+    if (typed_carries (m, t.first, t.second))
+      continue;
     if (GQuark q = tag_quark (t.first)) {
       set_str (tags, q, t.second);
     } else {
       if (!extra.empty ())
         extra.push_back (';');
-      extra += t.first + "=" + twitch::irc_escape_tag_value (t.second);
+      extra += t.first;
+      extra.push_back ('=');
+      extra += twitch::irc_escape_tag_value (t.second);
     }
   }
   take_structure (s, Q ("tags"), tags);
@@ -312,81 +543,49 @@ gst_twitch_chat_message_to_structure (
   return s;
 }
 
+std::string
+gst_twitch_chat_message_prefix (GstElement *element)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  return f ? GST_OBJECT_NAME (f) : "twitchchat";
+}
+
+std::string
+gst_twitch_chat_message_name (GstElement *element, const char *what)
+{
+  return gst_twitch_chat_message_prefix (element) + "-" + what;
+}
+
 GstStructure *
-gst_twitch_chat_send_result_to_structure (const twitch::SendResult &r)
+gst_twitch_chat_send_result_to_structure (
+    const char *name, const twitch::SendResult &r)
 {
   /* A refused send may carry what made it invalid: strings in a structure
    * are UTF-8. */
   gchar *text = g_utf8_make_valid (r.text.data (), r.text.size ());
   gchar *channel = g_utf8_make_valid (r.channel.data (), r.channel.size ());
-  GstStructure *s = gst_structure_new ("twitch-chat-send", "id", G_TYPE_UINT64,
-      (guint64)r.id, "outcome", G_TYPE_STRING,
-      twitch::send_outcome_name (r.outcome), "channel", G_TYPE_STRING, channel,
-      "text", G_TYPE_STRING, text, "reason", G_TYPE_STRING, r.reason.c_str (),
-      "message-id", G_TYPE_STRING, r.message_id.c_str (), nullptr);
+  GstStructure *s = gst_structure_new (name, "id", G_TYPE_UINT64, (guint64)r.id,
+      "outcome", G_TYPE_STRING, twitch::send_outcome_name (r.outcome),
+      "channel", G_TYPE_STRING, channel, "text", G_TYPE_STRING, text, "reason",
+      G_TYPE_STRING, r.reason.c_str (), "message-id", G_TYPE_STRING,
+      r.message_id.c_str (), nullptr);
   g_free (text);
   g_free (channel);
   return s;
 }
 
 GstStructure *
-gst_twitch_chat_state_to_structure (
-    twitch::ChatState state, int attempt, int64_t delay_us, const GError *why)
+gst_twitch_chat_state_to_structure (const char *prefix, twitch::ChatState state,
+    int attempt, int64_t delay_us, const GError *why)
 {
   std::string reason
       = why ? twitch::secrets_redact (why->message) : std::string ();
-  return gst_structure_new ("twitch-chat-connection", "state", G_TYPE_STRING,
+  std::string name
+      = std::string (prefix) + "-" + twitch::chat_state_name (state);
+  return gst_structure_new (name.c_str (), "state", G_TYPE_STRING,
       twitch::chat_state_name (state), "attempt", G_TYPE_INT, attempt, "delay",
       G_TYPE_UINT64, (guint64)delay_us * 1000, "reason", G_TYPE_STRING,
       reason.c_str (), nullptr);
-}
-
-bool
-gst_twitch_chat_configure (twitch::ChatConfig &c, const std::string &server,
-    const std::string &tls_ca_file, const std::string &login,
-    const std::string &token, GstTwitchChatSendPolicy policy,
-    GstTwitchChatDelivery delivery, guint64 max_age_ns, GError **error)
-{
-  if (!twitch::chat_config_set_server (c, server, error))
-    return false;
-  c.tls_ca_file = tls_ca_file;
-  c.login = login;
-  c.token = token;
-  /* A token on a gst-launch command line is logged by the parser itself
-   * (and shown by ps) before any element exists: the environment keeps it
-   * out of both. */
-  if (c.token.empty ()) {
-    const char *env = g_getenv ("TWITCH_OAUTH_TOKEN");
-    if (env && *env) {
-      if (!twitch::twitch_token_validate (env, "TWITCH_OAUTH_TOKEN", error))
-        return false;
-      c.token = env;
-    }
-  }
-  if (!c.token.empty () && login.empty ()) {
-    g_set_error (error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_SETTINGS,
-        "oauth-token (or TWITCH_OAUTH_TOKEN) is set but login is empty: set "
-        "login to the Twitch user name the token belongs to");
-    return false;
-  }
-  switch (policy) {
-    case GST_TWITCH_CHAT_SEND_POLICY_DROP:
-      c.send_policy = twitch::SendPolicy::DROP;
-      break;
-    case GST_TWITCH_CHAT_SEND_POLICY_ERROR:
-      c.send_policy = twitch::SendPolicy::ERROR;
-      break;
-    default:
-      c.send_policy = twitch::SendPolicy::ENQUEUE;
-      break;
-  }
-  c.delivery = delivery == GST_TWITCH_CHAT_DELIVERY_AT_LEAST_ONCE
-                   ? twitch::Delivery::AT_LEAST_ONCE
-                   : twitch::Delivery::AT_MOST_ONCE;
-  c.max_age_us = (int64_t)(max_age_ns / 1000);
-  /* The keepalive test hooks (GST_TWITCH_CHAT_PING_IDLE_MS, ...) are read
-   * by the chat client itself. */
-  return true;
 }
 
 bool
@@ -493,7 +692,9 @@ void
 gst_twitch_chat_post_state (GstElement *element, twitch::ChatState state,
     int attempt, int64_t delay_us, const GError *why)
 {
-  gst_element_post_message (element,
-      gst_message_new_element (GST_OBJECT (element),
-          gst_twitch_chat_state_to_structure (state, attempt, delay_us, why)));
+  gst_element_post_message (
+      element, gst_message_new_element (GST_OBJECT (element),
+                   gst_twitch_chat_state_to_structure (
+                       gst_twitch_chat_message_prefix (element).c_str (), state,
+                       attempt, delay_us, why)));
 }

@@ -66,7 +66,8 @@ struct GstTwitchChatConnectionWatch {
  * badge-info (GstStructure name -> version), emotes (GstValueArray of
  * "emote" structures id/start/end), bits, first-msg, returning-chatter,
  * mod, subscriber, vip, tmi-sent-ts, timestamp, reply-parent-*, msg-id,
- * system-msg, the per-kind fields, and tags (every raw tag, unescaped;
+ * system-msg, the per-kind fields, and tags (each raw tag, unescaped,
+ * that no typed field gives back exactly: every tag is there once;
  * Twitch's documented tags and up to GST_TWITCH_CHAT_MAX_UNKNOWN_TAG_QUARKS
  * other keys a process; any further new key goes to "extra-tags", a
  * string "key=value;..." escaped as on the wire).
@@ -74,13 +75,21 @@ struct GstTwitchChatConnectionWatch {
 GstStructure *gst_twitch_chat_message_to_structure (
     const twitch::ChatMessage &msg, GstClockTime running_time);
 
-/* "twitch-chat-send" structure: id, outcome, channel, text, reason,
- * message-id. */
-GstStructure *gst_twitch_chat_send_result_to_structure (
-    const twitch::SendResult &result);
+/* Bus messages of the chat elements are named after the element:
+ * "<factory name>-<what>" ("twitchchatsrc-connected",
+ * "twitchchatsink-send"), as twitchsink's are ("twitchsink-connected"). */
+std::string gst_twitch_chat_message_prefix (GstElement *element);
+std::string gst_twitch_chat_message_name (
+    GstElement *element, const char *what);
 
-/* "twitch-chat-connection": state, attempt, delay (ns), reason. */
-GstStructure *gst_twitch_chat_state_to_structure (
+/* Send outcome structure named @name ("<element>-send"): id, outcome,
+ * channel, text, reason, message-id. */
+GstStructure *gst_twitch_chat_send_result_to_structure (
+    const char *name, const twitch::SendResult &result);
+
+/* "<prefix>-<state>" (connecting, connected, reconnecting, stopped):
+ * state, attempt, delay (ns), reason. */
+GstStructure *gst_twitch_chat_state_to_structure (const char *prefix,
     twitch::ChatState state, int attempt, int64_t delay_us, const GError *why);
 
 /* Posts the chat client's fatal error as @element's error: a refused login
@@ -89,7 +98,7 @@ GstStructure *gst_twitch_chat_state_to_structure (
 void gst_twitch_chat_post_fatal (
     GstElement *element, const GError *error, GstResourceError other_code);
 
-/* Posts a "twitch-chat-connection" element message on @element's bus. */
+/* Posts a "<element>-<state>" element message on @element's bus. */
 void gst_twitch_chat_post_state (GstElement *element, twitch::ChatState state,
     int attempt, int64_t delay_us, const GError *why);
 
@@ -109,11 +118,3 @@ void gst_twitch_chat_warn_insecure (
  * property (and never the token). */
 bool gst_twitch_chat_check_property (
     const char *property, const gchar *value, std::string *problem);
-
-/* Fills the connection part of @config from element settings; false with
- * a GST_RESOURCE_ERROR_SETTINGS-worthy message in @error on bad values. */
-bool gst_twitch_chat_configure (twitch::ChatConfig &config,
-    const std::string &server, const std::string &tls_ca_file,
-    const std::string &login, const std::string &token,
-    GstTwitchChatSendPolicy policy, GstTwitchChatDelivery delivery,
-    guint64 max_age_ns, GError **error);

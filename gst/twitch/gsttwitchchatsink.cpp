@@ -8,7 +8,7 @@
  * messages / 30 s, 100 as moderator, 1 s apart in a channel), split on
  * spaces beyond 500 characters, queued while disconnected according to
  * #GstTwitchChatSink:send-policy and #GstTwitchChatSink:max-age. The
- * outcome of each message is posted as a "twitch-chat-send" element
+ * outcome of each message is posted as a "twitchchatsink-send" element
  * message: "sent", "dropped", "expired", "failed" (a line that is not
  * valid UTF-8 is never sent) or "unconfirmed" (written, but the
  * connection dropped before Twitch confirmed it; not written again unless
@@ -32,6 +32,7 @@
 
 #include "gsttwitchchatsink.h"
 #include "gsttwitchchatcommon.h"
+#include "gsttwitchchatsettings.h"
 #include "gsttwitchelements.h"
 
 #include <gst/twitch/chat/client.h>
@@ -48,38 +49,20 @@
 GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_sink_debug);
 #define GST_CAT_DEFAULT gst_twitch_chat_sink_debug
 
-#define DEFAULT_SERVER "ircs://irc.chat.twitch.tv:6697"
-#define DEFAULT_SEND_POLICY GST_TWITCH_CHAT_SEND_POLICY_ENQUEUE
-#define DEFAULT_MAX_AGE (60 * GST_SECOND)
-#define DEFAULT_DELIVERY GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE
-
 enum {
   PROP_0,
   PROP_CHANNEL,
-  PROP_OAUTH_TOKEN,
-  PROP_LOGIN,
-  PROP_SERVER,
-  PROP_TLS_CA_FILE,
-  PROP_SEND_POLICY,
-  PROP_MAX_AGE,
-  PROP_DELIVERY,
+  /* The shared ones (GstTwitchChatSettingsHandler), last. */
+  PROP_CHAT_SETTINGS,
 };
 
 static GstStaticPadTemplate sink_template
     = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
         GST_STATIC_CAPS ("text/x-raw, format = (string) utf8"));
 
-struct SinkSettings {
+/* The connection properties are GstTwitchChatSettings's. */
+struct SinkSettings : GstTwitchChatSettings {
   std::string channel;
-  std::string token;
-  std::string login;
-  std::string server = DEFAULT_SERVER;
-  std::string tls_ca_file;
-  GstTwitchChatSendPolicy send_policy = DEFAULT_SEND_POLICY;
-  guint64 max_age = DEFAULT_MAX_AGE;
-  GstTwitchChatDelivery delivery = DEFAULT_DELIVERY;
-  /* Property name -> why its value cannot be used (reported at start). */
-  std::map<std::string, std::string> invalid;
 };
 
 struct GstTwitchChatSinkPrivate {
@@ -105,7 +88,9 @@ struct _GstTwitchChatSink {
 };
 
 #define gst_twitch_chat_sink_parent_class parent_class
-G_DEFINE_TYPE (GstTwitchChatSink, gst_twitch_chat_sink, GST_TYPE_BASE_SINK);
+G_DEFINE_TYPE_WITH_CODE (GstTwitchChatSink, gst_twitch_chat_sink,
+    GST_TYPE_BASE_SINK,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_TWITCH_CHAT_SETTINGS_HANDLER, nullptr));
 GST_ELEMENT_REGISTER_DEFINE (
     twitchchatsink, "twitchchatsink", GST_RANK_NONE, GST_TYPE_TWITCH_CHAT_SINK);
 
@@ -151,90 +136,9 @@ gst_twitch_chat_sink_class_init (GstTwitchChatSinkClass *klass)
   g_object_class_install_property (gobject_class, PROP_CHANNEL,
       g_param_spec_string ("channel", "Channel",
           "Channel to send each text buffer to", nullptr, rw_ready));
-  /**
-   * GstTwitchChatSink:oauth-token:
-   *
-   * OAuth user access token with chat:edit (write-only, never logged).
-   * Unset: the TWITCH_OAUTH_TOKEN environment variable.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_OAUTH_TOKEN,
-      g_param_spec_string ("oauth-token", "OAuth token",
-          "OAuth user token with chat:edit (write-only secret; default: "
-          "TWITCH_OAUTH_TOKEN)",
-          nullptr,
-          (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
-                        | GST_PARAM_MUTABLE_READY)));
-  /**
-   * GstTwitchChatSink:login:
-   *
-   * The Twitch user name the oauth-token belongs to.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_LOGIN,
-      g_param_spec_string ("login", "Login",
-          "Twitch user name the oauth-token belongs to", nullptr, rw_ready));
-  /**
-   * GstTwitchChatSink:server:
-   *
-   * Chat server: ircs://host:port (TLS, verified) or irc://host:port.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_SERVER,
-      g_param_spec_string ("server", "Server",
-          "Chat server URI: ircs://host:port (TLS) or irc://host:port",
-          DEFAULT_SERVER, rw_ready));
-  /**
-   * GstTwitchChatSink:tls-ca-file:
-   *
-   * PEM file of CA certificates to trust instead of the system's.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
-      g_param_spec_string ("tls-ca-file", "TLS CA file",
-          "PEM file of CA certificates to trust instead of the system store",
-          nullptr, rw_ready));
-  /**
-   * GstTwitchChatSink:send-policy:
-   *
-   * What happens to a message that cannot go out at once.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_SEND_POLICY,
-      g_param_spec_enum ("send-policy", "Send policy",
-          "What happens to a message that cannot be sent at once",
-          GST_TYPE_TWITCH_CHAT_SEND_POLICY, DEFAULT_SEND_POLICY, rw_ready));
-  /**
-   * GstTwitchChatSink:max-age:
-   *
-   * Queued messages older than this expire instead of going out late.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_MAX_AGE,
-      g_param_spec_uint64 ("max-age", "Max age",
-          "Queued messages older than this (ns) expire instead of being sent",
-          GST_MSECOND, G_MAXUINT64, DEFAULT_MAX_AGE, rw_ready));
-  /**
-   * GstTwitchChatSink:delivery:
-   *
-   * What happens to a message whose connection dropped before Twitch
-   * confirmed it: at-most-once (the default) reports it "unconfirmed" and
-   * never writes it again; at-least-once writes it again on the next
-   * connection, and viewers may see it twice.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_DELIVERY,
-      g_param_spec_enum ("delivery", "Delivery",
-          "A message whose connection dropped before Twitch confirmed it: "
-          "at-most-once reports it unconfirmed, at-least-once writes it again",
-          GST_TYPE_TWITCH_CHAT_DELIVERY, DEFAULT_DELIVERY, rw_ready));
+  /* oauth-token, login, server, tls-ca-file, send-policy, max-age,
+   * delivery: GstTwitchChatSettingsHandler's. */
+  gst_twitch_chat_settings_override (gobject_class, PROP_CHAT_SETTINGS);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "Twitch Chat Sink",
@@ -263,8 +167,7 @@ static void
 gst_twitch_chat_sink_finalize (GObject *object)
 {
   GstTwitchChatSink *self = GST_TWITCH_CHAT_SINK (object);
-  if (!self->priv->settings.token.empty ())
-    twitch::secrets_unregister (self->priv->settings.token);
+  gst_twitch_chat_settings_clear (self->priv->settings);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -276,52 +179,16 @@ gst_twitch_chat_sink_set_property (
   GstTwitchChatSink *self = GST_TWITCH_CHAT_SINK (object);
   std::lock_guard<std::mutex> lk (self->priv->settings_lock);
   SinkSettings &s = self->priv->settings;
-  const gchar *v
-      = G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : nullptr;
-  /* What reaches the wire is checked as it comes in; a bad value is the
-   * error of start(), naming the property. */
-  const char *checked = prop_id == PROP_CHANNEL       ? "channel"
-                        : prop_id == PROP_LOGIN       ? "login"
-                        : prop_id == PROP_OAUTH_TOKEN ? "oauth-token"
-                                                      : nullptr;
-  if (checked) {
-    std::string problem;
-    if (gst_twitch_chat_check_property (checked, v, &problem)) {
-      s.invalid.erase (checked);
-    } else {
-      GST_WARNING_OBJECT (self, "%s", problem.c_str ());
-      s.invalid[checked] = problem;
-    }
-  }
+  if (gst_twitch_chat_settings_set_property (
+          s, object, PROP_CHAT_SETTINGS, prop_id, value))
+    return;
   switch (prop_id) {
-    case PROP_CHANNEL:
+    case PROP_CHANNEL: {
+      const gchar *v = g_value_get_string (value);
+      gst_twitch_chat_settings_check (s, object, "channel", v);
       s.channel = v ? v : "";
       break;
-    case PROP_OAUTH_TOKEN:
-      if (!s.token.empty ())
-        twitch::secrets_unregister (s.token);
-      s.token = v ? v : "";
-      if (!s.token.empty ())
-        twitch::secrets_register (s.token);
-      break;
-    case PROP_LOGIN:
-      s.login = v ? v : "";
-      break;
-    case PROP_SERVER:
-      s.server = v ? v : DEFAULT_SERVER;
-      break;
-    case PROP_TLS_CA_FILE:
-      s.tls_ca_file = v ? v : "";
-      break;
-    case PROP_SEND_POLICY:
-      s.send_policy = (GstTwitchChatSendPolicy)g_value_get_enum (value);
-      break;
-    case PROP_MAX_AGE:
-      s.max_age = g_value_get_uint64 (value);
-      break;
-    case PROP_DELIVERY:
-      s.delivery = (GstTwitchChatDelivery)g_value_get_enum (value);
-      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -335,30 +202,13 @@ gst_twitch_chat_sink_get_property (
   GstTwitchChatSink *self = GST_TWITCH_CHAT_SINK (object);
   std::lock_guard<std::mutex> lk (self->priv->settings_lock);
   SinkSettings &s = self->priv->settings;
-  auto set_str = [value] (const std::string &v) {
-    g_value_set_string (value, v.empty () ? nullptr : v.c_str ());
-  };
+  if (gst_twitch_chat_settings_get_property (
+          s, PROP_CHAT_SETTINGS, prop_id, value))
+    return;
   switch (prop_id) {
     case PROP_CHANNEL:
-      set_str (s.channel);
-      break;
-    case PROP_LOGIN:
-      set_str (s.login);
-      break;
-    case PROP_SERVER:
-      set_str (s.server);
-      break;
-    case PROP_TLS_CA_FILE:
-      set_str (s.tls_ca_file);
-      break;
-    case PROP_SEND_POLICY:
-      g_value_set_enum (value, s.send_policy);
-      break;
-    case PROP_MAX_AGE:
-      g_value_set_uint64 (value, s.max_age);
-      break;
-    case PROP_DELIVERY:
-      g_value_set_enum (value, s.delivery);
+      g_value_set_string (
+          value, s.channel.empty () ? nullptr : s.channel.c_str ());
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -392,8 +242,7 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
     return FALSE;
   }
   std::vector<std::string> channels{channel};
-  const char *env_token = g_getenv ("TWITCH_OAUTH_TOKEN");
-  if (run.token.empty () && !(env_token && *env_token)) {
+  if (!gst_twitch_chat_settings_has_token (run)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Sending chat needs an OAuth token: set the TWITCH_OAUTH_TOKEN "
          "environment variable or the oauth-token property (scope "
@@ -403,8 +252,7 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
   }
   twitch::ChatConfig cfg;
   GError *err = nullptr;
-  if (!gst_twitch_chat_configure (cfg, run.server, run.tls_ca_file, run.login,
-          run.token, run.send_policy, run.delivery, run.max_age, &err)) {
+  if (!gst_twitch_chat_settings_configure (run, cfg, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
         ("domain %s, code %d", g_quark_to_string (err->domain), err->code));
     g_error_free (err);
@@ -419,9 +267,12 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
       GST_WARNING_OBJECT (self, "message %" G_GUINT64_FORMAT " %s: %s",
           (guint64)r.id, twitch::send_outcome_name (r.outcome),
           r.reason.c_str ());
-    gst_element_post_message (
-        GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-                                gst_twitch_chat_send_result_to_structure (r)));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_twitch_chat_send_result_to_structure (
+                gst_twitch_chat_message_name (GST_ELEMENT (self), "send")
+                    .c_str (),
+                r)));
     std::lock_guard<std::mutex> lk (p->lock);
     switch (r.outcome) {
       case twitch::SendOutcome::SENT:
@@ -561,7 +412,7 @@ gst_twitch_chat_sink_event (GstBaseSink *sink, GstEvent *event)
            " chat messages was sent (%" G_GUINT64_FORMAT
            " expired, %" G_GUINT64_FORMAT " failed, %" G_GUINT64_FORMAT
            " dropped by Twitch or the send-policy): see the "
-           "warnings before, and the twitch-chat-send messages.",
+           "warnings before, and the twitchchatsink-send messages.",
               total, expired, failed, dropped),
           (nullptr));
     } else if (summarize && (lost > 0 || unconfirmed > 0)) {

@@ -13,7 +13,7 @@
  *   ending in a newline (the recording format, docs/chat.md);
  * - a serialized custom downstream event carrying a "twitch-chat"
  *   #GstStructure with every Twitch tag, typed;
- * - a "twitch-chat" element message on the bus when
+ * - a "twitchchatsrc-chat" element message on the bus (the same structure) when
  *   #GstTwitchChatSrc:post-messages is on.
  *
  * Buffers are timestamped with the pipeline's running time at arrival. The
@@ -40,6 +40,7 @@
 
 #include "gsttwitchchatsrc.h"
 #include "gsttwitchchatcommon.h"
+#include "gsttwitchchatsettings.h"
 #include "gsttwitchelements.h"
 
 #include <gst/twitch/chat/client.h>
@@ -61,36 +62,25 @@ GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_src_debug);
 #define GST_CAT_DEFAULT gst_twitch_chat_src_debug
 
 #define DEFAULT_CHANNELS nullptr
-#define DEFAULT_LOGIN nullptr
-#define DEFAULT_SERVER "ircs://irc.chat.twitch.tv:6697"
-#define DEFAULT_TLS_CA_FILE nullptr
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_EVENTS TRUE
-#define DEFAULT_FORMAT "{display-name}: {message}"
+#define DEFAULT_FORMAT "{display_name}: {message}"
 #define DEFAULT_DURATION (5 * GST_SECOND)
 #define DEFAULT_LOCATION nullptr
-#define DEFAULT_SEND_POLICY GST_TWITCH_CHAT_SEND_POLICY_ENQUEUE
-#define DEFAULT_MAX_AGE (60 * GST_SECOND)
 #define DEFAULT_MAX_PENDING 10000
-#define DEFAULT_DELIVERY GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE
 
 enum {
   PROP_0,
   PROP_CHANNELS,
-  PROP_OAUTH_TOKEN,
-  PROP_LOGIN,
-  PROP_SERVER,
-  PROP_TLS_CA_FILE,
   PROP_POST_MESSAGES,
   PROP_EVENTS,
   PROP_FORMAT,
   PROP_DURATION,
   PROP_LOCATION,
-  PROP_SEND_POLICY,
-  PROP_MAX_AGE,
   PROP_MAX_PENDING,
   PROP_STATS,
-  PROP_DELIVERY,
+  /* The shared ones (GstTwitchChatSettingsHandler), last. */
+  PROP_CHAT_SETTINGS,
 };
 
 enum {
@@ -106,23 +96,15 @@ static GstStaticPadTemplate src_template
         GST_STATIC_CAPS ("text/x-raw, format = (string) utf8; "
                          "application/x-twitch-chat"));
 
-struct Settings {
+/* The connection properties are GstTwitchChatSettings's. */
+struct Settings : GstTwitchChatSettings {
   std::string channels;
-  std::string token;
-  std::string login;
-  std::string server = DEFAULT_SERVER;
-  std::string tls_ca_file;
   bool post_messages = DEFAULT_POST_MESSAGES;
   bool events = DEFAULT_EVENTS;
   std::string format = DEFAULT_FORMAT;
   GstClockTime duration = DEFAULT_DURATION;
   std::string location;
-  GstTwitchChatSendPolicy send_policy = DEFAULT_SEND_POLICY;
-  guint64 max_age = DEFAULT_MAX_AGE;
   guint max_pending = DEFAULT_MAX_PENDING;
-  GstTwitchChatDelivery delivery = DEFAULT_DELIVERY;
-  /* Property name -> why its value cannot be used (reported at start). */
-  std::map<std::string, std::string> invalid;
 };
 
 struct Pending {
@@ -151,9 +133,11 @@ struct GstTwitchChatSrcPrivate {
   /* Taken from queue in one go by the streaming thread (its own). */
   std::deque<Pending> batch;
   bool consumer_waiting = false;
-  guint64 queued = 0;     /* chat events in queue */
-  twitch::IrcMessage irc; /* streaming thread's parser state */
-  Pending current;        /* the event being output */
+  guint64 queued = 0;            /* chat events in queue */
+  twitch::IrcMessage irc;        /* streaming thread's parser state */
+  Pending current;               /* the event being output */
+  std::string payload;           /* its buffer's bytes (streaming thread) */
+  std::string chat_message_name; /* "twitchchatsrc-chat" */
   bool flushing = false;
   bool fatal = false;
   /* Shared: send-message calls it without holding the lock. */
@@ -179,7 +163,9 @@ struct _GstTwitchChatSrc {
 };
 
 #define gst_twitch_chat_src_parent_class parent_class
-G_DEFINE_TYPE (GstTwitchChatSrc, gst_twitch_chat_src, GST_TYPE_PUSH_SRC);
+G_DEFINE_TYPE_WITH_CODE (GstTwitchChatSrc, gst_twitch_chat_src,
+    GST_TYPE_PUSH_SRC,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_TWITCH_CHAT_SETTINGS_HANDLER, nullptr));
 GST_ELEMENT_REGISTER_DEFINE (
     twitchchatsrc, "twitchchatsrc", GST_RANK_NONE, GST_TYPE_TWITCH_CHAT_SRC);
 
@@ -229,67 +215,20 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
       g_param_spec_string ("channels", "Channels",
           "Comma-separated list of channels to join (with or without '#')",
           DEFAULT_CHANNELS, rw_ready));
-  /**
-   * GstTwitchChatSrc:oauth-token:
-   *
-   * OAuth user access token (chat:read, chat:edit to send), with or
-   * without "oauth:". Write-only; never logged. Unset: the
-   * TWITCH_OAUTH_TOKEN environment variable, else anonymous, read-only.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_OAUTH_TOKEN,
-      g_param_spec_string ("oauth-token", "OAuth token",
-          "OAuth user token (write-only secret; default: TWITCH_OAUTH_TOKEN, "
-          "else anonymous read-only chat)",
-          nullptr,
-          (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
-                        | GST_PARAM_MUTABLE_READY)));
-  /**
-   * GstTwitchChatSrc:login:
-   *
-   * The Twitch user name the oauth-token belongs to.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_LOGIN,
-      g_param_spec_string ("login", "Login",
-          "Twitch user name the oauth-token belongs to", DEFAULT_LOGIN,
-          rw_ready));
-  /**
-   * GstTwitchChatSrc:server:
-   *
-   * Chat server: ircs://host:port (TLS, verified) or irc://host:port
-   * (plain TCP, for local test servers).
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_SERVER,
-      g_param_spec_string ("server", "Server",
-          "Chat server URI: ircs://host:port (TLS) or irc://host:port",
-          DEFAULT_SERVER, rw_ready));
-  /**
-   * GstTwitchChatSrc:tls-ca-file:
-   *
-   * PEM file of CA certificates to trust instead of the system's (a test
-   * server's self-signed certificate). Certificates are always verified.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
-      g_param_spec_string ("tls-ca-file", "TLS CA file",
-          "PEM file of CA certificates to trust instead of the system store",
-          DEFAULT_TLS_CA_FILE, rw_ready));
+  /* oauth-token, login, server, tls-ca-file, send-policy, max-age,
+   * delivery: GstTwitchChatSettingsHandler's. */
+  gst_twitch_chat_settings_override (gobject_class, PROP_CHAT_SETTINGS);
   /**
    * GstTwitchChatSrc:post-messages:
    *
-   * Post a "twitch-chat" element message on the bus for every chat event.
+   * Post a "twitchchatsrc-chat" element message (the "twitch-chat"
+   * structure, renamed) on the bus for every chat event.
    *
    * Since: 1.0
    */
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a twitch-chat element message for every chat event",
+          "Post a twitchchatsrc-chat element message for every chat event",
           DEFAULT_POST_MESSAGES,
           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_PLAYING)));
@@ -312,15 +251,18 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
   /**
    * GstTwitchChatSrc:format:
    *
-   * Template of text buffers: {display-name} {login} {channel} {message}
-   * {color} {id} {msg-id} {system-msg} {bits} {tag:NAME}.
+   * Template of text buffers: {display_name} {login} {channel} {message}
+   * {color} {id} {msg_id} {system_msg} {bits} {tag:NAME}. Keys are
+   * snake_case like twitchapisrc's; the kebab-case spelling of earlier
+   * releases ({display-name}, {msg-id}, {system-msg}) still works.
    *
    * Since: 1.0
    */
   g_object_class_install_property (gobject_class, PROP_FORMAT,
       g_param_spec_string ("format", "Format",
-          "Template of text/x-raw buffers: {display-name} {login} {channel} "
-          "{message} {color} {id} {msg-id} {system-msg} {bits} {tag:NAME}",
+          "Template of text/x-raw buffers: {display_name} {login} {channel} "
+          "{message} {color} {id} {msg_id} {system_msg} {bits} {tag:NAME} "
+          "({display-name}, {msg-id}, {system-msg} also accepted)",
           DEFAULT_FORMAT, rw_ready));
   /**
    * GstTwitchChatSrc:duration:
@@ -346,28 +288,6 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
           "Replay this chat recording (JSON Lines) instead of connecting",
           DEFAULT_LOCATION, rw_ready));
   /**
-   * GstTwitchChatSrc:send-policy:
-   *
-   * What happens to a send-message that cannot go out at once.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_SEND_POLICY,
-      g_param_spec_enum ("send-policy", "Send policy",
-          "What happens to a message that cannot be sent at once",
-          GST_TYPE_TWITCH_CHAT_SEND_POLICY, DEFAULT_SEND_POLICY, rw_ready));
-  /**
-   * GstTwitchChatSrc:max-age:
-   *
-   * Queued sends older than this expire instead of going out late.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_MAX_AGE,
-      g_param_spec_uint64 ("max-age", "Max age",
-          "Queued sends older than this (ns) expire instead of being sent",
-          GST_MSECOND, G_MAXUINT64, DEFAULT_MAX_AGE, rw_ready));
-  /**
    * GstTwitchChatSrc:max-pending:
    *
    * Chat events held for downstream at most; the oldest are dropped (and
@@ -380,24 +300,9 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
           "Chat events held for downstream at most (oldest dropped beyond)", 1,
           G_MAXUINT, DEFAULT_MAX_PENDING, rw_ready));
   /**
-   * GstTwitchChatSrc:delivery:
-   *
-   * What happens to a sent message whose connection dropped before Twitch
-   * confirmed it: at-most-once (the default) reports it "unconfirmed" and
-   * never writes it again; at-least-once writes it again on the next
-   * connection, and viewers may see it twice.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (gobject_class, PROP_DELIVERY,
-      g_param_spec_enum ("delivery", "Delivery",
-          "A send whose connection dropped before Twitch confirmed it: "
-          "at-most-once reports it unconfirmed, at-least-once writes it again",
-          GST_TYPE_TWITCH_CHAT_DELIVERY, DEFAULT_DELIVERY, rw_ready));
-  /**
    * GstTwitchChatSrc:stats:
    *
-   * "twitch-chat-stats": received, duplicates, parse-errors, connects,
+   * "twitchchatsrc-stats": received, duplicates, parse-errors, connects,
    * reconnects, sent, queued, dropped-overflow, buffers.
    *
    * Since: 1.0
@@ -421,7 +326,7 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
    * its outcome is "failed" with the reason.
    *
    * Returns: the send id, reported again by #GstTwitchChatSrc::send-outcome
-   * and the "twitch-chat-send" bus message.
+   * and the "twitchchatsrc-send" bus message.
    *
    * Since: 1.0
    */
@@ -485,8 +390,7 @@ static void
 gst_twitch_chat_src_finalize (GObject *object)
 {
   GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (object);
-  if (!self->priv->settings.token.empty ())
-    twitch::secrets_unregister (self->priv->settings.token);
+  gst_twitch_chat_settings_clear (self->priv->settings);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -503,41 +407,15 @@ gst_twitch_chat_src_set_property (
     const gchar *v = g_value_get_string (value);
     return std::string (v ? v : "");
   };
-  /* What reaches the wire is checked as it comes in; a bad value is the
-   * error of start(), naming the property. */
-  const char *checked = prop_id == PROP_CHANNELS      ? "channels"
-                        : prop_id == PROP_LOGIN       ? "login"
-                        : prop_id == PROP_OAUTH_TOKEN ? "oauth-token"
-                                                      : nullptr;
-  if (checked) {
-    std::string problem;
-    if (gst_twitch_chat_check_property (
-            checked, g_value_get_string (value), &problem)) {
-      s.invalid.erase (checked);
-    } else {
-      GST_WARNING_OBJECT (self, "%s", problem.c_str ());
-      s.invalid[checked] = problem;
-    }
-  }
+  if (gst_twitch_chat_settings_set_property (
+          s, object, PROP_CHAT_SETTINGS, prop_id, value))
+    return;
+  if (prop_id == PROP_CHANNELS)
+    gst_twitch_chat_settings_check (
+        s, object, "channels", g_value_get_string (value));
   switch (prop_id) {
     case PROP_CHANNELS:
       s.channels = str ();
-      break;
-    case PROP_OAUTH_TOKEN:
-      if (!s.token.empty ())
-        twitch::secrets_unregister (s.token);
-      s.token = str ();
-      if (!s.token.empty ())
-        twitch::secrets_register (s.token);
-      break;
-    case PROP_LOGIN:
-      s.login = str ();
-      break;
-    case PROP_SERVER:
-      s.server = g_value_get_string (value) ? str () : DEFAULT_SERVER;
-      break;
-    case PROP_TLS_CA_FILE:
-      s.tls_ca_file = str ();
       break;
     case PROP_POST_MESSAGES:
       s.post_messages = g_value_get_boolean (value);
@@ -554,17 +432,8 @@ gst_twitch_chat_src_set_property (
     case PROP_LOCATION:
       s.location = str ();
       break;
-    case PROP_SEND_POLICY:
-      s.send_policy = (GstTwitchChatSendPolicy)g_value_get_enum (value);
-      break;
-    case PROP_MAX_AGE:
-      s.max_age = g_value_get_uint64 (value);
-      break;
     case PROP_MAX_PENDING:
       s.max_pending = g_value_get_uint (value);
-      break;
-    case PROP_DELIVERY:
-      s.delivery = (GstTwitchChatDelivery)g_value_get_enum (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -585,12 +454,13 @@ make_stats (GstTwitchChatSrc *self)
     dropped = p->dropped_overflow;
     buffers = p->buffers;
   }
-  return gst_structure_new ("twitch-chat-stats", "received", G_TYPE_UINT64,
-      (guint64)cs.messages_received, "duplicates", G_TYPE_UINT64,
-      (guint64)cs.duplicates_dropped, "parse-errors", G_TYPE_UINT64,
-      (guint64)cs.parse_errors, "connects", G_TYPE_UINT64, (guint64)cs.connects,
-      "reconnects", G_TYPE_UINT64, (guint64)cs.reconnects, "sent",
-      G_TYPE_UINT64, (guint64)cs.sent, "queued", G_TYPE_UINT64,
+  return gst_structure_new (
+      gst_twitch_chat_message_name (GST_ELEMENT (self), "stats").c_str (),
+      "received", G_TYPE_UINT64, (guint64)cs.messages_received, "duplicates",
+      G_TYPE_UINT64, (guint64)cs.duplicates_dropped, "parse-errors",
+      G_TYPE_UINT64, (guint64)cs.parse_errors, "connects", G_TYPE_UINT64,
+      (guint64)cs.connects, "reconnects", G_TYPE_UINT64, (guint64)cs.reconnects,
+      "sent", G_TYPE_UINT64, (guint64)cs.sent, "queued", G_TYPE_UINT64,
       (guint64)cs.queued, "dropped-overflow", G_TYPE_UINT64, dropped, "buffers",
       G_TYPE_UINT64, buffers, nullptr);
 }
@@ -610,18 +480,12 @@ gst_twitch_chat_src_get_property (
   auto set_str = [value] (const std::string &v) {
     g_value_set_string (value, v.empty () ? nullptr : v.c_str ());
   };
+  if (gst_twitch_chat_settings_get_property (
+          s, PROP_CHAT_SETTINGS, prop_id, value))
+    return;
   switch (prop_id) {
     case PROP_CHANNELS:
       set_str (s.channels);
-      break;
-    case PROP_LOGIN:
-      set_str (s.login);
-      break;
-    case PROP_SERVER:
-      set_str (s.server);
-      break;
-    case PROP_TLS_CA_FILE:
-      set_str (s.tls_ca_file);
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, s.post_messages);
@@ -638,17 +502,8 @@ gst_twitch_chat_src_get_property (
     case PROP_LOCATION:
       set_str (s.location);
       break;
-    case PROP_SEND_POLICY:
-      g_value_set_enum (value, s.send_policy);
-      break;
-    case PROP_MAX_AGE:
-      g_value_set_uint64 (value, s.max_age);
-      break;
     case PROP_MAX_PENDING:
       g_value_set_uint (value, s.max_pending);
-      break;
-    case PROP_DELIVERY:
-      g_value_set_enum (value, s.delivery);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -736,6 +591,8 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
   {
     std::lock_guard<std::mutex> lk (p->lock);
     p->run = run;
+    p->chat_message_name
+        = gst_twitch_chat_message_name (GST_ELEMENT (self), "chat");
     p->queue.clear ();
     p->flushing = false;
     p->fatal = false;
@@ -769,8 +626,7 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
   }
   twitch::ChatConfig cfg;
   GError *err = nullptr;
-  if (!gst_twitch_chat_configure (cfg, run.server, run.tls_ca_file, run.login,
-          run.token, run.send_policy, run.delivery, run.max_age, &err)
+  if (!gst_twitch_chat_settings_configure (run, cfg, &err)
       || !twitch::twitch_channel_list_parse (
           run.channels, "channels", &cfg.channels, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
@@ -808,9 +664,12 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
         twitch::send_outcome_name (r.outcome), r.reason.c_str ());
     g_signal_emit (self, signals[SIGNAL_SEND_OUTCOME], 0, (guint64)r.id,
         twitch::send_outcome_name (r.outcome), r.reason.c_str ());
-    gst_element_post_message (
-        GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-                                gst_twitch_chat_send_result_to_structure (r)));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_twitch_chat_send_result_to_structure (
+                gst_twitch_chat_message_name (GST_ELEMENT (self), "send")
+                    .c_str (),
+                r)));
   };
   cb.on_state = [self] (twitch::ChatState s, int attempt, int64_t delay,
                     const GError *why) {
@@ -1095,13 +954,13 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
   }
   bool json;
   GstClockTime duration;
-  std::string format;
   {
     std::lock_guard<std::mutex> lk (p->lock);
     json = p->json;
     duration = p->run.duration;
-    format = p->run.format;
   }
+  /* run is written by start() and stop() only, never while streaming. */
+  const std::string &format = p->run.format;
 
   while (true) {
     /* One item reused for every event: its message keeps its storage. */
@@ -1122,10 +981,14 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
     if (events || post) {
       GstStructure *s
           = gst_twitch_chat_message_to_structure (m, item.running_time);
-      if (post)
-        gst_element_post_message (
-            GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-                                    events ? gst_structure_copy (s) : s));
+      if (post) {
+        /* The event's structure is "twitch-chat" (a data format); the bus
+         * message is named after the element, like all of its others. */
+        GstStructure *ms = events ? gst_structure_copy (s) : s;
+        gst_structure_set_name (ms, p->chat_message_name.c_str ());
+        gst_element_post_message (GST_ELEMENT (self),
+            gst_message_new_element (GST_OBJECT (self), ms));
+      }
       if (events) {
         GstEvent *ev = gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
         GST_EVENT_TIMESTAMP (ev) = item.running_time;
@@ -1133,7 +996,9 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
       }
     }
 
-    std::string payload;
+    /* Reused message after message: no allocation once it has grown. */
+    std::string &payload = p->payload;
+    payload.clear ();
     if (json) {
       if (!item.json_line.empty ())
         payload = item.json_line;
@@ -1142,14 +1007,14 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
       payload.push_back ('\n');
     } else if (m.kind == twitch::ChatKind::PRIVMSG
                || m.kind == twitch::ChatKind::WHISPER) {
-      payload = twitch::chat_format (format, m);
+      twitch::chat_format_append (payload, format, m);
     } else if (m.kind == twitch::ChatKind::USERNOTICE) {
       twitch::ChatMessage shown = m;
       if (m.text.empty ())
         shown.text = m.system_msg;
       else if (!m.system_msg.empty ())
         shown.text = m.system_msg + " " + m.text;
-      payload = twitch::chat_format (format, shown);
+      twitch::chat_format_append (payload, format, shown);
     }
     if (payload.empty ()) {
       /* An event without text: a gap keeps downstream (textoverlay)
@@ -1158,7 +1023,8 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
           GST_BASE_SRC_PAD (bsrc), gst_event_new_gap (item.running_time, 0));
       continue;
     }
-    GstBuffer *b = gst_buffer_new_memdup (payload.data (), payload.size ());
+    GstBuffer *b = gst_buffer_new_allocate (nullptr, payload.size (), nullptr);
+    gst_buffer_fill (b, 0, payload.data (), payload.size ());
     GST_BUFFER_PTS (b) = item.running_time;
     if (!json)
       GST_BUFFER_DURATION (b) = duration;

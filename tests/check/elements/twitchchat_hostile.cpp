@@ -374,8 +374,12 @@ count_states (const std::vector<GstMessage *> &v, const char *state)
   int n = 0;
   for (auto *m : v) {
     const GstStructure *s = gst_message_get_structure (m);
+    /* Named after the element and the state: twitchchatsrc-connected. */
     if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT
-        && gst_structure_has_name (s, "twitch-chat-connection"))
+        && (gst_structure_has_name (
+                s, (std::string ("twitchchatsrc-") + state).c_str ())
+            || gst_structure_has_name (
+                s, (std::string ("twitchchatsink-") + state).c_str ())))
       n += !g_strcmp0 (gst_structure_get_string (s, "state"), state);
   }
   return n;
@@ -529,7 +533,7 @@ GST_START_TEST (test_sink_invalid_utf8_never_sent_and_counted)
     }
     const GstStructure *s = gst_message_get_structure (m);
     if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT
-        && gst_structure_has_name (s, "twitch-chat-send")
+        && gst_structure_has_name (s, "twitchchatsink-send")
         && !g_strcmp0 (gst_structure_get_string (s, "outcome"), "failed")) {
       failed = true;
       fail_unless (strstr (gst_structure_get_string (s, "reason"), "UTF-8"));

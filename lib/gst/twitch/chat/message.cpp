@@ -858,39 +858,45 @@ chat_message_from_json (
 
 /* Template ---------------------------------------------------------------- */
 
-static std::string
-field (std::string_view name, const ChatMessage &m)
+/* Appends template field @name of @m to @out (nothing for unknown ones).
+ * Keys are snake_case, as twitchapisrc's ({viewer_count}); the kebab-case
+ * spelling of the first releases ({display-name}) is still accepted. */
+static void
+append_field (std::string &out, std::string_view name, const ChatMessage &m)
 {
-  if (name == "display-name")
-    return m.display_name.empty () ? m.login : m.display_name;
-  if (name == "login" || name == "user")
-    return m.login;
-  if (name == "channel")
-    return m.channel;
-  if (name == "message" || name == "text")
-    return m.text;
-  if (name == "command")
-    return m.command;
-  if (name == "color")
-    return m.color;
-  if (name == "id")
-    return m.id;
-  if (name == "msg-id")
-    return m.msg_id;
-  if (name == "system-msg")
-    return m.system_msg;
-  if (name == "bits")
-    return m.bits ? std::to_string (m.bits) : std::string ();
-  if (name.substr (0, 4) == "tag:")
-    return m.tag (name.substr (4));
-  return {};
+  if (name == "display_name" || name == "display-name")
+    out += m.display_name.empty () ? m.login : m.display_name;
+  else if (name == "login" || name == "user")
+    out += m.login;
+  else if (name == "channel")
+    out += m.channel;
+  else if (name == "message" || name == "text")
+    out += m.text;
+  else if (name == "command")
+    out += m.command;
+  else if (name == "color")
+    out += m.color;
+  else if (name == "id")
+    out += m.id;
+  else if (name == "msg_id" || name == "msg-id")
+    out += m.msg_id;
+  else if (name == "system_msg" || name == "system-msg")
+    out += m.system_msg;
+  else if (name == "bits") {
+    if (m.bits) {
+      char buf[24];
+      int n
+          = g_snprintf (buf, sizeof (buf), "%" G_GINT64_FORMAT, (gint64)m.bits);
+      out.append (buf, n);
+    }
+  } else if (name.substr (0, 4) == "tag:")
+    out += m.tag (name.substr (4));
 }
 
-std::string
-chat_format (std::string_view tmpl, const ChatMessage &m)
+void
+chat_format_append (
+    std::string &out, std::string_view tmpl, const ChatMessage &m)
 {
-  std::string out;
-  out.reserve (tmpl.size () + m.text.size () + 32);
   size_t i = 0;
   while (i < tmpl.size ()) {
     char c = tmpl[i];
@@ -906,13 +912,25 @@ chat_format (std::string_view tmpl, const ChatMessage &m)
         out.append (tmpl.substr (i));
         break;
       }
-      out += field (tmpl.substr (i + 1, close - i - 1), m);
+      append_field (out, tmpl.substr (i + 1, close - i - 1), m);
       i = close + 1;
     } else {
-      out.push_back (c);
-      ++i;
+      /* The literal run up to the next brace in one go. */
+      size_t next = tmpl.find_first_of ("{}", i + 1);
+      if (next == std::string_view::npos)
+        next = tmpl.size ();
+      out.append (tmpl.substr (i, next - i));
+      i = next;
     }
   }
+}
+
+std::string
+chat_format (std::string_view tmpl, const ChatMessage &m)
+{
+  std::string out;
+  out.reserve (tmpl.size () + m.text.size () + 32);
+  chat_format_append (out, tmpl, m);
   return out;
 }
 

@@ -170,12 +170,17 @@ GST_TWITCH_API std::string chat_message_to_json (
 GST_TWITCH_API bool chat_message_from_json (std::string_view line,
     ChatMessage &out, int64_t *pts, GError **error = nullptr);
 
-/* Renders a text template: {display-name} {login} {channel} {message}
- * (or {text}) {command} {color} {id} {msg-id} {system-msg} {bits}, and
- * {tag:NAME} for any tag. "{{" and "}}" are literal braces; unknown fields
- * render empty. {display-name} falls back to the login. */
+/* Renders a text template: {display_name} {login} {channel} {message}
+ * (or {text}) {command} {color} {id} {msg_id} {system_msg} {bits}, and
+ * {tag:NAME} for any tag (NAME as Twitch spells it). "{{" and "}}" are
+ * literal braces; unknown fields render empty. {display_name} falls back
+ * to the login. The kebab-case keys of earlier releases ({display-name},
+ * {msg-id}, {system-msg}) are aliases. */
 GST_TWITCH_API std::string chat_format (
     std::string_view tmpl, const ChatMessage &msg);
+/* chat_format() appending to @out (whose storage the caller reuses). */
+GST_TWITCH_API void chat_format_append (
+    std::string &out, std::string_view tmpl, const ChatMessage &msg);
 
 /* Number of Unicode code points in valid UTF-8 @s (invalid bytes count one
  * each). */
