@@ -574,6 +574,16 @@ gst_twitch_chat_send_result_to_structure (
   return s;
 }
 
+void
+gst_twitch_chat_post_send_result (
+    GstElement *element, const twitch::SendResult &r)
+{
+  gst_element_post_message (element,
+      gst_message_new_element (GST_OBJECT (element),
+          gst_twitch_chat_send_result_to_structure (
+              gst_twitch_chat_message_name (element, "send").c_str (), r)));
+}
+
 GstStructure *
 gst_twitch_chat_state_to_structure (const char *prefix, twitch::ChatState state,
     int attempt, int64_t delay_us, const GError *why)
