@@ -124,29 +124,53 @@ register_twitch_tags (void)
   }
 }
 
-/* The quark of tag or badge name @key, or 0 when it is not a quark yet and
- * the budget is spent (the caller keeps it as a string). */
-static GQuark
-tag_quark (const std::string &key)
+static int typed_kind (const std::string &key);
+
+/* What the structure needs to know of a tag or badge name, looked up once
+ * per message field through one per-thread cache: its quark (0 when it is
+ * not a quark yet and the budget is spent: the caller keeps it as a
+ * string) and which typed field, if any, carries it. */
+struct TagInfo {
+  GQuark quark = 0;
+  int typed = 0;
+};
+
+static TagInfo
+tag_info_uncached (const std::string &key)
 {
-  thread_local std::unordered_map<std::string, GQuark, KeyHash> cache;
-  auto it = cache.find (key);
-  if (it != cache.end ())
-    return it->second;
+  TagInfo info;
+  info.typed = typed_kind (key);
   register_twitch_tags ();
-  GQuark q = g_quark_try_string (key.c_str ());
-  if (!q) {
+  info.quark = g_quark_try_string (key.c_str ());
+  if (!info.quark) {
     int left = unknown_quarks_left.load ();
     while (
         left > 0 && !unknown_quarks_left.compare_exchange_weak (left, left - 1))
       ;
-    if (left <= 0)
-      return 0;
-    q = g_quark_from_string (key.c_str ());
+    if (left > 0)
+      info.quark = g_quark_from_string (key.c_str ());
   }
+  return info;
+}
+
+static TagInfo
+tag_info (const std::string &key)
+{
+  thread_local std::unordered_map<std::string, TagInfo, KeyHash> cache;
+  auto it = cache.find (key);
+  if (it != cache.end ())
+    return it->second;
+  TagInfo info = tag_info_uncached (key);
+  /* Bounded: a server inventing keys fills it once, then misses. */
   if (cache.size () < 4096)
-    cache.emplace (key, q);
-  return q;
+    cache.emplace (key, info);
+  return info;
+}
+
+static GQuark
+tag_quark (const std::string &key)
+{
+  return tag_info (key).quark;
 }
 
 static void
@@ -300,13 +324,9 @@ enum TypedTag {
   T_THREAD_ID,
 };
 
-/* Whether the typed fields of the structure carry tag @key=@v exactly
- * (same name, same value once read back), so "tags" need not repeat it.
- * A tag whose value did not survive typing (say a "bits" that is not a
- * number) stays in "tags". */
-static bool
-typed_carries (
-    const twitch::ChatMessage &m, const std::string &key, const std::string &v)
+/* Which typed field carries tag @key (T_NONE: none). */
+static int
+typed_kind (const std::string &key)
 {
   static const std::unordered_map<std::string, int, KeyHash> typed = {
       {"id", T_ID},
@@ -344,8 +364,16 @@ typed_carries (
       {"thread-id", T_THREAD_ID},
   };
   auto it = typed.find (key);
-  if (it == typed.end ())
-    return false;
+  return it == typed.end () ? T_NONE : it->second;
+}
+
+/* Whether the typed fields of the structure carry a tag of kind @typed
+ * (typed_kind) with value @v exactly (same value once read back), so
+ * "tags" need not repeat it. A tag whose value did not survive typing (say
+ * a "bits" that is not a number) stays in "tags". */
+static bool
+typed_carries (const twitch::ChatMessage &m, int typed, const std::string &v)
+{
   bool chat = m.kind == twitch::ChatKind::PRIVMSG
               || m.kind == twitch::ChatKind::USERNOTICE;
   auto same_set = [&v] (const std::string &field) {
@@ -354,7 +382,9 @@ typed_carries (
   auto same_opt = [&v] (const std::optional<int64_t> &o) {
     return o && is_decimal_of (v, *o);
   };
-  switch (it->second) {
+  switch (typed) {
+    case T_NONE:
+      return false;
     case T_ID:
       return same_set (m.id);
     case T_USER_ID:
@@ -525,9 +555,10 @@ gst_twitch_chat_message_to_structure (
   GstStructure *tags = gst_structure_new_id_empty (Q ("tags"));
   std::string extra;
   for (const auto &t : m.tags) {
-    if (typed_carries (m, t.first, t.second))
+    TagInfo info = tag_info (t.first);
+    if (typed_carries (m, info.typed, t.second))
       continue;
-    if (GQuark q = tag_quark (t.first)) {
+    if (GQuark q = info.quark) {
       set_str (tags, q, t.second);
     } else {
       if (!extra.empty ())
@@ -572,6 +603,16 @@ gst_twitch_chat_send_result_to_structure (
   g_free (text);
   g_free (channel);
   return s;
+}
+
+void
+gst_twitch_chat_post_send_result (
+    GstElement *element, const twitch::SendResult &r)
+{
+  gst_element_post_message (element,
+      gst_message_new_element (GST_OBJECT (element),
+          gst_twitch_chat_send_result_to_structure (
+              gst_twitch_chat_message_name (element, "send").c_str (), r)));
 }
 
 GstStructure *

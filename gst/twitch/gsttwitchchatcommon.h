@@ -87,6 +87,10 @@ std::string gst_twitch_chat_message_name (
 GstStructure *gst_twitch_chat_send_result_to_structure (
     const char *name, const twitch::SendResult &result);
 
+/* Posts @result as "<element>-send" on @element's bus. */
+void gst_twitch_chat_post_send_result (
+    GstElement *element, const twitch::SendResult &result);
+
 /* "<prefix>-<state>" (connecting, connected, reconnecting, stopped):
  * state, attempt, delay (ns), reason. */
 GstStructure *gst_twitch_chat_state_to_structure (const char *prefix,

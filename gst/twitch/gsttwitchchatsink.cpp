@@ -267,12 +267,7 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
       GST_WARNING_OBJECT (self, "message %" G_GUINT64_FORMAT " %s: %s",
           (guint64)r.id, twitch::send_outcome_name (r.outcome),
           r.reason.c_str ());
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self),
-            gst_twitch_chat_send_result_to_structure (
-                gst_twitch_chat_message_name (GST_ELEMENT (self), "send")
-                    .c_str (),
-                r)));
+    gst_twitch_chat_post_send_result (GST_ELEMENT (self), r);
     std::lock_guard<std::mutex> lk (p->lock);
     switch (r.outcome) {
       case twitch::SendOutcome::SENT:

@@ -664,12 +664,7 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
         twitch::send_outcome_name (r.outcome), r.reason.c_str ());
     g_signal_emit (self, signals[SIGNAL_SEND_OUTCOME], 0, (guint64)r.id,
         twitch::send_outcome_name (r.outcome), r.reason.c_str ());
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self),
-            gst_twitch_chat_send_result_to_structure (
-                gst_twitch_chat_message_name (GST_ELEMENT (self), "send")
-                    .c_str (),
-                r)));
+    gst_twitch_chat_post_send_result (GST_ELEMENT (self), r);
   };
   cb.on_state = [self] (twitch::ChatState s, int attempt, int64_t delay,
                     const GError *why) {
