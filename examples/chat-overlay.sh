@@ -14,4 +14,4 @@ exec gst-launch-1.0 \
       font-desc="Sans 20" shaded-background=true wrap-mode=wordchar ! \
   videoconvert ! ${VIDEO_SINK:-autovideosink} \
   twitchchatsrc channels="$channel" server="$server" \
-      format="{display-name}: {message}" duration=8000000000 ! o.text_sink
+      format="{display_name}: {message}" duration=8000000000 ! o.text_sink

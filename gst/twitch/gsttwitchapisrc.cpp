@@ -9,9 +9,9 @@
  * category as genre, and the custom tags `twitch-viewers`, `twitch-followers`,
  * `twitch-live`, `twitch-channel`), a serialized custom downstream event
  * named `twitchapi-state` carrying the whole state, and posts element
- * messages on the bus: `twitchapi-online` and `twitchapi-offline` when the
+ * messages on the bus: `twitchapisrc-online` and `twitchapisrc-offline` when the
  * channel goes live or offline (and for the first state), and
- * `twitchapi-changed` on every change. Each message's structure holds
+ * `twitchapisrc-changed` on every change. Each message's structure holds
  * `channel`, `user-id`, `display-name`, `live`, `title`, `category`,
  * `category-id`, `language`, `viewer-count`, `follower-count`, `started-at`
  * (a #GstDateTime, when live) and `changed` (the names of the changed
@@ -1058,11 +1058,11 @@ announce (
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
             state_structure (
-                went_live ? "twitchapi-online" : "twitchapi-offline", now,
+                went_live ? "twitchapisrc-online" : "twitchapisrc-offline", now,
                 changed)));
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
-          state_structure ("twitchapi-changed", now, changed)));
+          state_structure ("twitchapisrc-changed", now, changed)));
 }
 
 static void

@@ -89,9 +89,9 @@ class ApiSrc : public ::testing::Test
       if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT) {
         const GstStructure *s = gst_message_get_structure (m);
         std::string name = gst_structure_get_name (s);
-        if (name.rfind ("twitchapi-", 0) == 0 && name != "twitchapi-changed")
+        if (name.rfind ("twitchapisrc-", 0) == 0 && name != "twitchapisrc-changed")
           transitions.push_back (name);
-        if (name == "twitchapi-changed")
+        if (name == "twitchapisrc-changed")
           changes++;
       } else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
         GError *err = nullptr;
@@ -222,8 +222,8 @@ TEST_F (ApiSrc, AppsinkSeesLiveOfflineTransitions)
   }));
 
   drain_bus ();
-  EXPECT_EQ (transitions, (std::vector<std::string>{"twitchapi-online",
-                              "twitchapi-offline", "twitchapi-online"}));
+  EXPECT_EQ (transitions, (std::vector<std::string>{"twitchapisrc-online",
+                              "twitchapisrc-offline", "twitchapisrc-online"}));
   EXPECT_GE (changes, 3);
   EXPECT_TRUE (errors.empty ());
   std::lock_guard<std::mutex> g (events.lock);
