@@ -54,7 +54,41 @@ struct Stream {
   guint64 bytes = 0;
   guint64 dropped = 0;
   bool is_video = false;
+  /* The latest end of the queued buffers, kept as they come: the queued
+   * duration is asked on every push, and scanning a queue that holds
+   * seconds of a file pushed faster than real time was the queue's main
+   * cost. Recounted (max_end_stale) only after removals that may have
+   * taken it. */
+  GstClockTime max_end = GST_CLOCK_TIME_NONE;
+  bool max_end_stale = false;
 };
+
+static GstClockTime
+item_end (const Item &item)
+{
+  return GST_CLOCK_TIME_IS_VALID (item.end) ? item.end : item.ts;
+}
+
+/* An item was appended (lock held). */
+static void
+note_added (Stream &s, const Item &item)
+{
+  if (!item.is_buffer || !GST_CLOCK_TIME_IS_VALID (item.ts))
+    return;
+  GstClockTime end = item_end (item);
+  if (!GST_CLOCK_TIME_IS_VALID (s.max_end) || end > s.max_end)
+    s.max_end = end;
+}
+
+/* An item left (lock held): the latest end is recounted when it may have
+ * been this one. */
+static void
+note_removed (Stream &s, const Item &item)
+{
+  if (item.is_buffer && GST_CLOCK_TIME_IS_VALID (item.ts)
+      && item_end (item) >= s.max_end)
+    s.max_end_stale = true;
+}
 
 } // namespace
 
@@ -195,6 +229,8 @@ clear_items (Stream &s)
   s.items.clear ();
   s.buffers = 0;
   s.bytes = 0;
+  s.max_end = GST_CLOCK_TIME_NONE;
+  s.max_end_stale = false;
 }
 
 static void
@@ -209,19 +245,24 @@ gst_twitch_sink_queue_finalize (GObject *object)
 
 /* Duration of the queued buffers of @s (lock held). */
 static GstClockTime
-queued_duration (const Stream &s)
+queued_duration (Stream &s)
 {
-  GstClockTime first = GST_CLOCK_TIME_NONE, last = GST_CLOCK_TIME_NONE;
-  for (const Item &item : s.items) {
-    if (!item.is_buffer || !GST_CLOCK_TIME_IS_VALID (item.ts))
-      continue;
-    if (!GST_CLOCK_TIME_IS_VALID (first))
-      first = item.ts;
-    GstClockTime end = GST_CLOCK_TIME_IS_VALID (item.end) ? item.end : item.ts;
-    if (!GST_CLOCK_TIME_IS_VALID (last) || end > last)
-      last = end;
+  if (s.max_end_stale) {
+    s.max_end = GST_CLOCK_TIME_NONE;
+    s.max_end_stale = false;
+    for (const Item &item : s.items)
+      note_added (s, item);
   }
-  if (!GST_CLOCK_TIME_IS_VALID (first) || last < first)
+  GstClockTime first = GST_CLOCK_TIME_NONE;
+  for (const Item &item : s.items) {
+    if (item.is_buffer && GST_CLOCK_TIME_IS_VALID (item.ts)) {
+      first = item.ts;
+      break;
+    }
+  }
+  GstClockTime last = s.max_end;
+  if (!GST_CLOCK_TIME_IS_VALID (first) || !GST_CLOCK_TIME_IS_VALID (last)
+      || last < first)
     return 0;
   return last - first;
 }
@@ -256,7 +297,7 @@ clock_running_time (GstTwitchSinkQueue *self)
  * network sink) is not late and never dropped. Without a running clock,
  * only a held queue (ingest away) counts as late. */
 static GstClockTime
-late_duration (GstTwitchSinkQueue *self, const Stream &s, GstClockTime now)
+late_duration (GstTwitchSinkQueue *self, Stream &s, GstClockTime now)
 {
   GstClockTime span = queued_duration (s);
   if (!GST_CLOCK_TIME_IS_VALID (now))
@@ -276,6 +317,7 @@ drop_item (Stream &s, std::deque<Item>::iterator it)
     s.bytes -= it->size;
     s.dropped++;
   }
+  note_removed (s, *it);
   gst_mini_object_unref (it->obj);
   s.items.erase (it);
 }
@@ -451,6 +493,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   }
 
   s.items.push_back (item);
+  note_added (s, item);
   s.buffers++;
   s.bytes += item.size;
   if (late_duration (self, lead, clock_running_time (self)) > priv->max_time)
@@ -654,6 +697,7 @@ gst_twitch_sink_queue_loop (GstPad *pad)
   }
   Item item = s.items.front ();
   s.items.pop_front ();
+  note_removed (s, item);
   if (item.is_buffer) {
     s.buffers--;
     s.bytes -= item.size;
@@ -766,6 +810,7 @@ gst_twitch_sink_queue_resume (GstTwitchSinkQueue *queue)
         for (auto ait = a.items.begin (); ait != a.items.end ();) {
           if (ait->is_buffer && GST_CLOCK_TIME_IS_VALID (ait->ts)
               && ait->ts < key_ts) {
+            note_removed (a, *ait);
             gst_mini_object_unref (ait->obj);
             a.buffers--;
             a.bytes -= ait->size;
@@ -790,8 +835,8 @@ gst_twitch_sink_queue_get_status (
 {
   GstTwitchSinkQueuePrivate *priv = queue->priv;
   std::lock_guard<std::mutex> lk (priv->lock);
-  const Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
-  const Stream &a = priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
+  Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
+  Stream &a = priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
   status->video.buffers = v.buffers;
   status->video.duration = queued_duration (v);
   status->video.bytes = v.bytes;
