@@ -309,6 +309,25 @@ late_duration (GstTwitchSinkQueue *self, Stream &s, GstClockTime now)
   return MIN (span, now - oldest->ts);
 }
 
+/* The stream whose queued duration bounds both (lock held). */
+static Stream &
+lead_stream (GstTwitchSinkQueuePrivate *priv)
+{
+  Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
+  return v.sinkpad && GST_PAD_IS_LINKED (v.sinkpad)
+             ? v
+             : priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
+}
+
+/* A producer that found the queue full goes on once this much has left
+ * (at most a quarter of the bound): it then pushes a run of buffers
+ * instead of waking for every buffer the task pops. */
+static GstClockTime
+refill_time (GstClockTime max_time)
+{
+  return MIN (250 * GST_MSECOND, max_time / 4);
+}
+
 static void
 drop_item (Stream &s, std::deque<Item>::iterator it)
 {
@@ -396,10 +415,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   GstTwitchSinkQueue *self = GST_TWITCH_SINK_QUEUE (parent);
   GstTwitchSinkQueuePrivate *priv = self->priv;
   Stream &s = stream_of_pad (self, pad);
-  Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
-  Stream &lead = v.sinkpad && GST_PAD_IS_LINKED (v.sinkpad)
-                     ? v
-                     : priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
+  Stream &lead = lead_stream (priv);
 
   Item item;
   item.obj = GST_MINI_OBJECT_CAST (buffer);
@@ -471,8 +487,13 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   /* A producer ahead of the clock waits for room instead of losing data.
    * Room comes when the task pops (signalled), or when the oldest data
    * falls due by the clock and the bound drops it: the wait ends at that
-   * moment (or on PLAYING, flushing, holding), it does not poll. */
-  while (!s.flushing && queued_duration (lead) > priv->max_time) {
+   * moment (or on PLAYING, flushing, holding), it does not poll. Once
+   * full, it waits until refill_time has left (signalled then). */
+  bool waited = false;
+  while (!s.flushing
+         && queued_duration (lead)
+                > (waited ? priv->max_time - refill_time (priv->max_time)
+                          : priv->max_time)) {
     GstClockTime now = clock_running_time (self);
     if (late_duration (self, lead, now) > priv->max_time)
       break;
@@ -485,6 +506,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     } else {
       priv->space_cond.wait (lk);
     }
+    waited = true;
   }
   if (s.flushing) {
     lk.unlock ();
@@ -703,8 +725,15 @@ gst_twitch_sink_queue_loop (GstPad *pad)
     s.bytes -= item.size;
   }
   s.push_started = g_get_monotonic_time ();
+  /* Producers wait on the lead stream's duration: wake them when it has
+   * room again, not for every buffer popped. */
+  Stream &lead = lead_stream (priv);
+  bool room = &s == &lead ? queued_duration (lead)
+                                <= priv->max_time - refill_time (priv->max_time)
+                          : lead.buffers == 0;
   lk.unlock ();
-  priv->space_cond.notify_all ();
+  if (room)
+    priv->space_cond.notify_all ();
 
   GstFlowReturn ret = GST_FLOW_OK;
   if (item.is_buffer) {
