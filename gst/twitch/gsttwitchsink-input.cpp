@@ -134,9 +134,14 @@ caps_ready_for_flv (GstCaps *caps, bool video)
   GstStructure *s = gst_caps_get_structure (caps, 0);
   if (!gst_structure_has_field (s, "codec_data"))
     return false;
-  if (video)
+  if (video) {
+    /* Demuxers (flvdemux, qtdemux) give AVC without an alignment field: one
+     * access unit per buffer, as the container holds it. Only NAL
+     * alignment needs h264parse to assemble access units. */
+    const char *alignment = gst_structure_get_string (s, "alignment");
     return !g_strcmp0 (gst_structure_get_string (s, "stream-format"), "avc")
-           && !g_strcmp0 (gst_structure_get_string (s, "alignment"), "au");
+           && (alignment == nullptr || !g_strcmp0 (alignment, "au"));
+  }
   int version = 0;
   gst_structure_get_int (s, "mpegversion", &version);
   return version == 4

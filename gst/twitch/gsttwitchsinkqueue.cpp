@@ -54,7 +54,41 @@ struct Stream {
   guint64 bytes = 0;
   guint64 dropped = 0;
   bool is_video = false;
+  /* The latest end of the queued buffers, kept as they come: the queued
+   * duration is asked on every push, and scanning a queue that holds
+   * seconds of a file pushed faster than real time was the queue's main
+   * cost. Recounted (max_end_stale) only after removals that may have
+   * taken it. */
+  GstClockTime max_end = GST_CLOCK_TIME_NONE;
+  bool max_end_stale = false;
 };
+
+static GstClockTime
+item_end (const Item &item)
+{
+  return GST_CLOCK_TIME_IS_VALID (item.end) ? item.end : item.ts;
+}
+
+/* An item was appended (lock held). */
+static void
+note_added (Stream &s, const Item &item)
+{
+  if (!item.is_buffer || !GST_CLOCK_TIME_IS_VALID (item.ts))
+    return;
+  GstClockTime end = item_end (item);
+  if (!GST_CLOCK_TIME_IS_VALID (s.max_end) || end > s.max_end)
+    s.max_end = end;
+}
+
+/* An item left (lock held): the latest end is recounted when it may have
+ * been this one. */
+static void
+note_removed (Stream &s, const Item &item)
+{
+  if (item.is_buffer && GST_CLOCK_TIME_IS_VALID (item.ts)
+      && item_end (item) >= s.max_end)
+    s.max_end_stale = true;
+}
 
 } // namespace
 
@@ -195,6 +229,8 @@ clear_items (Stream &s)
   s.items.clear ();
   s.buffers = 0;
   s.bytes = 0;
+  s.max_end = GST_CLOCK_TIME_NONE;
+  s.max_end_stale = false;
 }
 
 static void
@@ -209,19 +245,24 @@ gst_twitch_sink_queue_finalize (GObject *object)
 
 /* Duration of the queued buffers of @s (lock held). */
 static GstClockTime
-queued_duration (const Stream &s)
+queued_duration (Stream &s)
 {
-  GstClockTime first = GST_CLOCK_TIME_NONE, last = GST_CLOCK_TIME_NONE;
-  for (const Item &item : s.items) {
-    if (!item.is_buffer || !GST_CLOCK_TIME_IS_VALID (item.ts))
-      continue;
-    if (!GST_CLOCK_TIME_IS_VALID (first))
-      first = item.ts;
-    GstClockTime end = GST_CLOCK_TIME_IS_VALID (item.end) ? item.end : item.ts;
-    if (!GST_CLOCK_TIME_IS_VALID (last) || end > last)
-      last = end;
+  if (s.max_end_stale) {
+    s.max_end = GST_CLOCK_TIME_NONE;
+    s.max_end_stale = false;
+    for (const Item &item : s.items)
+      note_added (s, item);
   }
-  if (!GST_CLOCK_TIME_IS_VALID (first) || last < first)
+  GstClockTime first = GST_CLOCK_TIME_NONE;
+  for (const Item &item : s.items) {
+    if (item.is_buffer && GST_CLOCK_TIME_IS_VALID (item.ts)) {
+      first = item.ts;
+      break;
+    }
+  }
+  GstClockTime last = s.max_end;
+  if (!GST_CLOCK_TIME_IS_VALID (first) || !GST_CLOCK_TIME_IS_VALID (last)
+      || last < first)
     return 0;
   return last - first;
 }
@@ -256,7 +297,7 @@ clock_running_time (GstTwitchSinkQueue *self)
  * network sink) is not late and never dropped. Without a running clock,
  * only a held queue (ingest away) counts as late. */
 static GstClockTime
-late_duration (GstTwitchSinkQueue *self, const Stream &s, GstClockTime now)
+late_duration (GstTwitchSinkQueue *self, Stream &s, GstClockTime now)
 {
   GstClockTime span = queued_duration (s);
   if (!GST_CLOCK_TIME_IS_VALID (now))
@@ -268,6 +309,25 @@ late_duration (GstTwitchSinkQueue *self, const Stream &s, GstClockTime now)
   return MIN (span, now - oldest->ts);
 }
 
+/* The stream whose queued duration bounds both (lock held). */
+static Stream &
+lead_stream (GstTwitchSinkQueuePrivate *priv)
+{
+  Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
+  return v.sinkpad && GST_PAD_IS_LINKED (v.sinkpad)
+             ? v
+             : priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
+}
+
+/* A producer that found the queue full goes on once this much has left
+ * (at most a quarter of the bound): it then pushes a run of buffers
+ * instead of waking for every buffer the task pops. */
+static GstClockTime
+refill_time (GstClockTime max_time)
+{
+  return MIN (250 * GST_MSECOND, max_time / 4);
+}
+
 static void
 drop_item (Stream &s, std::deque<Item>::iterator it)
 {
@@ -276,6 +336,7 @@ drop_item (Stream &s, std::deque<Item>::iterator it)
     s.bytes -= it->size;
     s.dropped++;
   }
+  note_removed (s, *it);
   gst_mini_object_unref (it->obj);
   s.items.erase (it);
 }
@@ -354,10 +415,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   GstTwitchSinkQueue *self = GST_TWITCH_SINK_QUEUE (parent);
   GstTwitchSinkQueuePrivate *priv = self->priv;
   Stream &s = stream_of_pad (self, pad);
-  Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
-  Stream &lead = v.sinkpad && GST_PAD_IS_LINKED (v.sinkpad)
-                     ? v
-                     : priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
+  Stream &lead = lead_stream (priv);
 
   Item item;
   item.obj = GST_MINI_OBJECT_CAST (buffer);
@@ -429,8 +487,13 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   /* A producer ahead of the clock waits for room instead of losing data.
    * Room comes when the task pops (signalled), or when the oldest data
    * falls due by the clock and the bound drops it: the wait ends at that
-   * moment (or on PLAYING, flushing, holding), it does not poll. */
-  while (!s.flushing && queued_duration (lead) > priv->max_time) {
+   * moment (or on PLAYING, flushing, holding), it does not poll. Once
+   * full, it waits until refill_time has left (signalled then). */
+  bool waited = false;
+  while (!s.flushing
+         && queued_duration (lead)
+                > (waited ? priv->max_time - refill_time (priv->max_time)
+                          : priv->max_time)) {
     GstClockTime now = clock_running_time (self);
     if (late_duration (self, lead, now) > priv->max_time)
       break;
@@ -443,6 +506,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     } else {
       priv->space_cond.wait (lk);
     }
+    waited = true;
   }
   if (s.flushing) {
     lk.unlock ();
@@ -451,6 +515,7 @@ gst_twitch_sink_queue_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   }
 
   s.items.push_back (item);
+  note_added (s, item);
   s.buffers++;
   s.bytes += item.size;
   if (late_duration (self, lead, clock_running_time (self)) > priv->max_time)
@@ -654,13 +719,21 @@ gst_twitch_sink_queue_loop (GstPad *pad)
   }
   Item item = s.items.front ();
   s.items.pop_front ();
+  note_removed (s, item);
   if (item.is_buffer) {
     s.buffers--;
     s.bytes -= item.size;
   }
   s.push_started = g_get_monotonic_time ();
+  /* Producers wait on the lead stream's duration: wake them when it has
+   * room again, not for every buffer popped. */
+  Stream &lead = lead_stream (priv);
+  bool room = &s == &lead ? queued_duration (lead)
+                                <= priv->max_time - refill_time (priv->max_time)
+                          : lead.buffers == 0;
   lk.unlock ();
-  priv->space_cond.notify_all ();
+  if (room)
+    priv->space_cond.notify_all ();
 
   GstFlowReturn ret = GST_FLOW_OK;
   if (item.is_buffer) {
@@ -766,6 +839,7 @@ gst_twitch_sink_queue_resume (GstTwitchSinkQueue *queue)
         for (auto ait = a.items.begin (); ait != a.items.end ();) {
           if (ait->is_buffer && GST_CLOCK_TIME_IS_VALID (ait->ts)
               && ait->ts < key_ts) {
+            note_removed (a, *ait);
             gst_mini_object_unref (ait->obj);
             a.buffers--;
             a.bytes -= ait->size;
@@ -790,8 +864,8 @@ gst_twitch_sink_queue_get_status (
 {
   GstTwitchSinkQueuePrivate *priv = queue->priv;
   std::lock_guard<std::mutex> lk (priv->lock);
-  const Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
-  const Stream &a = priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
+  Stream &v = priv->streams[GST_TWITCH_SINK_QUEUE_VIDEO];
+  Stream &a = priv->streams[GST_TWITCH_SINK_QUEUE_AUDIO];
   status->video.buffers = v.buffers;
   status->video.duration = queued_duration (v);
   status->video.bytes = v.bytes;

@@ -306,6 +306,49 @@ GST_START_TEST (test_h264_and_aac_pass_through)
 
 GST_END_TEST;
 
+/* AVC as flvdemux and qtdemux give it (codec data, one access unit per
+ * buffer, no alignment field) goes straight to flvmux: no h264parse. */
+GST_START_TEST (test_demuxed_avc_needs_no_parser)
+{
+  Encoded *v = encode ("videotestsrc num-buffers=20 ! "
+      "video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "x264enc key-int-max=10 speed-preset=ultrafast tune=zerolatency "
+      "option-string=scenecut=0 ! h264parse ! "
+      "video/x-h264,stream-format=avc,alignment=au ! "
+      "appsink name=out sync=false");
+  GstCaps *caps = gst_caps_copy (v->caps);
+  gst_structure_remove_field (gst_caps_get_structure (caps, 0), "alignment");
+  Fixture f = fixture_new ("video", FALSE, NULL, NULL);
+  gst_harness_play (f.h);
+  gst_harness_set_src_caps (f.h, caps);
+  for (guint i = 0; i < v->buffers->len; i++)
+    fail_unless_equals_int (gst_harness_push (f.h,
+            gst_buffer_ref (g_ptr_array_index (v->buffers, i))), GST_FLOW_OK);
+  gst_harness_push_event (f.h, gst_event_new_eos ());
+  fail_if (bin_has_factory (f.h->element, "h264parse"));
+
+  GByteArray *flv = pull_flv (f.appsink);
+  GArray *tags = g_array_new (FALSE, FALSE, sizeof (FlvTag));
+  guint8 flags = 0;
+  fail_unless (flv_parse (flv->data, flv->len, tags, &flags));
+  guint headers = 0, frames = 0;
+  for (guint i = 0; i < tags->len; i++) {
+    FlvTag *t = &g_array_index (tags, FlvTag, i);
+    if (t->type == 9 && t->data[1] == 0)
+      headers++;                /* AVC sequence header (codec data) */
+    if (t->type == 9 && t->data[1] == 1)
+      frames++;
+  }
+  fail_unless (headers >= 1);
+  fail_unless_equals_int (frames, v->buffers->len);
+  g_array_unref (tags);
+  g_byte_array_unref (flv);
+  fixture_free (&f);
+  encoded_free (v);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_unstreamable_caps_are_a_negotiation_error)
 {
   const gchar *cases[][2] = {
@@ -653,6 +696,7 @@ twitchsink_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_raw_video_is_encoded_into_flv);
   tcase_add_test (tc, test_h264_and_aac_pass_through);
+  tcase_add_test (tc, test_demuxed_avc_needs_no_parser);
   tcase_add_test (tc, test_unstreamable_caps_are_a_negotiation_error);
   tcase_add_test (tc, test_blocked_sink_levels_signals_and_priority_dropping);
   tcase_add_test (tc, test_drop_thresholds_are_700_and_900_ms);
