@@ -477,7 +477,7 @@ TEST_F (HelixClient, RetryDelaysDoubleFromTheBase)
   g_clear_error (&error);
   EXPECT_EQ (fake->requests ("/helix/users"), 4u);
   EXPECT_GE (took, 1400 * 1000);
-  EXPECT_LT (took, 2800 * 1000) << "delays longer than 200, 400, 800 ms";
+  EXPECT_LT (took, 2100 * 1000) << "delays longer than 200, 400, 800 ms";
   fake->clear_faults ();
 }
 
