@@ -7,6 +7,7 @@
 #include "support/tmi_fake.h"
 
 #include <gst/gst.h>
+#include <gst/twitch/gsttwitchchatclient.h>
 #include <gtest/gtest.h>
 
 #include <glib/gstdio.h>
@@ -112,6 +113,20 @@ class ChatLogin : public ::testing::Test
   /* Waits (20 s at most) for the client to JOIN; every line it sent. */
   std::string lines_until_join ()
   {
+    if (!pipeline) {
+      gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+      std::string all;
+      while (g_get_monotonic_time () < end) {
+        all.clear ();
+        for (auto &r : tmi->recorded ())
+          all += r.line + "\n";
+        if (all.find ("JOIN ") != std::string::npos)
+          return all;
+        g_main_context_iteration (nullptr, FALSE);
+        g_usleep (20000);
+      }
+      return all + "(no JOIN in 20 s)";
+    }
     std::string all;
     gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
     while (g_get_monotonic_time () < end) {
@@ -166,6 +181,21 @@ TEST_F (ChatLogin, ATokenWithoutLoginGetsItFromValidation)
   EXPECT_NE (lines.find ("JOIN #twitchdev"), std::string::npos) << lines;
   auto by_path = helix->requests_by_path ();
   EXPECT_GE (by_path["/oauth2/validate"], 1u);
+}
+
+TEST_F (ChatLogin, TheLibraryClientUsesTheStoredLogin)
+{
+  store ();
+  GstTwitchChatClient *c = gst_twitch_chat_client_new ();
+  g_object_set (c, "server", tmi->uri ().c_str (), nullptr);
+  GError *error = nullptr;
+  ASSERT_TRUE (gst_twitch_chat_client_join (c, "twitchdev", &error));
+  ASSERT_TRUE (gst_twitch_chat_client_start (c, &error)) << error->message;
+  std::string lines = lines_until_join ();
+  EXPECT_NE (lines.find ("NICK twitchdev\n"), std::string::npos) << lines;
+  EXPECT_NE (lines.find ("JOIN #twitchdev"), std::string::npos) << lines;
+  gst_twitch_chat_client_stop (c);
+  g_object_unref (c);
 }
 
 TEST_F (ChatLogin, AFailedValidationIsOneClearError)
