@@ -5,6 +5,7 @@
 
 #include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/secrets.h>
+#include <gst/twitch/helix/helix.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_settings_debug);
 #define GST_CAT_DEFAULT gst_twitch_chat_settings_debug
@@ -31,29 +32,34 @@ gst_twitch_chat_settings_handler_default_init (
    * OAuth user access token, with or without "oauth:": chat:read to read,
    * chat:edit to send. Write-only; never logged. Unset: the
    * TWITCH_OAUTH_TOKEN environment variable (which keeps it off a
-   * gst-launch command line), else anonymous read-only chat
-   * (twitchchatsrc; twitchchatsink needs a token).
+   * gst-launch command line), else the token `gst-twitch login` stored,
+   * else anonymous read-only chat (twitchchatsrc; twitchchatsink needs a
+   * token).
    *
    * Since: 1.0
    */
   g_object_interface_install_property (iface,
       g_param_spec_string ("oauth-token", "OAuth token",
           "OAuth user token, chat:read / chat:edit to send (write-only "
-          "secret; default: TWITCH_OAUTH_TOKEN, else anonymous read-only "
-          "chat)",
+          "secret; default: TWITCH_OAUTH_TOKEN, else the gst-twitch login "
+          "token, else anonymous read-only chat)",
           nullptr,
           (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS
                         | GST_PARAM_MUTABLE_READY)));
   /**
    * GstTwitchChatSettingsHandler:login:
    *
-   * The Twitch user name the oauth-token belongs to.
+   * The Twitch user name the oauth-token belongs to. Unset: the login
+   * stored with the `gst-twitch login` token, else learnt from the token
+   * (Twitch's token validation, TWITCH_AUTH_URL) before connecting.
    *
    * Since: 1.0
    */
-  g_object_interface_install_property (iface,
-      g_param_spec_string ("login", "Login",
-          "Twitch user name the oauth-token belongs to", nullptr, rw_ready));
+  g_object_interface_install_property (
+      iface, g_param_spec_string ("login", "Login",
+                 "Twitch user name the oauth-token belongs to (default: learnt "
+                 "from the token)",
+                 nullptr, rw_ready));
   /**
    * GstTwitchChatSettingsHandler:server:
    *
@@ -241,7 +247,7 @@ env_token (void)
 bool
 gst_twitch_chat_settings_has_token (const GstTwitchChatSettings &s)
 {
-  return !s.token.empty () || env_token ();
+  return !s.token.empty () || env_token () || twitch::stored_login_token ();
 }
 
 bool
@@ -263,12 +269,20 @@ gst_twitch_chat_settings_configure (
       c.token = env;
     }
   }
-  if (!c.token.empty () && s.login.empty ()) {
-    g_set_error (error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_SETTINGS,
-        "oauth-token (or TWITCH_OAUTH_TOKEN) is set but login is empty: set "
-        "login to the Twitch user name the token belongs to");
-    return false;
+  /* Then the token `gst-twitch login` stored, with its login (the same
+   * order as the Helix client). */
+  if (c.token.empty ()) {
+    if (auto stored = twitch::stored_login_token ()) {
+      GST_INFO ("using the token stored by gst-twitch login (%s)",
+          stored->path.c_str ());
+      c.token = stored->access_token;
+      if (c.login.empty ())
+        c.login = stored->login;
+    }
   }
+  /* A token without login: the chat client learns the login from the
+   * token (Twitch's token validation, TWITCH_AUTH_URL) on its own thread,
+   * and fails with one clear error when it cannot. */
   switch (s.send_policy) {
     case GST_TWITCH_CHAT_SEND_POLICY_DROP:
       c.send_policy = twitch::SendPolicy::DROP;

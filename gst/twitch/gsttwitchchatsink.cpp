@@ -246,7 +246,7 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Sending chat needs an OAuth token: set the TWITCH_OAUTH_TOKEN "
          "environment variable or the oauth-token property (scope "
-         "chat:edit), and login."),
+         "chat:edit), or run gst-twitch login."),
         (nullptr));
     return FALSE;
   }

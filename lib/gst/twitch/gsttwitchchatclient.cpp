@@ -3,6 +3,7 @@
 #include <gst/twitch/gsttwitch-private.h>
 #include <gst/twitch/chat/client.h>
 #include <gst/twitch/chat/irc.h>
+#include <gst/twitch/helix/helix.h>
 
 #include <atomic>
 #include <functional>
@@ -204,8 +205,9 @@ gst_twitch_chat_client_class_init (GstTwitchChatClientClass *klass)
    *
    * A user token with the `chat:read` (and for sending `chat:edit`) scope,
    * with or without `oauth:` (write-only secret); %NULL:
-   * `TWITCH_OAUTH_TOKEN`, else anonymous; "": anonymous whatever the
-   * environment says.
+   * `TWITCH_OAUTH_TOKEN`, else the token `gst-twitch login` stored, else
+   * anonymous; "": anonymous whatever the environment says. Without
+   * #GstTwitchChatClient:login the login is learnt from the token.
    *
    * Since: 1.0
    */
@@ -463,8 +465,8 @@ gst_twitch_chat_client_part (
  * reports them through #GstTwitchChatClient::state-changed.
  *
  * Returns: %TRUE when started (or already running), %FALSE with
- *   %GST_TWITCH_CHAT_ERROR_SETTINGS for bad settings (server URI, a token
- *   without a login).
+ *   %GST_TWITCH_CHAT_ERROR_SETTINGS for bad settings (server URI, a bad
+ *   token or login).
  *
  * Since: 1.0
  */
@@ -484,19 +486,22 @@ gst_twitch_chat_client_start (GstTwitchChatClient *self, GError **error)
   config.login = s.login;
   config.token = s.token;
   if (!s.token_set) {
+    /* The Helix order: the property, TWITCH_OAUTH_TOKEN, then the token
+     * `gst-twitch login` stored (with its login). */
     const char *env = g_getenv ("TWITCH_OAUTH_TOKEN");
-    if (env != nullptr)
+    if (env != nullptr && *env) {
       config.token = env;
+    } else if (auto stored = twitch::stored_login_token ()) {
+      config.token = stored->access_token;
+      if (config.login.empty ())
+        config.login = stored->login;
+    }
   }
   if (!gst_twitch_internal::check_credential ("oauth-token", config.token,
           GST_TWITCH_CHAT_ERROR, GST_TWITCH_CHAT_ERROR_SETTINGS, error))
     return FALSE;
-  if (!config.token.empty () && config.login.empty ()) {
-    g_set_error (error, GST_TWITCH_CHAT_ERROR, GST_TWITCH_CHAT_ERROR_SETTINGS,
-        "oauth-token is set (or TWITCH_OAUTH_TOKEN) but login is empty: set "
-        "login to the Twitch user name the token belongs to");
-    return FALSE;
-  }
+  /* A token without login: the chat client learns the login from the
+   * token (TWITCH_AUTH_URL) on its thread; a failure is the fatal signal. */
   if (!config.login.empty ()) {
     std::string l;
     GError *e = nullptr;

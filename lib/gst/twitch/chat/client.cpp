@@ -6,6 +6,7 @@
 #include <gst/twitch/chat/client.h>
 #include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/secrets.h>
+#include <gst/twitch/helix/helix.h>
 
 #include "chat-private.h"
 
@@ -255,8 +256,14 @@ struct ChannelState {
 struct ChatClient::Impl {
   ChatConfig cfg;
   ChatCallbacks cb;
+  /* Written on the client thread (under mu) when the login is learnt from
+   * the token; read by nick() from any thread. */
   std::string nick;
   std::string pass_line;
+  /* A token without login: learn it before the first connect. */
+  bool learn_login = false;
+  /* Cancels the token validation (stop()). */
+  GCancellable *login_cancel = nullptr;
 
   /* start() and stop() run one at a time under control_mu; they write
    * ctx, loop and thread only while the client thread is not running, and
@@ -879,6 +886,59 @@ struct ChatClient::Impl {
     }
   }
 
+  /* The login a token belongs to, from Twitch's token validation (a
+   * user who exported TWITCH_OAUTH_TOKEN need not also give login). Runs
+   * on the client thread before the first connect; stop() cancels it.
+   * False (fatal error posted, or stopped) when it is not known. */
+  bool learn_login_from_token ()
+  {
+    HelixConfig hc;
+    hc.oauth_token = cfg.token;
+    hc.auth_url = cfg.auth_url;
+    hc.timeout_sec = static_cast<guint> (
+        std::max<int64_t> (1, cfg.connect_timeout_us / G_USEC_PER_SEC));
+    hc.retries = 1;
+    GError *err = nullptr;
+    std::optional<TokenInfo> info;
+    std::string login;
+    {
+      Helix helix (std::move (hc));
+      info = helix.validate (login_cancel, &err);
+    }
+    if (g_cancellable_is_cancelled (login_cancel)) {
+      g_clear_error (&err);
+      return false;
+    }
+    if (info
+        && (info->login.empty ()
+            || !twitch_name_normalize (
+                info->login, false, "login", &login, &err))) {
+      if (!err)
+        g_set_error (&err, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_LOGIN,
+            "it is an app token, with no user");
+      info.reset ();
+    }
+    if (!info) {
+      GError *e = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_LOGIN,
+          "The chat login could not be learnt from the OAuth token "
+          "(oauth-token, TWITCH_OAUTH_TOKEN or the token of gst-twitch "
+          "login): %s. Check the token, or set login to the Twitch user "
+          "name it belongs to",
+          err ? err->message : "no answer");
+      g_clear_error (&err);
+      fatal_error (e);
+      g_error_free (e);
+      return false;
+    }
+    GST_INFO ("the OAuth token belongs to %s", login.c_str ());
+    {
+      std::lock_guard<std::mutex> lk (mu);
+      nick = login;
+    }
+    cfg.login = login;
+    return true;
+  }
+
   /* Stops the client for good with @e (not retried). */
   void fatal_error (const GError *e)
   {
@@ -1284,7 +1344,8 @@ struct ChatClient::Impl {
         },
         self, nullptr);
     g_source_attach (self->tick_source, self->ctx);
-    self->connect ();
+    if (!self->learn_login || self->learn_login_from_token ())
+      self->connect ();
     g_main_loop_run (self->loop);
 
     /* Shutdown, on this thread. */
@@ -1392,6 +1453,7 @@ ChatClient::~ChatClient ()
     secrets_unregister (d.cfg.token);
   }
   g_clear_error (&d.config_error);
+  g_clear_object (&d.login_cancel);
 }
 
 bool
@@ -1405,11 +1467,10 @@ ChatClient::start (GError **error)
     g_propagate_error (error, g_error_copy (d.config_error));
     return false;
   }
-  if (!d.cfg.token.empty () && d.nick.empty ()) {
-    g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_SETTINGS,
-        "An OAuth token needs the login (user name) it belongs to");
-    return false;
-  }
+  /* A token without login: the thread learns it first (cancellable). */
+  d.learn_login = !d.cfg.token.empty () && d.cfg.login.empty ();
+  g_clear_object (&d.login_cancel);
+  d.login_cancel = g_cancellable_new ();
   std::string warning = chat_config_security_warning (d.cfg);
   if (!warning.empty ())
     GST_WARNING ("%s", warning.c_str ());
@@ -1445,6 +1506,7 @@ ChatClient::stop ()
     std::lock_guard<std::mutex> life (d.life_mu);
     d.started = false;
   }
+  g_cancellable_cancel (d.login_cancel);
   g_main_context_invoke_full (
       d.ctx, G_PRIORITY_HIGH,
       [] (gpointer p) -> gboolean {
@@ -1611,6 +1673,7 @@ ChatClient::stats () const
 std::string
 ChatClient::nick () const
 {
+  std::lock_guard<std::mutex> lk (impl_->mu);
   return impl_->nick;
 }
 

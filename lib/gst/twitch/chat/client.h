@@ -90,9 +90,14 @@ struct ChatConfig {
    * When set, it replaces the system trust store for this connection. */
   std::string tls_ca_file;
   /* Empty login and token: anonymous (justinfan<digits>). The token may be
-   * given with or without "oauth:". */
+   * given with or without "oauth:". A token without login: the client
+   * learns the login from the token (GET <auth_url>/validate) on its own
+   * thread before connecting; a failure is fatal (TWITCH_CHAT_ERROR_LOGIN). */
   std::string login;
   std::string token;
+  /* Where the login of a token is learnt; empty: TWITCH_AUTH_URL, else
+   * https://id.twitch.tv/oauth2. */
+  std::string auth_url;
   std::vector<std::string> channels;
   /* Extra capabilities requested in their own CAP REQ (e.g. "message-tags"
    * on standard IRCv3 servers). */
