@@ -553,10 +553,11 @@ GST_START_TEST (test_drop_thresholds_are_700_and_900_ms)
   gst_object_unref (e);
   gst_harness_use_testclock (f.h);
   gst_harness_play (f.h);
+  /* The output connects once the input's caps are known. */
+  gst_harness_set_src_caps (f.h, gst_caps_ref (v->caps));
   fail_unless (wait_element_message (f.bus, "twitchsink-reconnecting"),
       "the refused connection was never reported");
   fail_unless (gst_harness_set_time (f.h, 600 * GST_SECOND));
-  gst_harness_set_src_caps (f.h, gst_caps_ref (v->caps));
 
   guint k = 0;
   fail_unless_equals_uint64 (push_frame (&f, v, 0, k++, FALSE), 0);
