@@ -290,8 +290,10 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
   /**
    * GstTwitchChatSrc:max-pending:
    *
-   * Chat events held for downstream at most; the oldest are dropped (and
-   * counted in stats) when downstream does not keep up.
+   * Chat events queued for downstream at most; the oldest are dropped (and
+   * counted in stats) when downstream does not keep up. The streaming
+   * thread takes the queue as one batch, so at most twice this many events
+   * are held in all.
    *
    * Since: 1.0
    */
