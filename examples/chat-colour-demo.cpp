@@ -144,8 +144,12 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
 int
 main (int argc, char **argv)
 {
-  gchar *channel = nullptr, *sink = nullptr, *chat_server = nullptr;
-  gchar *login = nullptr, *server = nullptr;
+  /* GOption fills these with strings of its own: freed on every return. */
+  g_autofree gchar *channel = nullptr;
+  g_autofree gchar *sink = nullptr;
+  g_autofree gchar *chat_server = nullptr;
+  g_autofree gchar *login = nullptr;
+  g_autofree gchar *server = nullptr;
   gint seconds = 0;
   GOptionEntry entries[] = {
     {"channel", 'c', 0, G_OPTION_ARG_STRING, &channel,
@@ -170,7 +174,10 @@ main (int argc, char **argv)
   GError *err = nullptr;
   if (!g_option_context_parse (ctx, &argc, &argv, &err) || !channel) {
     g_printerr ("%s\n", err ? err->message : "--channel is required");
-    g_printerr ("%s", g_option_context_get_help (ctx, TRUE, nullptr));
+    g_autofree gchar *help = g_option_context_get_help (ctx, TRUE, nullptr);
+    g_printerr ("%s", help);
+    g_clear_error (&err);
+    g_option_context_free (ctx);
     return 2;
   }
   g_option_context_free (ctx);
