@@ -10,7 +10,9 @@
 namespace twitch
 {
 
-G_DEFINE_QUARK (twitch - cache - error - quark, cache_error);
+// clang-format off: the first argument is stringified as the quark's name
+G_DEFINE_QUARK (twitch-cache-error-quark, cache_error);
+// clang-format on
 
 namespace
 {

@@ -9,7 +9,9 @@
 namespace twitch
 {
 
-G_DEFINE_QUARK (twitch - chat - error - quark, chat_error)
+// clang-format off: the first argument is stringified as the quark's name
+G_DEFINE_QUARK (twitch-chat-error-quark, chat_error)
+// clang-format on
 
 void
 IrcMessage::clear ()

@@ -7,7 +7,9 @@
 namespace twitch
 {
 
-G_DEFINE_QUARK (twitch - json - error - quark, json_error);
+// clang-format off: the first argument is stringified as the quark's name
+G_DEFINE_QUARK (twitch-json-error-quark, json_error);
+// clang-format on
 
 bool
 json_check_bounds (

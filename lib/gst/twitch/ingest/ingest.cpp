@@ -12,7 +12,9 @@
 namespace twitch
 {
 
-G_DEFINE_QUARK (twitch - ingest - error - quark, ingest_error);
+// clang-format off: the first argument is stringified as the quark's name
+G_DEFINE_QUARK (twitch-ingest-error-quark, ingest_error);
+// clang-format on
 
 namespace
 {
