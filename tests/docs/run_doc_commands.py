@@ -457,7 +457,7 @@ def main():
             "XDG_DATA_HOME": os.path.join(home, ".local", "share"),
             "XDG_CACHE_HOME": os.path.join(home, ".cache"),
             "TWITCH_CACHE_TEMP": os.path.join(home, "cache"),
-            "TWITCH_STREAM_KEY": "live_000000000_doctestfakekeynotreal",
+            "TWITCH_STREAM_KEY": "live_fake_doctestkeynotreal",
             "VIDEO_SINK": "fakesink sync=true",
             "LC_ALL": "C.UTF-8",
         })

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#define KEY "live_5550001_FirstHourKey"
+#define KEY "live_fake_FirstHourKey"
 
 /* The first message of @types from twitchsink within 20 s. */
 static GstMessage *
