@@ -94,7 +94,10 @@ lane_asan () {
   # passed: there ASan and UBSan still halt on the first error, without the
   # leak check (ASAN_LEAKS=1 turns it on everywhere).
   local passed=0 failed=0 rc=0 suites leaks
-  for suites in "--suite lib" "--no-suite lib"; do
+  # Suite 'realtime' (assertions about a live stream's pace) is left out:
+  # an instrumented build cannot keep that pace on 2 cores; the normal suite
+  # runs it.
+  for suites in "--suite lib" "--no-suite lib --no-suite realtime"; do
     leaks=${ASAN_LEAKS:-0}
     [ "$suites" = "--suite lib" ] && leaks=${ASAN_LEAKS:-1}
     rm -f "$b/meson-logs/testlog.json"
