@@ -235,18 +235,29 @@ Connection::stats (int64_t now_us) const
   return st;
 }
 
-/* rtmp2sink 1.22 gives a refused key three ways:
+/* rtmp2sink 1.22 gives a refused key two ways:
  *  - GST_RESOURCE_ERROR_NOT_AUTHORIZED, when the server rejects the RTMP
  *    connect or answers NetStream.Publish.Denied (the structured signal);
- *  - a publish answered with another error status (Twitch answers a bad key
- *    with NetStream.Publish.BadName): G_IO_ERROR_EXISTS or _FAILED inside
- *    rtmp2's client, flattened by rtmp2sink into a GST_RESOURCE_ERROR_FAILED
- *    element error whose only trace of the status is its text;
  *  - a server that closes the connection on the publish (nginx on_publish
- *    answering 4xx): "'publish' cmd failed", again only as text.
- * rtmp2sink 1.22 posts no error details structure and no code for the last
- * two, so their text is the only signal there is; it is matched here, in
+ *    answering 4xx, Twitch with a wrong key): "'publish' cmd failed", only
+ *    as text, flattened by rtmp2sink into a GST_RESOURCE_ERROR_FAILED.
+ * NetStream.Publish.BadName ("publish denied; stream already exists") is not
+ * a refusal of the key: the ingest still holds a stream under it, the
+ * connection it has not yet seen close (after a stall or a network change)
+ * or another encoder using the same key. The first clears within seconds,
+ * so it is retried like any lost connection, and its text is the reason the
+ * warning and, when retries run out, the error give.
+ * rtmp2sink 1.22 posts no error details structure and no code for the text
+ * cases, so their text is the only signal there is; it is matched here, in
  * one place, after the code. */
+bool
+output_error_is_stream_in_use (const GError *error)
+{
+  const char *text = error && error->message ? error->message : "";
+  return strstr (text, "Publish.BadName") != nullptr
+         || strstr (text, "stream already exists") != nullptr;
+}
+
 bool
 output_error_is_refused_key (const GError *error)
 {
@@ -255,9 +266,10 @@ output_error_is_refused_key (const GError *error)
   if (error->domain == GST_RESOURCE_ERROR
       && error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED)
     return true;
+  if (output_error_is_stream_in_use (error))
+    return false;
   const char *text = error->message ? error->message : "";
   return strstr (text, "'publish' cmd failed") != nullptr
-         || strstr (text, "Publish.BadName") != nullptr
          || strstr (text, "publish denied") != nullptr;
 }
 

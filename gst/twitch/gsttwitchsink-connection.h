@@ -145,4 +145,8 @@ class Connection
  * See the comment in the .cpp for what rtmp2sink 1.22 gives to go on. */
 bool output_error_is_refused_key (const GError *error);
 
+/* Whether it means the ingest still holds a stream under the key (an
+ * earlier connection it has not seen close, or another encoder): retried. */
+bool output_error_is_stream_in_use (const GError *error);
+
 } // namespace twitchsink

@@ -367,6 +367,11 @@ gst_twitch_sink_output_error (
   std::lock_guard<std::mutex> lk (priv->state_lock);
   if (priv->context == nullptr)
     return; /* stopping */
+  if (twitchsink::output_error_is_stream_in_use (err))
+    text = "the ingest still has a stream under this key (an earlier "
+           "connection it has not seen close yet, or another encoder "
+           "streaming with the same key): "
+           + text;
   auto *req = new OutputError{
       self, text, twitchsink::output_error_is_refused_key (err)};
   GSource *source = g_idle_source_new ();

@@ -400,6 +400,24 @@ TEST (ChatJson, RoundTripKeepsEveryTag)
   EXPECT_FALSE (chat_message_from_json ("{\"text\":\"x\"}", bad, nullptr));
 }
 
+/* Found by fuzz-chat-recording: a line with a negative pts read as that
+ * number (a buffer timestamp 8 s before zero for twitchchatsrc), and wrote
+ * back as none. A negative pts is none, on the way in as on the way out. */
+TEST (ChatRecording, NegativePtsIsNone)
+{
+  ChatMessage m;
+  int64_t pts = 0;
+  ASSERT_TRUE (chat_message_from_json (
+      "{\"command\":\"PRIVMSG\",\"channel\":\"c\",\"pts\":-8000000000}", m,
+      &pts, nullptr));
+  EXPECT_EQ (pts, -1);
+  ChatMessage back;
+  int64_t pts_back = 0;
+  ASSERT_TRUE (chat_message_from_json (
+      chat_message_to_json (m, pts), back, &pts_back, nullptr));
+  EXPECT_EQ (pts_back, pts);
+}
+
 TEST (ChatFormat, Template)
 {
   Docs d;

@@ -828,8 +828,11 @@ chat_message_from_json (
              && json_node_get_value_type (act) == G_TYPE_BOOLEAN
              && json_node_get_boolean (act);
   m.arrival_ms = member_int (o, "arrival", member_int (o, "timestamp", 0));
-  if (pts)
-    *pts = member_int (o, "pts", -1);
+  if (pts) {
+    /* A position in the stream or none (-1, what a negative one means: the
+     * sink writes none for a message without a timestamp). */
+    *pts = std::max<int64_t> (member_int (o, "pts", -1), -1);
+  }
   JsonNode *tags = json_object_get_member (o, "tags");
   if (tags && JSON_NODE_HOLDS_OBJECT (tags)) {
     JsonObject *to = json_node_get_object (tags);
