@@ -517,8 +517,6 @@ static void
 gst_twitch_sink_finalize (GObject *object)
 {
   GstTwitchSink *self = GST_TWITCH_SINK (object);
-  if (!self->priv->registered_key.empty ())
-    twitch::secrets_unregister (self->priv->registered_key);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

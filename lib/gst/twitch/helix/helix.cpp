@@ -3,7 +3,8 @@
 #include <gst/twitch/helix/helix.h>
 
 #include <gst/twitch/common/json.h>
-#include <gst/twitch/common/secrets.h>
+#include <gst/twitch/common/environment.h>
+#include <gst/twitch/common/secret.h>
 
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
@@ -54,9 +55,8 @@ env_or (const char *name, const std::string &given, bool use_env,
   if (!given.empty ())
     return given;
   if (use_env) {
-    const char *v = g_getenv (name);
-    if (v && *v)
-      return v;
+    if (auto v = env::get (name))
+      return *v;
   }
   return dflt;
 }
@@ -430,7 +430,7 @@ struct Helix::Private {
   std::string user_id; /* from validate, for the cache identity */
   bool identity_known = false;
   uint64_t token_generation = 0;
-  std::vector<std::string> registered; /* secrets we registered */
+  std::vector<Secret> registered; /* every token we were given */
   /* The token came from gst-twitch login's store: refreshes go back there. */
   std::string stored_login_path;
   /* The refresh token came from TWITCH_REFRESH_TOKEN, which cannot be
@@ -443,8 +443,6 @@ struct Helix::Private {
 
   ~Private ()
   {
-    for (const auto &s : registered)
-      secrets_unregister (s);
     if (session)
       g_object_unref (session);
   }
@@ -453,8 +451,7 @@ struct Helix::Private {
   {
     if (s.size () < 4)
       return;
-    secrets_register (s);
-    registered.push_back (s);
+    registered.emplace_back ().set (s);
   }
 
   void set_token_locked (const Token &t)
