@@ -525,7 +525,7 @@ gst_twitch_api_src_class_init (GstTwitchApiSrcClass *klass)
       "Source/Network",
       "Polls Twitch's Helix API for a channel's live state, title, category, "
       "viewers and followers",
-      "gst-twitch <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
 
   element_class->change_state
       = GST_DEBUG_FUNCPTR (gst_twitch_api_src_change_state);

@@ -483,7 +483,7 @@ gst_twitch_sink_class_init (GstTwitchSinkClass *klass)
       "Sink/Network",
       "Streams video and audio to a Twitch ingest, encoding raw input with "
       "Twitch's settings, reconnecting and dropping frames by priority",
-      "gst-twitch developers <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
 
   gst_type_mark_as_plugin_api (
       GST_TYPE_TWITCH_SINK_SPEED_PRESET, (GstPluginAPIFlags)0);
