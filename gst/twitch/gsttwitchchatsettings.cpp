@@ -234,8 +234,9 @@ gst_twitch_chat_settings_clear (GstTwitchChatSettings &s)
 bool
 gst_twitch_chat_settings_has_token (const GstTwitchChatSettings &s)
 {
-  return s.token || twitch::env::oauth_token ()
-         || twitch::stored_login_token ();
+  /* Through a Secret: the value read is wiped, not left in a copy. */
+  twitch::Secret env (twitch::env::oauth_token);
+  return s.token || env.resolve () || twitch::stored_login_token ();
 }
 
 bool
