@@ -612,6 +612,8 @@ TEST_F (CliTest, ChattersBroadcasterThenModeratorsThenViewers)
       "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
       "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\","
       "\"moderation:read\"]}"));
+  /* As `login` writes it: a token readable by others is refused. */
+  g_chmod (token_path ().c_str (), 0600);
   std::string base = "http://127.0.0.1:" + std::to_string (helix.port ());
   helix_url_ = base + "/helix";
   std::map<std::string, std::string> env
@@ -627,6 +629,7 @@ TEST_F (CliTest, ChattersBroadcasterThenModeratorsThenViewers)
       "{\"client_id\":\"cid\",\"access_token\":\"streamerxtoken0001\","
       "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
       "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\"]}"));
+  g_chmod (token_path ().c_str (), 0600);
   helix.moderation_read_ = false;
   Result n = run ({"chatters", "streamerx"}, env);
   ASSERT_EQ (n.status, 0) << n.err;
