@@ -52,6 +52,11 @@
  *
  * Since: 1.0
  */
+/* How it is built: this file is the element (properties, start/stop,
+ * create() taking polls from a queue); gsttwitchapisrc-poll.cpp is the HTTP
+ * thread polling twitch::channel_snapshot(); gsttwitchapisrc-state.cpp the
+ * state and its renderings; gsttwitchapisrc-output.cpp the tags, events,
+ * bus messages, gaps and fatal errors create() sends. */
 #include "config.h"
 
 #include "gsttwitchapisrc-private.h"

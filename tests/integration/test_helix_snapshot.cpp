@@ -23,28 +23,16 @@ namespace
 using twitch_test::HelixFake;
 using twitch_test::HelixFakeOptions;
 
-/* Before anything reads it (GLib caches the config folder). */
+/* A config folder of the test's own, set before GLib reads (and caches)
+ * it; the SavedLogin test empties it. */
 const std::string kConfigHome = [] {
   gchar *d = g_dir_make_tmp ("gst-twitch-snapshot-XXXXXX", nullptr);
   std::string s (d ? d : "/nonexistent");
   g_free (d);
   g_setenv ("XDG_CONFIG_HOME", s.c_str (), TRUE);
+  gst_init (nullptr, nullptr);
   return s;
 }();
-
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-  void TearDown () override
-  {
-    g_unlink ((kConfigHome + "/gst-twitch/token.json").c_str ());
-    g_rmdir ((kConfigHome + "/gst-twitch").c_str ());
-    g_rmdir (kConfigHome.c_str ());
-  }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
 
 class Snapshot : public ::testing::Test
 {
@@ -253,6 +241,8 @@ TEST (SavedLogin, RoundTripAndRefusals)
   EXPECT_TRUE (twitch::saved_login_remove (&error));
   EXPECT_FALSE (twitch::saved_login_remove (&error));
   EXPECT_EQ (error, nullptr);
+  g_rmdir ((kConfigHome + "/gst-twitch").c_str ());
+  g_rmdir (kConfigHome.c_str ());
 }
 
 } // namespace

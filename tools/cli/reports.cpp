@@ -269,6 +269,17 @@ run_list (Context &ctx, Writer &w, twitch::Pager<T> pager, ConvertFn convert,
   w.finish ();
 }
 
+/* A list held whole (chatters, ingests): in the API's order, reversed for
+ * -d asc, as one page. */
+static void
+write_whole (Context &ctx, Writer &w, std::vector<Row> rows)
+{
+  if (ctx.opt.ascending)
+    std::reverse (rows.begin (), rows.end ());
+  w.write_page (rows);
+  w.finish ();
+}
+
 /* ---- reports ---------------------------------------------------------- */
 
 static std::vector<Column>
@@ -434,10 +445,7 @@ cmd_chatters (Context &ctx)
       rows.push_back ({Value::str (name)});
       n++;
     }
-  if (ctx.opt.ascending)
-    std::reverse (rows.begin (), rows.end ());
-  w.write_page (rows);
-  w.finish ();
+  write_whole (ctx, w, std::move (rows));
   return EXIT_OK;
 }
 
@@ -684,10 +692,7 @@ cmd_ingests (Context &ctx)
         Value::real (i.availability), Value::str (i.url_template),
         Value::str (i.url_template_secure)});
   }
-  if (ctx.opt.ascending)
-    std::reverse (rows.begin (), rows.end ());
-  w.write_page (rows);
-  w.finish ();
+  write_whole (ctx, w, std::move (rows));
   return EXIT_OK;
 }
 
