@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/stat.h>
 
@@ -43,50 +44,43 @@ class Snapshot : public ::testing::Test
     opt.followers = 1234;
     fake = std::make_unique<HelixFake> (opt);
     GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_FAIL () << "the Helix fake did not start: " << msg;
-    }
+    ASSERT_TRUE (fake->start (&error)) << error->message;
   }
 
-  twitch::HelixConfig config (bool user_token = true)
+  /* A client of the fake acting as twitchdev (its user token). */
+  std::unique_ptr<twitch::Helix> client (const std::string &token = {})
   {
     twitch::HelixConfig c;
     c.use_environment = false;
     c.helix_url = fake->helix_url ();
     c.auth_url = fake->auth_url ();
     c.client_id = fake->options ().client_id;
-    c.client_secret = fake->options ().client_secret;
-    if (user_token) {
-      c.oauth_token = fake->current_user_token ();
-      c.refresh_token = fake->current_refresh_token ();
-    }
+    c.oauth_token = token.empty () ? fake->current_user_token () : token;
     c.retries = 0;
-    return c;
+    return std::make_unique<twitch::Helix> (c);
   }
 
-  twitch::User twitchdev (twitch::Helix &helix)
+  /* twitchdev's snapshot with @flags; the fake's counters count only its
+   * requests. */
+  std::optional<twitch::ChannelSnapshot> take (unsigned flags, GError **error)
   {
-    GError *error = nullptr;
-    auto u = helix.user_by_login ("twitchdev", nullptr, &error);
-    EXPECT_TRUE (u.has_value ()) << (error ? error->message : "");
-    g_clear_error (&error);
-    return u.value_or (twitch::User ());
+    helix = client ();
+    auto u = helix->user_by_login ("twitchdev", nullptr, error);
+    if (!u)
+      return std::nullopt;
+    fake->reset_stats ();
+    return twitch::channel_snapshot (*helix, *u, flags, nullptr, error);
   }
 
   std::unique_ptr<HelixFake> fake;
+  std::unique_ptr<twitch::Helix> helix;
 };
 
 TEST_F (Snapshot, OfflineChannelGivesTheChannelInformation)
 {
   fake->set_live ("twitchdev", false);
-  twitch::Helix helix (config ());
-  twitch::User u = twitchdev (helix);
-  fake->reset_stats ();
   GError *error = nullptr;
-  auto s = twitch::channel_snapshot (
-      helix, u, twitch::CHANNEL_SNAPSHOT_LIVE, nullptr, &error);
+  auto s = take (twitch::CHANNEL_SNAPSHOT_LIVE, &error);
   ASSERT_TRUE (s.has_value ()) << error->message;
   EXPECT_FALSE (s->live ());
   EXPECT_FALSE (s->stream.has_value ());
@@ -103,12 +97,8 @@ TEST_F (Snapshot, OfflineChannelGivesTheChannelInformation)
 TEST_F (Snapshot, LiveChannelTakesTheStreamAndSkipsTheChannelRequest)
 {
   fake->set_live ("twitchdev", true, 42, "Live now", "Chess");
-  twitch::Helix helix (config ());
-  twitch::User u = twitchdev (helix);
-  fake->reset_stats ();
   GError *error = nullptr;
-  auto s = twitch::channel_snapshot (
-      helix, u, twitch::CHANNEL_SNAPSHOT_LIVE, nullptr, &error);
+  auto s = take (twitch::CHANNEL_SNAPSHOT_LIVE, &error);
   ASSERT_TRUE (s.has_value ()) << error->message;
   EXPECT_TRUE (s->live ());
   ASSERT_TRUE (s->stream.has_value ());
@@ -122,12 +112,8 @@ TEST_F (Snapshot, LiveChannelTakesTheStreamAndSkipsTheChannelRequest)
 TEST_F (Snapshot, InfoAsksTheChannelNotTheStream)
 {
   fake->set_live ("twitchdev", true, 42, "Live now", "Chess");
-  twitch::Helix helix (config ());
-  twitch::User u = twitchdev (helix);
-  fake->reset_stats ();
   GError *error = nullptr;
-  auto s = twitch::channel_snapshot (
-      helix, u, twitch::CHANNEL_SNAPSHOT_INFO, nullptr, &error);
+  auto s = take (twitch::CHANNEL_SNAPSHOT_INFO, &error);
   ASSERT_TRUE (s.has_value ()) << error->message;
   EXPECT_FALSE (s->stream.has_value ());
   ASSERT_TRUE (s->channel.has_value ());
@@ -137,8 +123,6 @@ TEST_F (Snapshot, InfoAsksTheChannelNotTheStream)
 
 TEST_F (Snapshot, FollowerTotalRefusedIsAnErrorUnlessOptional)
 {
-  twitch::Helix helix (config ());
-  twitch::User u = twitchdev (helix);
   twitch_test::HelixFakeFault f;
   f.path = "/helix/channels/followers";
   f.kind = "status";
@@ -146,17 +130,15 @@ TEST_F (Snapshot, FollowerTotalRefusedIsAnErrorUnlessOptional)
   f.count = 100; /* a 401 is answered by a refresh and a retry */
   fake->add_fault (f);
   GError *error = nullptr;
-  auto strict = twitch::channel_snapshot (
-      helix, u, twitch::CHANNEL_SNAPSHOT_INFO, nullptr, &error);
-  EXPECT_FALSE (strict.has_value ());
+  EXPECT_FALSE (take (twitch::CHANNEL_SNAPSHOT_INFO, &error).has_value ());
   ASSERT_NE (error, nullptr);
-  EXPECT_EQ (error->code, twitch::API_ERROR_UNAUTHORIZED) << error->message;
   EXPECT_EQ (error->domain, TWITCH_API_ERROR);
+  EXPECT_EQ (error->code, twitch::API_ERROR_UNAUTHORIZED) << error->message;
   g_clear_error (&error);
 
-  auto lenient = twitch::channel_snapshot (helix, u,
-      twitch::CHANNEL_SNAPSHOT_INFO | twitch::CHANNEL_SNAPSHOT_FOLLOWERS_OPTIONAL,
-      nullptr, &error);
+  auto lenient = take (twitch::CHANNEL_SNAPSHOT_INFO
+                           | twitch::CHANNEL_SNAPSHOT_FOLLOWERS_OPTIONAL,
+      &error);
   ASSERT_TRUE (lenient.has_value ()) << error->message;
   EXPECT_FALSE (lenient->followers.has_value ());
   EXPECT_TRUE (lenient->channel.has_value ());
@@ -164,22 +146,19 @@ TEST_F (Snapshot, FollowerTotalRefusedIsAnErrorUnlessOptional)
 
 TEST_F (Snapshot, RevokeKillsTheToken)
 {
-  twitch::Helix helix (config ());
+  auto helix = client ();
   GError *error = nullptr;
-  ASSERT_TRUE (helix.validate (nullptr, &error)) << error->message;
-  ASSERT_TRUE (helix.revoke (nullptr, &error)) << error->message;
+  ASSERT_TRUE (helix->validate (nullptr, &error)) << error->message;
+  ASSERT_TRUE (helix->revoke (nullptr, &error)) << error->message;
   EXPECT_EQ (fake->requests ("/oauth2/revoke"), 1u);
 
   /* Twitch no longer knows it: validating it fails. */
-  twitch::HelixConfig c = config ();
-  c.refresh_token.clear ();
-  c.oauth_token = helix.token ().access_token;
-  twitch::Helix again (c);
-  EXPECT_FALSE (again.validate (nullptr, &error));
+  auto again = client (helix->token ().access_token);
+  EXPECT_FALSE (again->validate (nullptr, &error));
   g_clear_error (&error);
 
   /* Revoking a token Twitch already forgot is what was asked. */
-  EXPECT_TRUE (again.revoke (nullptr, &error))
+  EXPECT_TRUE (again->revoke (nullptr, &error))
       << (error ? error->message : "");
 }
 
