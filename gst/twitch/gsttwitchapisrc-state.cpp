@@ -137,22 +137,19 @@ state_json (const ChannelState &s)
 {
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "channel");
-  json_builder_add_string_value (b, s.login.c_str ());
-  json_builder_set_member_name (b, "user_id");
-  json_builder_add_string_value (b, s.user_id.c_str ());
-  json_builder_set_member_name (b, "display_name");
-  json_builder_add_string_value (b, s.display_name.c_str ());
+  auto add_string = [b] (const char *name, const std::string &value) {
+    json_builder_set_member_name (b, name);
+    json_builder_add_string_value (b, value.c_str ());
+  };
+  add_string ("channel", s.login);
+  add_string ("user_id", s.user_id);
+  add_string ("display_name", s.display_name);
   json_builder_set_member_name (b, "live");
   json_builder_add_boolean_value (b, s.live);
-  json_builder_set_member_name (b, "title");
-  json_builder_add_string_value (b, s.title.c_str ());
-  json_builder_set_member_name (b, "category");
-  json_builder_add_string_value (b, s.category.c_str ());
-  json_builder_set_member_name (b, "category_id");
-  json_builder_add_string_value (b, s.category_id.c_str ());
-  json_builder_set_member_name (b, "language");
-  json_builder_add_string_value (b, s.language.c_str ());
+  add_string ("title", s.title);
+  add_string ("category", s.category);
+  add_string ("category_id", s.category_id);
+  add_string ("language", s.language);
   json_builder_set_member_name (b, "viewer_count");
   json_builder_add_int_value (b, s.viewers);
   json_builder_set_member_name (b, "follower_count");
