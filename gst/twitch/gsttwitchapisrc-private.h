@@ -114,8 +114,8 @@ struct GstTwitchApiSrcPrivate {
   GstClockTime position = 0; /* running time covered by buffers and gaps */
   /* HTTP thread only. */
   std::optional<twitch::User> user; /* looked up once a run */
-  guint failed_polls = 0;   /* in a row, since the last good one */
-  gint64 failing_since = 0; /* monotonic, first failure of the run */
+  guint failed_polls = 0;           /* in a row, since the last good one */
+  gint64 failing_since = 0;         /* monotonic, first failure of the run */
   /* Set up by change_state (READY->PAUSED) or start(). */
   bool prepared = false;
 
@@ -131,7 +131,6 @@ struct _GstTwitchApiSrc {
   GstPushSrc parent;
   GstTwitchApiSrcPrivate *priv;
 };
-
 
 namespace apisrc
 {

@@ -369,13 +369,13 @@ cmd_following (Context &ctx)
     for (const auto &f : items) {
       int64_t followed = twitch::time_to_unix_seconds (f.followed_at);
       int64_t total = follower_total (ctx, f.broadcaster_id);
-      rows.push_back ({Value::str (user.login),
-          Value::str (f.broadcaster_login), time_value (user.created_at),
-          time_value (f.followed_at),
-          (user.created_at != 0 && f.followed_at != 0)
-              ? Value::num (followed - created)
-              : Value::null (),
-          Value::num (total)});
+      rows.push_back (
+          {Value::str (user.login), Value::str (f.broadcaster_login),
+              time_value (user.created_at), time_value (f.followed_at),
+              (user.created_at != 0 && f.followed_at != 0)
+                  ? Value::num (followed - created)
+                  : Value::null (),
+              Value::num (total)});
     }
     return rows;
   };
@@ -519,7 +519,8 @@ cmd_channel (Context &ctx)
   /* Twitch gives follower totals to user tokens only: empty with an app
    * token rather than no channel report at all. */
   auto snap = twitch::channel_snapshot (ctx.api ().client (), u,
-      twitch::CHANNEL_SNAPSHOT_INFO | twitch::CHANNEL_SNAPSHOT_FOLLOWERS_OPTIONAL,
+      twitch::CHANNEL_SNAPSHOT_INFO
+          | twitch::CHANNEL_SNAPSHOT_FOLLOWERS_OPTIONAL,
       nullptr, &err);
   if (!snap)
     fail_from_gerror (err, "reading the channel " + u.login);
@@ -612,8 +613,8 @@ cmd_live (Context &ctx)
           Value::str (s.language), Value::str (s.title)});
     return rows;
   };
-  run_list<twitch::Stream> (ctx, w,
-      ctx.api ().client ().top_streams (q, fetch_limit (ctx)), convert);
+  run_list<twitch::Stream> (
+      ctx, w, ctx.api ().client ().top_streams (q, fetch_limit (ctx)), convert);
   return EXIT_OK;
 }
 
@@ -649,8 +650,8 @@ cmd_games (Context &ctx)
     std::vector<Row> rows;
     rows.reserve (items.size ());
     for (const auto &g : items)
-      rows.push_back ({Value::str (g.id), Value::str (g.name),
-          Value::str (g.igdb_id)});
+      rows.push_back (
+          {Value::str (g.id), Value::str (g.name), Value::str (g.igdb_id)});
     return rows;
   };
   if (ctx.opt.args.empty ()) {

@@ -58,8 +58,8 @@ saved_login_read (GError **error)
     if (errno == ENOENT)
       return std::nullopt;
     int e = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s",
-        g_strerror (e));
+    g_set_error (
+        error, G_IO_ERROR, g_io_error_from_errno (e), "%s", g_strerror (e));
     return std::nullopt;
   }
   struct stat st;

@@ -25,8 +25,9 @@ ChannelSnapshot::category_id () const
 std::string
 ChannelSnapshot::language () const
 {
-  return stream ? stream->language
-                : channel ? channel->broadcaster_language : "";
+  return stream    ? stream->language
+         : channel ? channel->broadcaster_language
+                   : "";
 }
 
 std::optional<ChannelSnapshot>
