@@ -4,6 +4,7 @@
 
 #include "gsttwitchapisrc-private.h"
 
+#include <gst/twitch/common/gsterror.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/snapshot.h>
 
@@ -26,27 +27,15 @@ failure_of (const GError *error, const std::string &channel)
   r.network = error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR
               || (error->domain == TWITCH_API_ERROR
                   && error->code == twitch::API_ERROR_NETWORK);
-  if (error->domain == TWITCH_API_ERROR) {
-    switch (error->code) {
-      case twitch::API_ERROR_UNAUTHORIZED:
-      case twitch::API_ERROR_MISSING_SCOPE:
-        r.fatal = true;
-        r.gst_code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-        break;
-      case twitch::API_ERROR_NOT_FOUND:
-        r.fatal = true;
-        r.gst_code = GST_RESOURCE_ERROR_NOT_FOUND;
-        r.message = "No Twitch channel named \"" + channel
-                    + "\": check the channel property";
-        break;
-      case twitch::API_ERROR_BAD_REQUEST:
-        r.fatal = true;
-        r.gst_code = GST_RESOURCE_ERROR_SETTINGS;
-        break;
-      default:
-        break;
-    }
-  }
+  /* Refused credentials, no such channel and a bad request are fatal; the
+   * rest is retried at the next poll. */
+  r.gst_code = twitch::gst_resource_error_of (error, GST_RESOURCE_ERROR_FAILED);
+  r.fatal = r.gst_code == GST_RESOURCE_ERROR_NOT_AUTHORIZED
+            || r.gst_code == GST_RESOURCE_ERROR_NOT_FOUND
+            || r.gst_code == GST_RESOURCE_ERROR_SETTINGS;
+  if (r.gst_code == GST_RESOURCE_ERROR_NOT_FOUND)
+    r.message = "No Twitch channel named \"" + channel
+                + "\": check the channel property";
   return r;
 }
 
@@ -92,7 +81,7 @@ poll_once (GstTwitchApiSrc *self, GCancellable *cancellable)
   return r;
 
 failed:
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+  if (twitch::error_is_cancelled (error)) {
     GST_DEBUG_OBJECT (self, "poll cancelled");
     g_error_free (error);
     PollResult cancelled;

@@ -4,6 +4,7 @@
 
 #include "gsttwitchapisrc.h"
 
+#include <gst/twitch/common/secret.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/helix.h>
 
@@ -73,8 +74,8 @@ struct Settings {
   std::string offline_format = DEFAULT_OFFLINE_FORMAT;
   bool only_changes = DEFAULT_ONLY_CHANGES;
   std::string client_id;
-  std::string client_secret;
-  std::string oauth_token;
+  twitch::SharedSecret client_secret; /* registered while any copy holds it */
+  twitch::SharedSecret oauth_token;
 };
 
 /* gsttwitchapisrc-state.cpp: the state's fields that changed, and its
@@ -119,12 +120,7 @@ struct GstTwitchApiSrcPrivate {
   /* Set up by change_state (READY->PAUSED) or start(). */
   bool prepared = false;
 
-  ~GstTwitchApiSrcPrivate ()
-  {
-    twitch::secrets_unregister (settings.client_secret);
-    twitch::secrets_unregister (settings.oauth_token);
-    g_clear_object (&cancellable);
-  }
+  ~GstTwitchApiSrcPrivate () { g_clear_object (&cancellable); }
 };
 
 struct _GstTwitchApiSrc {

@@ -292,14 +292,6 @@ gst_twitch_api_src_finalize (GObject *object)
 }
 
 static void
-replace_secret (std::string &slot, const gchar *value)
-{
-  twitch::secrets_unregister (slot);
-  slot = value ? value : "";
-  twitch::secrets_register (slot);
-}
-
-static void
 gst_twitch_api_src_set_property (
     GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
@@ -336,10 +328,12 @@ gst_twitch_api_src_set_property (
       break;
     }
     case PROP_CLIENT_SECRET:
-      replace_secret (s.client_secret, g_value_get_string (value));
+      s.client_secret = twitch::secret_share (
+          g_value_get_string (value) ? g_value_get_string (value) : "");
       break;
     case PROP_OAUTH_TOKEN:
-      replace_secret (s.oauth_token, g_value_get_string (value));
+      s.oauth_token = twitch::secret_share (
+          g_value_get_string (value) ? g_value_get_string (value) : "");
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -404,8 +398,8 @@ prepare (GstTwitchApiSrc *self)
   }
   twitch::HelixConfig config;
   config.client_id = p->running.client_id;
-  config.client_secret = p->running.client_secret;
-  config.oauth_token = p->running.oauth_token;
+  config.client_secret = twitch::secret_reveal (p->running.client_secret);
+  config.oauth_token = twitch::secret_reveal (p->running.oauth_token);
   /* Live data: no cache; a request slower than an interval is retried at
    * the next poll rather than piling up. */
   config.timeout_sec
