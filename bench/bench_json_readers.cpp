@@ -31,7 +31,8 @@ follower_page ()
          + "\",\"user_name\":\"Viewer_" + n
          + "\",\"followed_at\":\"2024-01-02T03:04:05Z\"}";
   }
-  s += "],\"pagination\":{\"cursor\":\"eyJiIjpudWxsLCJhIjp7IkN1cnNvciI6IjEwMCJ9fQ\"}}";
+  s += "],\"pagination\":{\"cursor\":"
+       "\"eyJiIjpudWxsLCJhIjp7IkN1cnNvciI6IjEwMCJ9fQ\"}}";
   return s;
 }
 
@@ -58,7 +59,8 @@ video_page ()
            "\"en\",\"type\":\"archive\",\"duration\":\"3h8m33s\","
            "\"muted_segments\":[{\"duration\":30,\"offset\":120}]}";
   }
-  s += "],\"pagination\":{\"cursor\":\"eyJiIjpudWxsLCJhIjp7IkN1cnNvciI6IjEwMCJ9fQ\"}}";
+  s += "],\"pagination\":{\"cursor\":"
+       "\"eyJiIjpudWxsLCJhIjp7IkN1cnNvciI6IjEwMCJ9fQ\"}}";
   return s;
 }
 
@@ -81,7 +83,8 @@ stream_page ()
            "live_user_auronplay-{width}x{height}.jpg\",\"tag_ids\":[],"
            "\"is_mature\":false}";
   }
-  s += "],\"pagination\":{\"cursor\":\"eyJiIjp7IkN1cnNvciI6ImV5SnpJam8zT0RNMk5T\"}}";
+  s += "],\"pagination\":{\"cursor\":"
+       "\"eyJiIjp7IkN1cnNvciI6ImV5SnpJam8zT0RNMk5T\"}}";
   return s;
 }
 
@@ -99,8 +102,8 @@ ingest_list ()
          + ": City, ST\",\"url_template\":\"rtmp://c" + n
          + ".contribute.live-video.net/app/{stream_key}\","
            "\"url_template_secure\":\"rtmps://c"
-         + n + ".contribute.live-video.net/app/{stream_key}\",\"priority\":"
-         + n + "}";
+         + n + ".contribute.live-video.net/app/{stream_key}\",\"priority\":" + n
+         + "}";
   }
   s += "]}";
   return s;
