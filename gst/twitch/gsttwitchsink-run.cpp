@@ -11,6 +11,7 @@
 
 #include <gst/twitch/common/environment.h>
 #include <gst/twitch/common/secrets.h>
+#include <gst/twitch/helix/helix.h>
 
 #define GST_CAT_DEFAULT gst_twitch_sink_debug
 #define signals gst_twitch_sink_signals
@@ -299,7 +300,7 @@ lookup_cb (gpointer user_data)
     s = priv->run;
   }
   GError *fetch_err = nullptr;
-  auto list = twitch::ingest_list_fetch (
+  auto list = twitch::helix_fetch_ingests (
       priv->cancellable, INGEST_LIST_TIMEOUT_S, &fetch_err);
   if (!list && g_error_matches (fetch_err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     g_clear_error (&fetch_err);

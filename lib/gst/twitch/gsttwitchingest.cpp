@@ -8,9 +8,13 @@
  * @error: return location for a #GError
  *
  * Fetches Twitch's ingest list (`TWITCH_INGEST_URL`, else
- * `https://ingest.twitch.tv/ingests`; certificates verified; at most 30 s).
- * Failures are %GST_TWITCH_API_ERROR_NETWORK (could not fetch) or
- * %GST_TWITCH_API_ERROR_BAD_RESPONSE (not the JSON Twitch documents).
+ * `https://ingest.twitch.tv/ingests`; certificates verified; each attempt at
+ * most 30 s, network errors and server errors retried) through the same
+ * HTTP transport as #GstTwitchHelixClient.
+ * Failures are %GST_TWITCH_API_ERROR_NETWORK (could not fetch), the code of
+ * the HTTP status (%GST_TWITCH_API_ERROR_NOT_FOUND,
+ * %GST_TWITCH_API_ERROR_SERVER...), or %GST_TWITCH_API_ERROR_BAD_RESPONSE
+ * (not the JSON Twitch documents).
  *
  * Returns: (transfer container) (element-type GstTwitchIngest): the ingests, in
  *   Twitch's order, or %NULL on failure.
@@ -22,19 +26,10 @@ gst_twitch_ingest_list_get (GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (error == nullptr || *error == nullptr, nullptr);
   GError *e = nullptr;
-  auto list = twitch::ingest_list_fetch (cancellable, 30, &e);
+  auto list = twitch::helix_fetch_ingests (cancellable, 30, &e);
   if (!list) {
-    if (e != nullptr && e->domain == TWITCH_INGEST_ERROR) {
-      /* The public domain: fetch failures are network ones, the rest a bad
-       * answer. */
-      int code = e->code == twitch::INGEST_ERROR_FETCH
-                     ? GST_TWITCH_API_ERROR_NETWORK
-                     : GST_TWITCH_API_ERROR_BAD_RESPONSE;
-      g_set_error_literal (error, GST_TWITCH_API_ERROR, code, e->message);
-      g_error_free (e);
-    } else {
-      g_propagate_error (error, e);
-    }
+    gst_twitch_internal::to_public_error (&e);
+    g_propagate_error (error, e);
     return nullptr;
   }
   GPtrArray *out = g_ptr_array_new_full (list->size (), g_object_unref);

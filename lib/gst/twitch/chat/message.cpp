@@ -771,91 +771,70 @@ chat_message_to_json (const ChatMessage &m, int64_t pts)
   return out;
 }
 
-static std::string
-member_str (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n)
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return {};
-  return json_node_get_string (n);
-}
-
-static int64_t
-member_int (JsonObject *o, const char *name, int64_t fallback)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n))
-    return fallback;
-  GType t = json_node_get_value_type (n);
-  if (t == G_TYPE_INT64)
-    return json_node_get_int (n);
-  if (t == G_TYPE_DOUBLE)
-    return json_double_to_int64 (json_node_get_double (n), fallback);
-  return fallback;
-}
-
 bool
 chat_message_from_json (
     std::string_view line, ChatMessage &m, int64_t *pts, GError **error)
 {
   m = ChatMessage ();
-  /* Bounded (size, depth) before json-glib's recursive parse. */
-  JsonParser *parser = json_parse_bounded (line, JsonLimits (), false, error);
-  if (parser == nullptr)
+  /* Bounded (size, depth) like every JSON read (common/json.h); one reader
+   * per thread keeps its buffers from line to line. */
+  thread_local JsonReader reader;
+  JsonDomElement root;
+  if (!reader.parse (line, root, error))
     return false;
-  JsonNode *root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+  JsonDomObject o;
+  if (root.get_object ().get (o) != simdjson::SUCCESS) {
     g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
         "Chat recording line is not a JSON object");
-    g_object_unref (parser);
     return false;
   }
-  JsonObject *o = json_node_get_object (root);
-  m.command = member_str (o, "command");
-  if (m.command.empty ()) {
+  std::string_view command;
+  GError *e = nullptr;
+  if (!json_require_string (o, "command", command, &e)) {
     g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
-        "Chat recording line has no \"command\"");
-    g_object_unref (parser);
+        "Chat recording line has no \"command\" (%s)", e->message);
+    g_error_free (e);
     return false;
   }
+  m.command = command;
   m.kind = chat_kind_from_command (m.command);
-  m.channel = member_str (o, "channel");
-  m.login = member_str (o, "login");
-  m.text = member_str (o, "text");
-  JsonNode *act = json_object_get_member (o, "action");
-  m.action = act && JSON_NODE_HOLDS_VALUE (act)
-             && json_node_get_value_type (act) == G_TYPE_BOOLEAN
-             && json_node_get_boolean (act);
-  m.arrival_ms = member_int (o, "arrival", member_int (o, "timestamp", 0));
+  m.channel = json_string_or (o, "channel");
+  m.login = json_string_or (o, "login");
+  m.text = json_string_or (o, "text");
+  m.action = json_bool_or (o, "action", false);
+  m.arrival_ms
+      = json_int64_or (o, "arrival", json_int64_or (o, "timestamp", 0));
   if (pts) {
     /* A position in the stream or none (-1, what a negative one means: the
      * sink writes none for a message without a timestamp). */
-    *pts = std::max<int64_t> (member_int (o, "pts", -1), -1);
+    *pts = std::max<int64_t> (json_int64_or (o, "pts", -1), -1);
   }
-  JsonNode *tags = json_object_get_member (o, "tags");
-  if (tags && JSON_NODE_HOLDS_OBJECT (tags)) {
-    JsonObject *to = json_node_get_object (tags);
-    /* Members in document order (json_object_get_members keeps it). */
-    GList *keys = json_object_get_members (to);
-    for (GList *k = keys; k; k = k->next) {
-      JsonNode *v = json_object_get_member (to, (const char *)k->data);
-      if (v && JSON_NODE_HOLDS_VALUE (v)
-          && json_node_get_value_type (v) == G_TYPE_STRING)
-        m.tags.emplace_back ((const char *)k->data, json_node_get_string (v));
+  JsonDomObject tags;
+  if (o["tags"].get_object ().get (tags) == simdjson::SUCCESS) {
+    /* Members in document order; a repeated key keeps its first place and
+     * takes its last value (as the recordings were always read). */
+    std::unordered_map<std::string_view, size_t> seen;
+    for (auto field : tags) {
+      std::string_view v;
+      if (field.value.get_string ().get (v) != simdjson::SUCCESS)
+        continue;
+      std::string_view k = json_c_string (field.key);
+      auto [it, fresh] = seen.emplace (k, m.tags.size ());
+      if (fresh)
+        m.tags.emplace_back (k, json_c_string (v));
+      else
+        m.tags[it->second].second = json_c_string (v);
     }
-    g_list_free (keys);
   }
   std::string login = m.login;
   derive_typed (m);
   if (m.kind != ChatKind::USERNOTICE && m.kind != ChatKind::CLEARMSG)
     m.login = login;
-  std::string dn = member_str (o, "display-name");
+  std::string_view dn = json_string_or (o, "display-name");
   if (!dn.empty ())
     m.display_name = dn;
   if (m.display_name.empty ())
     m.display_name = m.login;
-  g_object_unref (parser);
   return true;
 }
 

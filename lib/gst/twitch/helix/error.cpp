@@ -10,43 +10,33 @@ namespace twitch
 {
 
 // clang-format off: the first argument is stringified as the quark's name
-G_DEFINE_QUARK (twitch-api-error-quark, api_error);
+G_DEFINE_QUARK (twitch - api - error - quark, api_error);
 // clang-format on
-
-namespace
-{
 
 /* Twitch's error answers: {"error":"Unauthorized","status":401,
  * "message":"Missing scope: moderator:read:followers"}. The OAuth server
  * answers {"status":400,"message":"Invalid refresh token"}. */
 std::string
-json_message (std::string_view body)
+api_error_message (std::string_view body)
 {
   if (body.empty () || body.front () != '{')
     return {};
   /* Bounded: an error body is as hostile as any other answer. */
-  JsonParser *parser = json_parse_bounded (body, nullptr);
-  if (parser == nullptr)
+  thread_local JsonReader reader;
+  JsonDomObject o;
+  if (!reader.parse_object (body, o, nullptr))
     return {};
-  std::string message;
-  JsonObject *o = json_parser_root_object (parser);
-  JsonNode *m = json_object_get_member (o, "message");
-  if (m && JSON_NODE_HOLDS_VALUE (m)
-      && json_node_get_value_type (m) == G_TYPE_STRING)
-    message = json_node_get_string (m);
-  g_object_unref (parser);
+  std::string message (json_string_or (o, "message"));
   /* One readable line: Twitch's messages are short. */
   if (message.size () > 512)
     message.resize (512);
   return message;
 }
 
-} // namespace
-
 std::string
 api_error_missing_scope (std::string_view body)
 {
-  std::string message = json_message (body);
+  std::string message = api_error_message (body);
   static constexpr std::string_view kPrefix = "Missing scope:";
   auto pos = message.find (kPrefix);
   if (pos == std::string::npos)
@@ -101,7 +91,7 @@ api_error_set_from_http (
         w.c_str (), scope.c_str (), scope.c_str ());
     return;
   }
-  std::string message = json_message (body);
+  std::string message = api_error_message (body);
   std::string detail
       = message.empty () ? std::string () : std::string (": ") + message;
   switch (code) {

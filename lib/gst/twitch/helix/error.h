@@ -62,6 +62,10 @@ GST_TWITCH_API int api_error_code_for_status (
 GST_TWITCH_API void api_error_set_from_http (
     GError **error, guint status, std::string_view body, std::string_view what);
 
+/* The "message" of an error answer ({"status":403,"message":"invalid
+ * client secret"}), at most 512 bytes, or empty. */
+GST_TWITCH_API std::string api_error_message (std::string_view body);
+
 /* The scope named by a "Missing scope: X" answer, or empty. */
 GST_TWITCH_API std::string api_error_missing_scope (std::string_view body);
 

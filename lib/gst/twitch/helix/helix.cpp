@@ -132,80 +132,48 @@ sleep_cancellable (int64_t us, GCancellable *cancellable, GError **error)
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
+/* OAuth scopes: an array of strings (/validate, /token) or one string of
+ * space-separated scopes (RFC 6749's "scope"). */
 std::vector<std::string>
-json_strings (JsonObject *o, const char *name)
+scope_list (const JsonDomObject &o, const char *name)
 {
+  JsonDomElement n;
+  std::string_view joined;
+  if (o.at_key (name).get (n) != simdjson::SUCCESS)
+    return {};
+  if (n.get_string ().get (joined) != simdjson::SUCCESS)
+    return json_strings (o, name);
   std::vector<std::string> out;
-  JsonNode *n = json_object_get_member (o, name);
-  if (n && JSON_NODE_HOLDS_ARRAY (n)) {
-    JsonArray *a = json_node_get_array (n);
-    for (guint i = 0; i < json_array_get_length (a); i++) {
-      JsonNode *e = json_array_get_element (a, i);
-      if (JSON_NODE_HOLDS_VALUE (e)
-          && json_node_get_value_type (e) == G_TYPE_STRING)
-        out.emplace_back (json_node_get_string (e));
-    }
-  } else if (n && JSON_NODE_HOLDS_VALUE (n)
-             && json_node_get_value_type (n) == G_TYPE_STRING) {
-    gchar **parts = g_strsplit (json_node_get_string (n), " ", -1);
-    for (gchar **p = parts; *p; p++)
-      if (**p)
-        out.emplace_back (*p);
-    g_strfreev (parts);
+  joined = json_c_string (joined);
+  size_t start = 0;
+  while (start <= joined.size ()) {
+    size_t end = joined.find (' ', start);
+    if (end == std::string_view::npos)
+      end = joined.size ();
+    if (end > start)
+      out.emplace_back (joined.substr (start, end - start));
+    start = end + 1;
   }
   return out;
 }
 
-/* Parses a JSON object; nullptr (error set) when @body is not one. The
- * caller unrefs the parser. */
-JsonObject *
-parse_object (const std::string &body, JsonParser **parser_out,
+/* Reads a JSON object answer of @what: false (BAD_RESPONSE, saying why)
+ * when @body is not one. @o points into @reader. */
+bool
+parse_object (JsonReader &reader, const std::string &body, JsonDomObject &o,
     const char *what, GError **error)
 {
   GError *e = nullptr;
-  JsonParser *parser = json_parse_bounded (body, &e);
-  if (parser == nullptr) {
+  if (!reader.parse_object (body, o, &e)) {
     g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
         "%s answered %s: %s", what,
         e->code == JSON_READ_ERROR_NOT_OBJECT ? "JSON that is not an object"
                                               : "malformed JSON",
         e->message);
     g_error_free (e);
-    return nullptr;
+    return false;
   }
-  *parser_out = parser;
-  return json_parser_root_object (parser);
-}
-
-std::string
-jstr (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (n && JSON_NODE_HOLDS_VALUE (n)
-      && json_node_get_value_type (n) == G_TYPE_STRING)
-    return json_node_get_string (n);
-  return {};
-}
-
-int64_t
-jint (JsonObject *o, const char *name, int64_t dflt)
-{
-  return json_member_int64 (o, name, dflt);
-}
-
-/* The "message" of an error answer ({"status":403,"message":"invalid
- * client secret"}), or empty. */
-std::string
-jmessage (const std::string &body)
-{
-  JsonParser *parser = json_parse_bounded (body, nullptr);
-  if (parser == nullptr)
-    return {};
-  std::string m = jstr (json_parser_root_object (parser), "message");
-  g_object_unref (parser);
-  if (m.size () > 200)
-    m.resize (200);
-  return m;
+  return true;
 }
 
 std::string
@@ -424,8 +392,8 @@ struct Helix::Private {
     SoupMessage *msg = soup_message_new (method, url.c_str ());
     if (msg == nullptr) {
       g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_REQUEST,
-          "%s: not a valid URL: %s (check TWITCH_HELIX_URL / "
-          "TWITCH_AUTH_URL)",
+          "%s: not a valid URL: %s (check TWITCH_HELIX_URL, "
+          "TWITCH_AUTH_URL and TWITCH_INGEST_URL)",
           what.c_str (), url.c_str ());
       return std::nullopt;
     }
@@ -682,18 +650,17 @@ struct Helix::Private {
   bool take_token_answer (
       const std::string &body, bool is_app, const char *what, GError **error)
   {
-    JsonParser *parser = nullptr;
-    JsonObject *o = parse_object (body, &parser, what, error);
-    if (o == nullptr)
+    JsonReader reader;
+    JsonDomObject o;
+    if (!parse_object (reader, body, o, what, error))
       return false;
     Token t;
-    t.access_token = jstr (o, "access_token");
-    t.refresh_token = jstr (o, "refresh_token");
-    t.scopes = json_strings (o, "scope");
-    int64_t expires_in = jint (o, "expires_in", 0);
+    t.access_token = json_string_or (o, "access_token");
+    t.refresh_token = json_string_or (o, "refresh_token");
+    t.scopes = scope_list (o, "scope");
+    int64_t expires_in = json_int64_or (o, "expires_in", 0);
     t.expires_at = expires_in > 0 ? now_us () + expires_in * G_USEC_PER_SEC : 0;
     t.is_app = is_app;
-    g_object_unref (parser);
     if (t.access_token.empty ()) {
       g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
           "%s answered no access_token", what);
@@ -738,8 +705,8 @@ struct Helix::Private {
             "Twitch refused the app's credentials (HTTP %u%s%s): check "
             "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET (client-id, "
             "client-secret)",
-            a->status, jmessage (a->body).empty () ? "" : ": ",
-            jmessage (a->body).c_str ());
+            a->status, api_error_message (a->body).empty () ? "" : ": ",
+            api_error_message (a->body).c_str ());
         g_error_free (e);
         return false;
       }
@@ -904,18 +871,16 @@ struct Helix::Private {
           error, a->status, a->body, "Validating the token");
       return std::nullopt;
     }
-    JsonParser *parser = nullptr;
-    JsonObject *o
-        = parse_object (a->body, &parser, "GET oauth2/validate", error);
-    if (o == nullptr)
+    JsonReader reader;
+    JsonDomObject o;
+    if (!parse_object (reader, a->body, o, "GET oauth2/validate", error))
       return std::nullopt;
     TokenInfo info;
-    info.client_id = jstr (o, "client_id");
-    info.login = jstr (o, "login");
-    info.user_id = jstr (o, "user_id");
-    info.scopes = json_strings (o, "scopes");
-    info.expires_in = jint (o, "expires_in", 0);
-    g_object_unref (parser);
+    info.client_id = json_string_or (o, "client_id");
+    info.login = json_string_or (o, "login");
+    info.user_id = json_string_or (o, "user_id");
+    info.scopes = scope_list (o, "scopes");
+    info.expires_in = json_int64_or (o, "expires_in", 0);
     std::lock_guard<std::mutex> g (token_lock);
     if (token.access_token == access) {
       user_id = info.user_id;
@@ -1298,19 +1263,18 @@ Helix::device_code_start (const std::vector<std::string> &scopes,
     api_error_set_from_http (error, a->status, a->body, "POST oauth2/device");
     return std::nullopt;
   }
-  JsonParser *parser = nullptr;
-  JsonObject *o = parse_object (a->body, &parser, "POST oauth2/device", error);
-  if (o == nullptr)
+  JsonReader reader;
+  JsonDomObject o;
+  if (!parse_object (reader, a->body, o, "POST oauth2/device", error))
     return std::nullopt;
   DeviceCode dc;
-  dc.device_code = jstr (o, "device_code");
-  dc.user_code = jstr (o, "user_code");
-  dc.verification_uri = jstr (o, "verification_uri");
-  dc.expires_in = jint (o, "expires_in", 1800);
-  dc.interval = std::max<int64_t> (1, jint (o, "interval", 5));
+  dc.device_code = json_string_or (o, "device_code");
+  dc.user_code = json_string_or (o, "user_code");
+  dc.verification_uri = json_string_or (o, "verification_uri");
+  dc.expires_in = json_int64_or (o, "expires_in", 1800);
+  dc.interval = std::max<int64_t> (1, json_int64_or (o, "interval", 5));
   dc.obtained_at = now_us ();
   dc.scopes = scopes;
-  g_object_unref (parser);
   if (dc.device_code.empty () || dc.user_code.empty ()) {
     g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
         "POST oauth2/device answered no device_code or user_code");
@@ -1788,6 +1752,19 @@ Helix::ingests (GCancellable *cancellable, GError **error)
     g_error_free (e);
   }
   return list;
+}
+
+std::optional<std::vector<Ingest>>
+helix_fetch_ingests (
+    GCancellable *cancellable, guint timeout_sec, GError **error)
+{
+  HelixConfig config;
+  /* No credentials (the list needs none, and none are looked up). */
+  config.use_environment = false;
+  config.ingest_url = ingest_list_url ();
+  config.timeout_sec = timeout_sec;
+  Helix helix (std::move (config));
+  return helix.ingests (cancellable, error);
 }
 
 /* ---- Pager --------------------------------------------------------------- */

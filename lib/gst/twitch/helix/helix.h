@@ -356,6 +356,18 @@ struct GST_TWITCH_API StoredLoginToken {
 };
 GST_TWITCH_API std::optional<StoredLoginToken> stored_login_token ();
 
+/* The ingest list for code that holds no Helix client (twitchsink,
+ * gst_twitch_ingest_list_get): a client without credentials fetches it, so
+ * that it goes through the one HTTP transport (timeouts, retries of network
+ * errors and 5xx, proxy, verified TLS, the body size cap). The URL is
+ * TWITCH_INGEST_URL, else https://ingest.twitch.tv/ingests; each attempt
+ * lasts at most @timeout_sec. Failures: TWITCH_API_ERROR (NETWORK, the HTTP
+ * status's code, BAD_RESPONSE for a list that is not Twitch's JSON) or
+ * G_IO_ERROR_CANCELLED. Blocking: call it off any streaming or
+ * state-change thread. */
+GST_TWITCH_API std::optional<std::vector<Ingest>> helix_fetch_ingests (
+    GCancellable *cancellable, guint timeout_sec, GError **error);
+
 extern template class GST_TWITCH_API Pager<Stream>;
 extern template class GST_TWITCH_API Pager<Follower>;
 extern template class GST_TWITCH_API Pager<FollowedChannel>;

@@ -4,8 +4,6 @@
 
 #include <gst/twitch/common/json.h>
 
-#include <simdjson.h>
-
 #include <cstdlib>
 #include <string>
 
@@ -103,96 +101,47 @@ duration_parse (std::string_view s)
 namespace
 {
 
-/* Helix answers are parsed with simdjson (DOM API): json-glib builds a
+/* Helix answers are read with simdjson (common/json.h): json-glib built a
  * GObject tree at about 70 MB/s, which made parsing, not the network or the
- * cache, the cost of a 100 000-row pull. */
-using Obj = simdjson::dom::object;
+ * cache, the cost of a 100 000-row pull. Helix writes some ids and counts
+ * either as strings or as numbers: str() and num() take both. */
+using Obj = JsonDomObject;
 
 std::string
 str (const Obj &o, const char *name)
 {
-  simdjson::dom::element e;
-  if (o[name].get (e) != simdjson::SUCCESS)
-    return {};
-  std::string_view sv;
-  if (e.get_string ().get (sv) == simdjson::SUCCESS)
-    return std::string (sv);
-  int64_t n;
-  if (e.get_int64 ().get (n) == simdjson::SUCCESS)
-    return std::to_string (n);
-  return {};
+  return json_text_or (o, name);
 }
 
 int64_t
 num (const Obj &o, const char *name, int64_t dflt = 0)
 {
-  simdjson::dom::element e;
-  if (o[name].get (e) != simdjson::SUCCESS)
-    return dflt;
-  int64_t n;
-  if (e.get_int64 ().get (n) == simdjson::SUCCESS)
-    return n;
-  double d;
-  if (e.get_double ().get (d) == simdjson::SUCCESS)
-    return json_double_to_int64 (d, dflt);
-  std::string_view sv;
-  if (e.get_string ().get (sv) == simdjson::SUCCESS) {
-    std::string s (sv);
-    char *end = nullptr;
-    gint64 v = g_ascii_strtoll (s.c_str (), &end, 10);
-    return (end && end != s.c_str () && *end == '\0') ? v : dflt;
-  }
-  return dflt;
+  return json_int64_or_text (o, name, dflt);
 }
 
 double
 dbl (const Obj &o, const char *name)
 {
-  double d;
-  if (o[name].get_double ().get (d) == simdjson::SUCCESS)
-    return d;
-  int64_t n;
-  if (o[name].get_int64 ().get (n) == simdjson::SUCCESS)
-    return static_cast<double> (n);
-  return 0.0;
+  return json_double_or (o, name, 0.0);
 }
 
 bool
 boolean (const Obj &o, const char *name)
 {
-  bool b = false;
-  return o[name].get_bool ().get (b) == simdjson::SUCCESS && b;
-}
-
-bool
-is_null_or_absent (const Obj &o, const char *name)
-{
-  simdjson::dom::element e;
-  return o[name].get (e) != simdjson::SUCCESS || e.is_null ();
+  return json_bool_or (o, name, false);
 }
 
 TimeUs
 time (const Obj &o, const char *name)
 {
-  std::string_view sv;
-  if (o[name].get_string ().get (sv) != simdjson::SUCCESS)
-    return 0;
-  return time_parse_iso8601 (sv).value_or (0);
+  std::string_view sv = json_string_or (o, name);
+  return sv.empty () ? 0 : time_parse_iso8601 (sv).value_or (0);
 }
 
 std::vector<std::string>
 strings (const Obj &o, const char *name)
 {
-  std::vector<std::string> out;
-  simdjson::dom::array a;
-  if (o[name].get_array ().get (a) != simdjson::SUCCESS)
-    return out;
-  for (simdjson::dom::element e : a) {
-    std::string_view sv;
-    if (e.get_string ().get (sv) == simdjson::SUCCESS)
-      out.emplace_back (sv);
-  }
-  return out;
+  return json_strings (o, name);
 }
 
 void
@@ -305,7 +254,7 @@ parse_one (const Obj &o, Clip &c)
   c.view_count = num (o, "view_count");
   c.created_at = time (o, "created_at");
   c.duration = dbl (o, "duration");
-  c.vod_offset = is_null_or_absent (o, "vod_offset")
+  c.vod_offset = json_is_null_or_absent (o, "vod_offset")
                      ? -1
                      : static_cast<int> (num (o, "vod_offset", -1));
   c.is_featured = boolean (o, "is_featured");
@@ -371,38 +320,35 @@ parse_data (std::string_view body, std::vector<T> &out,
     total->reset ();
   if (cursor)
     cursor->clear ();
-  /* Size and depth first, like every JSON read (common/json.h). */
-  GError *bounds = nullptr;
-  if (!json_check_bounds (body, JsonLimits (), &bounds)) {
-    g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
-        "Helix answered unusable JSON: %s", bounds->message);
-    g_error_free (bounds);
-    return false;
-  }
-  /* One parser per thread keeps its buffers between pages. */
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  auto err = parser.parse (body.data (), body.size ()).get (root);
-  if (err != simdjson::SUCCESS) {
-    g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
-        "Helix answered malformed JSON: %s", simdjson::error_message (err));
-    return false;
-  }
+  /* Bounded, like every JSON read; one reader per thread keeps its
+   * buffers between pages. */
+  thread_local JsonReader reader;
   Obj obj;
-  simdjson::dom::array data;
-  if (root.get_object ().get (obj) != simdjson::SUCCESS
-      || obj["data"].get_array ().get (data) != simdjson::SUCCESS) {
+  GError *e = nullptr;
+  if (!reader.parse_object (body, obj, &e)) {
     g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
-        "Helix answer has no \"data\" array");
+        "Helix answered %s: %s",
+        e->code == JSON_READ_ERROR_MALFORMED ? "malformed JSON"
+                                             : "unusable JSON",
+        e->message);
+    g_error_free (e);
+    return false;
+  }
+  JsonDomArray data;
+  if (!json_require_array (obj, "data", data, &e)) {
+    g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
+        "Helix answer has no \"data\" array: %s", e->message);
+    g_error_free (e);
     return false;
   }
   out.reserve (data.size ());
   guint i = 0;
-  for (simdjson::dom::element e : data) {
+  for (JsonDomElement el : data) {
     Obj o;
-    if (e.get_object ().get (o) != simdjson::SUCCESS) {
+    if (el.get_object ().get (o) != simdjson::SUCCESS) {
       g_set_error (error, TWITCH_API_ERROR, API_ERROR_BAD_RESPONSE,
-          "Helix answer: data[%u] is not an object", i);
+          "Helix answer: data[%u] is %s, not an object", i,
+          json_type_name (el));
       out.clear ();
       return false;
     }
@@ -411,11 +357,8 @@ parse_data (std::string_view body, std::vector<T> &out,
     out.push_back (std::move (item));
     i++;
   }
-  if (total) {
-    simdjson::dom::element t;
-    if (obj["total"].get (t) == simdjson::SUCCESS && !t.is_null ())
-      *total = num (obj, "total");
-  }
+  if (total && !json_is_null_or_absent (obj, "total"))
+    *total = num (obj, "total");
   if (cursor) {
     Obj p;
     if (obj["pagination"].get_object ().get (p) == simdjson::SUCCESS)

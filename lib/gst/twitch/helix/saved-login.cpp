@@ -1,5 +1,5 @@
-/* saved_login_*(): see saved-login.h. Read with simdjson like every Helix
- * answer (models.cpp), after the size and depth bounds. */
+/* saved_login_*(): see saved-login.h. Read with the library's one JSON
+ * reader (common/json.h: size and depth bounds), written with json-glib. */
 #include "saved-login.h"
 
 #include <gst/twitch/common/json.h>
@@ -7,7 +7,6 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <simdjson.h>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -29,15 +28,6 @@ saved_login_dir ()
   std::string out (d);
   g_free (d);
   return out;
-}
-
-std::string
-member_str (simdjson::dom::object &o, const char *name)
-{
-  std::string_view sv;
-  if (o[name].get_string ().get (sv) == simdjson::SUCCESS)
-    return std::string (sv);
-  return {};
 }
 
 } // namespace
@@ -86,32 +76,23 @@ saved_login_read (GError **error)
   }
   JsonLimits limits;
   limits.max_bytes = kMaxSavedLoginBytes;
-  if (!json_check_bounds (text, limits, error))
-    return std::nullopt;
-  simdjson::dom::parser parser;
-  simdjson::dom::object o;
-  if (parser.parse (text.data (), text.size ()).get_object ().get (o)
-      != simdjson::SUCCESS) {
+  JsonReader reader (limits);
+  JsonDomObject o;
+  GError *e = nullptr;
+  if (!reader.parse_object (text, o, &e)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-        "not the JSON object gst-twitch writes");
+        "not the JSON object gst-twitch writes: %s", e->message);
+    g_error_free (e);
     return std::nullopt;
   }
   SavedLogin s;
-  s.client_id = member_str (o, "client_id");
-  s.access_token = member_str (o, "access_token");
-  s.refresh_token = member_str (o, "refresh_token");
-  s.login = member_str (o, "login");
-  s.user_id = member_str (o, "user_id");
-  int64_t n = 0;
-  if (o["expires_at"].get_int64 ().get (n) == simdjson::SUCCESS)
-    s.expires_at = n;
-  simdjson::dom::array a;
-  if (o["scopes"].get_array ().get (a) == simdjson::SUCCESS)
-    for (simdjson::dom::element e : a) {
-      std::string_view sv;
-      if (e.get_string ().get (sv) == simdjson::SUCCESS)
-        s.scopes.emplace_back (sv);
-    }
+  s.client_id = json_string_or (o, "client_id");
+  s.access_token = json_string_or (o, "access_token");
+  s.refresh_token = json_string_or (o, "refresh_token");
+  s.login = json_string_or (o, "login");
+  s.user_id = json_string_or (o, "user_id");
+  s.expires_at = json_int64_or (o, "expires_at", 0);
+  s.scopes = json_strings (o, "scopes");
   return s;
 }
 

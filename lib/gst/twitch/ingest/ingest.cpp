@@ -2,20 +2,14 @@
 
 #include <gst/twitch/ingest/ingest.h>
 
-#include <gst/twitch/common/json.h>
-
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
-
-#include <memory>
-
 #include <gst/twitch/common/environment.h>
+#include <gst/twitch/common/json.h>
 
 namespace twitch
 {
 
 // clang-format off: the first argument is stringified as the quark's name
-G_DEFINE_QUARK (twitch-ingest-error-quark, ingest_error);
+G_DEFINE_QUARK (twitch - ingest - error - quark, ingest_error);
 // clang-format on
 
 namespace
@@ -23,11 +17,6 @@ namespace
 
 constexpr const char *kDefaultIngestUrl = "https://ingest.twitch.tv/ingests";
 constexpr const char *kKeyPlaceholder = "{stream_key}";
-
-template <typename T> struct GUnref {
-  void operator() (T *p) const { g_object_unref (p); }
-};
-template <typename T> using GObjectPtr = std::unique_ptr<T, GUnref<T>>;
 
 bool
 starts_with_nocase (std::string_view s, std::string_view prefix)
@@ -46,18 +35,6 @@ host_first_label (const std::string &url)
   std::string host = g_uri_get_host (uri) ? g_uri_get_host (uri) : "";
   g_uri_unref (uri);
   return host.substr (0, host.find ('.'));
-}
-
-/* A string member, "" when absent or of another type: json-glib's
- * get_string_member_with_default() gives NULL for a number. */
-std::string
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (n && JSON_NODE_HOLDS_VALUE (n)
-      && json_node_get_value_type (n) == G_TYPE_STRING)
-    return json_node_get_string (n);
-  return {};
 }
 
 } // namespace
@@ -89,88 +66,44 @@ ingest_global_fallback ()
 std::optional<std::vector<Ingest>>
 ingest_list_parse (std::string_view json, GError **error)
 {
-  GError *parse_error = nullptr;
-  GObjectPtr<JsonParser> parser (
-      json_parse_bounded (json, JsonLimits (), false, &parse_error));
-  if (!parser) {
+  JsonReader reader;
+  JsonDomObject root;
+  GError *e = nullptr;
+  if (!reader.parse_object (json, root, &e)) {
     g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_PARSE,
-        "Ingest list is not JSON: %s", parse_error->message);
-    g_error_free (parse_error);
+        "Ingest list is not %s: %s",
+        e->code == JSON_READ_ERROR_NOT_OBJECT ? "a JSON object" : "JSON",
+        e->message);
+    g_error_free (e);
     return std::nullopt;
   }
-  JsonNode *root = json_parser_get_root (parser.get ());
-  JsonObject *obj = root && JSON_NODE_HOLDS_OBJECT (root)
-                        ? json_node_get_object (root)
-                        : nullptr;
-  JsonNode *list = obj ? json_object_get_member (obj, "ingests") : nullptr;
-  if (list == nullptr || !JSON_NODE_HOLDS_ARRAY (list)) {
+  JsonDomArray list;
+  if (!json_require_array (root, "ingests", list, &e)) {
     g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_PARSE,
-        "Ingest list has no \"ingests\" array");
+        "Ingest list has no \"ingests\" array: %s", e->message);
+    g_error_free (e);
     return std::nullopt;
   }
 
   std::vector<Ingest> ingests;
-  JsonArray *array = json_node_get_array (list);
-  for (guint i = 0; i < json_array_get_length (array); i++) {
-    JsonNode *node = json_array_get_element (array, i);
-    if (!JSON_NODE_HOLDS_OBJECT (node))
+  for (JsonDomElement node : list) {
+    JsonDomObject o;
+    if (node.get_object ().get (o) != simdjson::SUCCESS)
       continue;
-    JsonObject *o = json_node_get_object (node);
     Ingest ingest;
-    ingest.id = static_cast<int> (json_member_int64 (o, "_id", 0));
-    ingest.name = member_string (o, "name");
-    ingest.url_template = member_string (o, "url_template");
-    ingest.url_template_secure = member_string (o, "url_template_secure");
-    ingest.availability
-        = json_object_get_double_member_with_default (o, "availability", 1.0);
-    ingest.is_default
-        = json_object_get_boolean_member_with_default (o, "default", FALSE);
-    ingest.priority = static_cast<int> (
-        json_object_get_int_member_with_default (o, "priority", 0));
+    ingest.id = static_cast<int> (json_int64_or (o, "_id", 0));
+    ingest.name = json_string_or (o, "name");
+    ingest.url_template = json_string_or (o, "url_template");
+    ingest.url_template_secure = json_string_or (o, "url_template_secure");
+    ingest.availability = json_double_or (o, "availability", 1.0);
+    ingest.is_default = json_bool_or (o, "default", false);
+    ingest.priority = static_cast<int> (json_int64_or (o, "priority", 0));
     /* An entry we cannot publish to is useless, not fatal. */
     if (ingest.url_template.empty () && ingest.url_template_secure.empty ())
       continue;
     ingests.push_back (std::move (ingest));
   }
   return ingests;
-}
-
-std::optional<std::vector<Ingest>>
-ingest_list_fetch (GCancellable *cancellable, guint timeout_sec, GError **error)
-{
-  std::string url = ingest_list_url ();
-  GObjectPtr<SoupSession> session (soup_session_new_with_options (
-      "timeout", timeout_sec, "user-agent", "gst-twitch/" VERSION, nullptr));
-  SoupMessage *raw_msg = soup_message_new ("GET", url.c_str ());
-  if (raw_msg == nullptr) {
-    g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_INVALID,
-        "TWITCH_INGEST_URL is not a valid URL: %s", url.c_str ());
-    return std::nullopt;
-  }
-  GObjectPtr<SoupMessage> msg (raw_msg);
-  GError *send_error = nullptr;
-  GBytes *body = soup_session_send_and_read (
-      session.get (), msg.get (), cancellable, &send_error);
-  if (body == nullptr) {
-    g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_FETCH,
-        "Could not fetch the ingest list from %s: %s", url.c_str (),
-        send_error->message);
-    g_error_free (send_error);
-    return std::nullopt;
-  }
-  guint status = soup_message_get_status (msg.get ());
-  if (status != SOUP_STATUS_OK) {
-    g_bytes_unref (body);
-    g_set_error (error, TWITCH_INGEST_ERROR, INGEST_ERROR_FETCH,
-        "Ingest list at %s answered HTTP %u", url.c_str (), status);
-    return std::nullopt;
-  }
-  gsize size = 0;
-  const char *data = static_cast<const char *> (g_bytes_get_data (body, &size));
-  auto result
-      = ingest_list_parse (std::string_view (data ? data : "", size), error);
-  g_bytes_unref (body);
-  return result;
 }
 
 /* "scheme://..." or "host[:port]/path": meant as a URL, not a name (ingest

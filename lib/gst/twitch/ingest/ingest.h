@@ -18,7 +18,8 @@ namespace twitch
 GST_TWITCH_API GQuark ingest_error_quark ();
 
 enum IngestError {
-  /* The ingest list could not be fetched (network, TLS or HTTP status). */
+  /* Not set any more: the Helix client fetches the list (TWITCH_API_ERROR
+   * NETWORK, or the HTTP status's code). */
   INGEST_ERROR_FETCH = 1,
   /* The ingest list was not the JSON Twitch documents. */
   INGEST_ERROR_PARSE,
@@ -65,10 +66,8 @@ GST_TWITCH_API Ingest ingest_global_fallback ();
 GST_TWITCH_API std::optional<std::vector<Ingest>> ingest_list_parse (
     std::string_view json, GError **error);
 
-/* Blocking fetch of the ingest list over HTTPS (certificates verified),
- * at most @timeout_sec seconds. Cancellable. */
-GST_TWITCH_API std::optional<std::vector<Ingest>> ingest_list_fetch (
-    GCancellable *cancellable, guint timeout_sec, GError **error);
+/* Fetching the list is the Helix client's (helix/helix.h: Helix::ingests(),
+ * helix_fetch_ingests()): one HTTP transport. */
 
 /* Resolves the `server` property of twitchsink into an RTMP target.
  * @server: "auto" (or empty), an ingest name from @ingests (case-insensitive,
