@@ -5,9 +5,11 @@
 #   bash scripts/ci-lanes.sh                 # the lanes CI runs: asan fuzz format
 #   bash scripts/ci-lanes.sh asan            # one lane by name (several may be given)
 #
-#   asan    the whole suite built with g++ -fsanitize=address,undefined
+#   asan    the suite built with g++ -fsanitize=address,undefined
 #           (build-asan), halting on the first error; leaks checked (lib suite) with
-#           tests/sanitizers/lsan.supp
+#           tests/sanitizers/lsan.supp. Built lean: no examples, docs or
+#           benchmarks, nor the realtime suite's programs (not run here),
+#           -g1 line tables
 #   fuzz    every libFuzzer target (tests/fuzz) for FUZZ_SECONDS (60) each,
 #           from its committed corpus (clang, build-fuzz)
 #   tsan    ThreadSanitizer build of the chat client, Helix client and
@@ -17,7 +19,8 @@
 #           for the files in .ci/format-checked.txt (all with FORMAT_STRICT=1),
 #           printed for the others
 #
-# Environment: TEST_JOBS (2), FUZZ_SECONDS (60), ASAN_BUILDDIR, FUZZ_BUILDDIR,
+# Environment: TEST_JOBS (2), BUILD_JOBS (the asan lane's ninja -j; ninja's
+# default when unset), FUZZ_SECONDS (60), ASAN_BUILDDIR, FUZZ_BUILDDIR,
 # TSAN_BUILDDIR, FORMAT_STRICT. Crashes found by the fuzzers are kept in
 # build-fuzz/fuzz-artifacts/; copy each into tests/fuzz/corpus/<target>/ so
 # the normal suite replays it. Each lane prints its time; the last line is
@@ -72,14 +75,53 @@ sanitizer_bin () {
   done
 }
 
+# The build outputs the ASan lane needs (paths relative to build folder $1):
+# every target built by default, except the benchmarks (bench/, not run by
+# any test) and the programs only the suites in $2 (left out) run.
+asan_targets () {
+  /usr/bin/python3 - "$1" "$2" "$src/bench" <<'PY'
+import json, os, subprocess, sys
+build, skipped, bench = sys.argv[1], set(sys.argv[2].split()), sys.argv[3]
+def intro(what):
+    return json.loads(subprocess.check_output(["meson", "introspect", what, build]))
+used, unused = set(), set()
+for t in intro("--tests"):
+    suites = {s.split(":")[-1] for s in t["suite"]}
+    (unused if suites & skipped else used).add(os.path.realpath(t["cmd"][0]))
+for t in intro("--targets"):
+    if not t["build_by_default"] or t["defined_in"].startswith(bench + "/"):
+        continue
+    files = [os.path.realpath(f) for f in t["filename"]]
+    if files and all(f in unused and f not in used for f in files):
+        continue
+    for f in files:
+        print(os.path.relpath(f, os.path.realpath(build)))
+PY
+}
+
 lane_asan () {
   local b=${ASAN_BUILDDIR:-build-asan}
+  # -O1: what ASan recommends, and much quicker to build than -O2. -g1:
+  # line tables only, so every report still names file and line, at a
+  # fraction of full -g's compile and link time. No examples and no docs:
+  # nothing this lane runs uses them (the docs suite, which runs the
+  # examples, is defined only with them; the normal suite runs it).
+  local options=(-Dtests=enabled -Dredis=enabled -Dmemcached=enabled
+    -Dexamples=disabled -Ddoc=disabled
+    -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1
+    -Dc_args=-g1 -Dcpp_args=-g1)
   if [ ! -f "$b/build.ninja" ]; then
-    # -O1: what ASan recommends, and much quicker to build than -O2.
-    CC=gcc CXX=g++ meson setup "$b" -Dtests=enabled -Dredis=enabled -Dmemcached=enabled \
-      -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 || return 1
+    CC=gcc CXX=g++ meson setup "$b" "${options[@]}" || return 1
+  else
+    meson configure "$b" "${options[@]}" >/dev/null || return 1
   fi
-  meson compile -C "$b" || return 1
+  # Suite 'realtime' (assertions about a live stream's pace) is left out:
+  # an instrumented build cannot keep that pace on 2 cores; the normal suite
+  # runs it. Its programs are not built either, nor the benchmarks.
+  local skipped_suites="realtime" targets
+  mapfile -t targets < <(asan_targets "$b" "$skipped_suites")
+  [ "${#targets[@]}" -gt 0 ] || return 1
+  ninja -C "$b" ${BUILD_JOBS:+-j "$BUILD_JOBS"} "${targets[@]}" || return 1
   local preload
   preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
   sanitizer_bin "$src/$b/sanitizer-bin" "$preload"
@@ -94,10 +136,7 @@ lane_asan () {
   # passed: there ASan and UBSan still halt on the first error, without the
   # leak check (ASAN_LEAKS=1 turns it on everywhere).
   local passed=0 failed=0 rc=0 suites leaks
-  # Suite 'realtime' (assertions about a live stream's pace) is left out:
-  # an instrumented build cannot keep that pace on 2 cores; the normal suite
-  # runs it.
-  for suites in "--suite lib" "--no-suite lib --no-suite realtime"; do
+  for suites in "--suite lib" "--no-suite lib --no-suite $skipped_suites"; do
     leaks=${ASAN_LEAKS:-0}
     [ "$suites" = "--suite lib" ] && leaks=${ASAN_LEAKS:-1}
     rm -f "$b/meson-logs/testlog.json"

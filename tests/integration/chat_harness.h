@@ -6,6 +6,9 @@
 
 #include "support/tmi_fake.h"
 
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
 #include <map>
 #include <mutex>
 #include <set>
@@ -104,3 +107,48 @@ recorded_privmsgs (const twitch_test::TmiFake &fake,
   }
   return out;
 }
+
+/* A chat client test against the fake TMI server: start_fake() starts it
+ * (a fake that does not start fails the test: python3 is installed, so it
+ * is a broken peer), config() points a client at it, rec collects what the
+ * client reports. @token: the client's token (without "oauth:"). */
+class ChatFakeTest : public ::testing::Test
+{
+ protected:
+  explicit ChatFakeTest (std::string token) : token_ (std::move (token)) {}
+  void SetUp () override { gst_init (nullptr, nullptr); }
+
+  void start_fake (twitch_test::TmiFakeOptions opts = {})
+  {
+    GError *err = nullptr;
+    if (!fake.start (opts, &err)) {
+      std::string m = err ? err->message : "?";
+      g_clear_error (&err);
+      GTEST_FAIL () << "fake TMI server did not start: " << m;
+    }
+  }
+
+  /* Joins @channels; with @auth logs in as testbot. Quick reconnects. */
+  twitch::ChatConfig config (std::vector<std::string> channels, bool auth = false)
+  {
+    twitch::ChatConfig c;
+    GError *err = nullptr;
+    EXPECT_TRUE (twitch::chat_config_set_server (c, fake.uri (), &err));
+    g_clear_error (&err);
+    c.tls_ca_file = fake.cert_file ();
+    c.channels = std::move (channels);
+    if (auth) {
+      c.login = "testbot";
+      c.token = "oauth:" + token_;
+    }
+    c.backoff.initial_delay_us = 50 * 1000;
+    c.backoff.max_delay_us = 500 * 1000;
+    return c;
+  }
+
+  twitch_test::TmiFake fake;
+  ChatRecorder rec;
+
+ private:
+  std::string token_;
+};

@@ -22,40 +22,10 @@ namespace
 
 const char *kToken = "abcdefghijklmnop0123456789";
 
-class ChatClientTest : public ::testing::Test
+class ChatClientTest : public ChatFakeTest
 {
  protected:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-
-  void start_fake (TmiFakeOptions opts = {})
-  {
-    GError *err = nullptr;
-    if (!fake.start (opts, &err)) {
-      std::string m = err ? err->message : "?";
-      g_clear_error (&err);
-      GTEST_FAIL () << "fake TMI server did not start: " << m;
-    }
-  }
-
-  ChatConfig config (std::vector<std::string> channels, bool auth = false)
-  {
-    ChatConfig c;
-    GError *err = nullptr;
-    EXPECT_TRUE (chat_config_set_server (c, fake.uri (), &err));
-    g_clear_error (&err);
-    c.tls_ca_file = fake.cert_file ();
-    c.channels = channels;
-    if (auth) {
-      c.login = "testbot";
-      c.token = std::string ("oauth:") + kToken;
-    }
-    c.backoff.initial_delay_us = 50 * 1000;
-    c.backoff.max_delay_us = 500 * 1000;
-    return c;
-  }
-
-  TmiFake fake;
-  ChatRecorder rec;
+  ChatClientTest () : ChatFakeTest (kToken) {}
 };
 
 TEST_F (ChatClientTest, AnonymousLoginJoinsEveryChannelAndParsesFixtures)
@@ -411,9 +381,10 @@ TEST_F (ChatClientTest, SilentServerIsPingedThenLeft)
 
 TEST_F (ChatClientTest, QueuedSendsExpireAfterMaxAge)
 {
+  twitch_test::RefusedPort dead;
   ChatConfig c;
   c.host = "127.0.0.1";
-  c.port = twitch_test::free_loopback_port (); /* nobody listens */
+  c.port = dead.port ();
   c.tls = false;
   c.login = "testbot";
   c.token = kToken;
@@ -430,9 +401,10 @@ TEST_F (ChatClientTest, QueuedSendsExpireAfterMaxAge)
 
 TEST_F (ChatClientTest, DropPolicyAndRefusedInput)
 {
+  twitch_test::RefusedPort dead;
   ChatConfig c;
   c.host = "127.0.0.1";
-  c.port = twitch_test::free_loopback_port ();
+  c.port = dead.port ();
   c.tls = false;
   c.login = "testbot";
   c.token = kToken;

@@ -25,56 +25,14 @@ namespace
 
 const char *kToken = "hostiletesttoken0123456789";
 
-/* An integer member of the fake's "stats" reply (-1 when absent). */
-int
-stat (TmiFake &fake, const char *key)
-{
-  std::string s = fake.control ("stats");
-  std::string k = std::string ("\"") + key + "\": ";
-  size_t p = s.find (k);
-  if (p == std::string::npos)
-    return -1;
-  return atoi (s.c_str () + p + k.size ());
-}
-
-int
-count_lines (TmiFake &fake, const std::string &prefix)
-{
-  int n = 0;
-  for (auto &r : fake.recorded ())
-    n += r.line.rfind (prefix, 0) == 0;
-  return n;
-}
-
-class ChatHostileTest : public ::testing::Test
+class ChatHostileTest : public ChatFakeTest
 {
  protected:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-
-  void start_fake (TmiFakeOptions opts = {})
-  {
-    GError *err = nullptr;
-    if (!fake.start (opts, &err)) {
-      std::string m = err ? err->message : "?";
-      g_clear_error (&err);
-      GTEST_SKIP () << "fake TMI server: " << m;
-    }
-  }
+  ChatHostileTest () : ChatFakeTest (kToken) {}
 
   ChatConfig config (std::vector<std::string> channels, bool auth = false)
   {
-    ChatConfig c;
-    GError *err = nullptr;
-    EXPECT_TRUE (chat_config_set_server (c, fake.uri (), &err));
-    g_clear_error (&err);
-    c.tls_ca_file = fake.cert_file ();
-    c.channels = channels;
-    if (auth) {
-      c.login = "testbot";
-      c.token = std::string ("oauth:") + kToken;
-    }
-    c.backoff.initial_delay_us = 50 * 1000;
-    c.backoff.max_delay_us = 500 * 1000;
+    ChatConfig c = ChatFakeTest::config (std::move (channels), auth);
     c.limits.channel_gap_us = 10 * 1000;
     c.limits.margin_us = 10 * 1000;
     return c;
@@ -85,9 +43,6 @@ class ChatHostileTest : public ::testing::Test
     std::lock_guard<std::mutex> lk (rec.mu);
     return rec.results[id].empty () ? SendResult () : rec.results[id][0];
   }
-
-  TmiFake fake;
-  ChatRecorder rec;
 };
 
 /* Twitch on a quiet channel: nothing after the join but its own PING about
@@ -111,13 +66,13 @@ TEST_F (ChatHostileTest, SilentTwitchLikeServerKeepsOneConnection)
    * at most), and two of the server's PINGs answered. */
   ASSERT_TRUE (poll_until (
       [&] {
-        return count_lines (fake, "PING ") >= 8 && stat (fake, "pongs") >= 2;
+        return fake.count_lines ("PING ") >= 8 && fake.stat ("pongs") >= 2;
       },
       60000))
-      << count_lines (fake, "PING ") << " client PINGs, "
-      << stat (fake, "pongs") << " PONGs";
+      << fake.count_lines ("PING ") << " client PINGs, "
+      << fake.stat ("pongs") << " PONGs";
   EXPECT_GE (g_get_monotonic_time () - t0, 8 * G_USEC_PER_SEC);
-  EXPECT_EQ (stat (fake, "connections"), 1);
+  EXPECT_EQ (fake.stat ("connections"), 1);
   EXPECT_EQ (rec.connected_count (), 1);
   EXPECT_EQ (client.stats ().reconnects, 0u);
   EXPECT_EQ (client.state (), ChatState::CONNECTED);
@@ -138,7 +93,7 @@ TEST_F (ChatHostileTest, ServerThatStopsAnsweringPongIsDetected)
   ASSERT_TRUE (client.start (nullptr));
   ASSERT_TRUE (poll_until ([&] { return rec.joined_count () == 1; }, 20000));
   ASSERT_TRUE (
-      poll_until ([&] { return count_lines (fake, "PING ") >= 2; }, 20000));
+      poll_until ([&] { return fake.count_lines ("PING ") >= 2; }, 20000));
   EXPECT_EQ (rec.connected_count (), 1);
   fake.control ("set ignore-ping on");
   gint64 t0 = g_get_monotonic_time ();
@@ -242,7 +197,7 @@ TEST_F (ChatHostileTest, InjectionThroughEveryEntryPointIsRefused)
     EXPECT_EQ (std::string (err->message).find (kToken), std::string::npos);
     g_clear_error (&err);
   }
-  EXPECT_EQ (stat (fake, "connections"), 0);
+  EXPECT_EQ (fake.stat ("connections"), 0);
 
   /* Calls on a logged-in client: failed sends with a reason, ignored
    * joins. */
@@ -280,7 +235,7 @@ TEST_F (ChatHostileTest, InjectionThroughEveryEntryPointIsRefused)
     EXPECT_TRUE (expected) << "unexpected line on the wire: " << s;
     EXPECT_EQ (s.find ('\r'), std::string::npos) << s;
   }
-  EXPECT_EQ (count_lines (fake, "JOIN"), 1);
+  EXPECT_EQ (fake.count_lines ("JOIN"), 1);
   client.stop ();
 }
 
@@ -294,7 +249,7 @@ TEST_F (ChatHostileTest, PongNeverEchoesACarriageReturn)
   ASSERT_TRUE (poll_until ([&] { return rec.joined_count () == 1; }, 20000));
   fake.control ("raw PING :tmi\rQUIT :forged");
   ASSERT_TRUE (
-      poll_until ([&] { return count_lines (fake, "PONG") == 1; }, 20000));
+      poll_until ([&] { return fake.count_lines ("PONG") == 1; }, 20000));
   for (auto &l : fake.recorded ()) {
     EXPECT_EQ (l.line.find ('\r'), std::string::npos) << l.line;
     if (l.line.rfind ("PONG", 0) == 0) {
@@ -358,7 +313,7 @@ TEST_F (ChatHostileTest, CertificateErrorIsFatalNotRetried)
                  ChatState::RECONNECTING),
       0);
   /* The fake counts a connection once its TLS handshake succeeded. */
-  EXPECT_EQ (stat (fake, "connections"), 0);
+  EXPECT_EQ (fake.stat ("connections"), 0);
   EXPECT_EQ (client.state (), ChatState::STOPPED);
 }
 

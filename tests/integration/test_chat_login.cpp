@@ -2,7 +2,7 @@
  * login` stored is the fallback after the property and TWITCH_OAUTH_TOKEN,
  * and a token without login gets its login from Twitch's token validation
  * (the Helix fake's /oauth2/validate) before the chat client connects. */
-#include "helix_fake.h"
+#include "support/helix_env.h"
 #include "support/peer.h"
 #include "support/tmi_fake.h"
 
@@ -20,28 +20,8 @@ namespace
 using twitch_test::HelixFake;
 using twitch_test::TmiFake;
 
-/* Before anything reads it (GLib caches the config folder). */
-const std::string kConfigHome = [] {
-  gchar *d = g_dir_make_tmp ("gst-twitch-chat-login-XXXXXX", nullptr);
-  std::string s (d ? d : "/nonexistent");
-  g_free (d);
-  g_setenv ("XDG_CONFIG_HOME", s.c_str (), TRUE);
-  return s;
-}();
-
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-  void TearDown () override
-  {
-    g_unlink ((kConfigHome + "/gst-twitch/token.json").c_str ());
-    g_rmdir ((kConfigHome + "/gst-twitch").c_str ());
-    g_rmdir (kConfigHome.c_str ());
-  }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
+const std::string kConfigHome
+    = twitch_test::private_config_home ("gst-twitch-chat-login");
 
 class ChatLogin : public ::testing::Test
 {
@@ -49,26 +29,18 @@ class ChatLogin : public ::testing::Test
   void SetUp () override
   {
     ASSERT_EQ (std::string (g_get_user_config_dir ()), kConfigHome);
-    helix = std::make_unique<HelixFake> ();
-    GError *error = nullptr;
-    if (!helix->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_SKIP () << "cannot listen on loopback: " << msg;
-    }
+    helix = twitch_test::start_helix_fake ();
+    ASSERT_NE (helix, nullptr);
     twitch_test::TmiFakeOptions o;
     o.token = helix->current_user_token ();
     tmi = std::make_unique<TmiFake> ();
+    GError *error = nullptr;
     if (!tmi->start (o, &error)) {
       std::string msg = error->message;
       g_error_free (error);
-      GTEST_SKIP () << "no TMI fake: " << msg;
+      GTEST_FAIL () << "the fake TMI server did not start: " << msg;
     }
-    for (const char *v : {"TWITCH_OAUTH_TOKEN", "TWITCH_REFRESH_TOKEN",
-             "TWITCH_CLIENT_ID", "TWITCH_CLIENT_SECRET"})
-      g_unsetenv (v);
-    g_setenv ("TWITCH_HELIX_URL", helix->helix_url ().c_str (), TRUE);
-    g_setenv ("TWITCH_AUTH_URL", helix->auth_url ().c_str (), TRUE);
+    twitch_test::point_environment_at (*helix, twitch_test::Credentials::kNone);
     g_mkdir_with_parents ((kConfigHome + "/gst-twitch").c_str (), 0700);
   }
 

@@ -4,8 +4,10 @@
 #include <gst/twitch/cache/cache.h>
 #include <gst/twitch/helix/helix.h>
 
-#include "helix_fake.h"
+#include "support/helix_env.h"
+#include "support/memcached_peer.h"
 #include "support/peer.h"
+#include "support/redis_peer.h"
 #include "support/require.h"
 
 #include <gst/gst.h>
@@ -16,26 +18,13 @@ namespace
 
 using twitch_test::HelixFake;
 
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
-
 class HelixCache : public ::testing::Test
 {
  protected:
   void SetUp () override
   {
-    fake = std::make_unique<HelixFake> ();
-    GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_FAIL () << "the Helix fake did not start: " << msg;
-    }
+    fake = twitch_test::start_helix_fake ();
+    ASSERT_NE (fake, nullptr);
     g_setenv ("TWITCH_CACHE_TEMP", dir.path ().c_str (), TRUE);
   }
 
@@ -120,17 +109,13 @@ TEST_F (HelixCache, FileCacheEntriesExpireByKind)
 
 TEST_F (HelixCache, RedisSharedThenKilledMidRun)
 {
-  std::string redis = twitch_test::find_program ("redis-server");
-  TWITCH_REQUIRE_PROGRAM (redis, "redis-server", "redis-server");
-  int port = twitch_test::free_loopback_port ();
-  twitch_test::PeerProcess server ("redis-server",
-      {redis, "--port", std::to_string (port), "--bind", "127.0.0.1", "--save",
-          "", "--appendonly", "no", "--daemonize", "no"});
+  TWITCH_REQUIRE_PROGRAM (
+      twitch_test::RedisPeer::program (), "redis-server", "redis-server");
+  twitch_test::RedisPeer server;
   GError *error = nullptr;
   ASSERT_TRUE (server.start (&error)) << error->message;
-  ASSERT_TRUE (twitch_test::wait_for_tcp (port, 10000));
   g_setenv ("REDIS_HOST", "127.0.0.1", TRUE);
-  g_setenv ("REDIS_PORT", std::to_string (port).c_str (), TRUE);
+  g_setenv ("REDIS_PORT", std::to_string (server.port ()).c_str (), TRUE);
 
   pull (backend ("redis"));
   fake->reset_stats ();
@@ -139,7 +124,7 @@ TEST_F (HelixCache, RedisSharedThenKilledMidRun)
   EXPECT_EQ (fake->requests ("/helix/channels/followers"), 0u);
 
   /* The cache server dies: every request still succeeds, from Helix. */
-  server.kill_hard ();
+  server.process ().kill_hard ();
   fake->reset_stats ();
   pull (shared);
   EXPECT_EQ (fake->requests ("/helix/channels/followers"), 5u);
@@ -147,17 +132,12 @@ TEST_F (HelixCache, RedisSharedThenKilledMidRun)
 
 TEST_F (HelixCache, MemcachedShared)
 {
-  std::string memcached = twitch_test::find_program ("memcached");
-  TWITCH_REQUIRE_PROGRAM (memcached, "memcached", "memcached");
-  int port = twitch_test::free_loopback_port ();
-  twitch_test::PeerProcess server (
-      "memcached", {memcached, "-l", "127.0.0.1", "-p", std::to_string (port),
-                       "-U", "0", "-u", "root"});
+  TWITCH_REQUIRE_PROGRAM (
+      twitch_test::MemcachedPeer::program (), "memcached", "memcached");
+  twitch_test::MemcachedPeer server;
   GError *error = nullptr;
   ASSERT_TRUE (server.start (&error)) << error->message;
-  ASSERT_TRUE (twitch_test::wait_for_tcp (port, 10000));
-  g_setenv ("MEMCACHE_SERVERS", ("127.0.0.1:" + std::to_string (port)).c_str (),
-      TRUE);
+  g_setenv ("MEMCACHE_SERVERS", server.address ().c_str (), TRUE);
   pull (backend ("memcached"));
   fake->reset_stats ();
   pull (backend ("memcached"));

@@ -3,7 +3,7 @@
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/helix.h>
 
-#include "helix_fake.h"
+#include "support/helix_env.h"
 #include "support/peer.h"
 
 #include <gst/gst.h>
@@ -21,17 +21,14 @@ using twitch_test::HelixFake;
 using twitch_test::HelixFakeFault;
 using twitch_test::HelixFakeOptions;
 
-class GstEnvironment : public ::testing::Environment
+/* After gst_init (support/helix_env.h): the secrets' log filter. */
+class SecretsEnvironment : public ::testing::Environment
 {
  public:
-  void SetUp () override
-  {
-    gst_init (nullptr, nullptr);
-    twitch::secrets_install_log_filter ();
-  }
+  void SetUp () override { twitch::secrets_install_log_filter (); }
 };
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
+const auto *secrets_environment
+    = ::testing::AddGlobalTestEnvironment (new SecretsEnvironment);
 
 /* A Cache test double: in memory, records what the client stores. */
 class RecordingCache : public twitch::Cache
@@ -73,28 +70,14 @@ class HelixClient : public ::testing::Test
   void start_fake (HelixFakeOptions opt)
   {
     fake.reset ();
-    fake = std::make_unique<HelixFake> (opt);
-    GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_FAIL () << "the Helix fake did not start: " << msg;
-    }
+    fake = twitch_test::start_helix_fake (opt);
+    ASSERT_NE (fake, nullptr);
   }
 
   twitch::HelixConfig config (bool user_token = true)
   {
-    twitch::HelixConfig c;
-    c.use_environment = false;
-    c.helix_url = fake->helix_url ();
-    c.auth_url = fake->auth_url ();
-    c.ingest_url = fake->ingest_url ();
-    c.client_id = fake->options ().client_id;
+    auto c = twitch_test::helix_config (*fake, user_token);
     c.client_secret = fake->options ().client_secret;
-    if (user_token) {
-      c.oauth_token = fake->options ().user_token;
-      c.refresh_token = fake->options ().refresh_token;
-    }
     c.timeout_sec = 20;
     return c;
   }
@@ -503,10 +486,9 @@ TEST_F (HelixClient, FiveRateLimitedRetriesThenRateLimited)
 
 TEST_F (HelixClient, NetworkErrorsRetriedThenReported)
 {
+  twitch_test::RefusedPort dead;
   auto c = config ();
-  c.helix_url = "http://127.0.0.1:"
-                + std::to_string (twitch_test::free_loopback_port ())
-                + "/helix";
+  c.helix_url = dead.url ("http", "/helix");
   c.retry_base_ms = 20;
   twitch::Helix helix (c);
   GError *error = nullptr;
@@ -879,14 +861,19 @@ TEST (HelixFakeProgram, PrintsItsPortAndServesAClient)
   ASSERT_NE (build, nullptr);
   std::string program = std::string (build) + "/peers/helix-fake/helix-fake";
   twitch_test::TempDir dir;
-  int port = twitch_test::free_loopback_port ();
-  twitch_test::PeerProcess fake ("helix-fake",
-      {program, "--port", std::to_string (port), "--followers", "1234",
-          "--env"},
-      dir.file ("out.log"));
+  int port = -1;
+  std::unique_ptr<twitch_test::PeerProcess> fake;
   GError *error = nullptr;
-  ASSERT_TRUE (fake.start (&error)) << error->message;
-  ASSERT_TRUE (twitch_test::wait_for_tcp (port, 20000));
+  ASSERT_TRUE (twitch_test::start_on_port (
+      fake, port,
+      [&] (int p) {
+        return std::make_unique<twitch_test::PeerProcess> ("helix-fake",
+            std::vector<std::string>{program, "--port", std::to_string (p),
+                "--followers", "1234", "--env"},
+            dir.file ("out.log"));
+      },
+      20000, &error))
+      << error->message;
   twitch::HelixConfig c;
   c.use_environment = false;
   c.helix_url = "http://127.0.0.1:" + std::to_string (port) + "/helix";
@@ -897,7 +884,7 @@ TEST (HelixFakeProgram, PrintsItsPortAndServesAClient)
   auto all = helix.followers ("141981764", 0).collect (nullptr, &error);
   ASSERT_TRUE (all.has_value ()) << error->message;
   EXPECT_EQ (all->size (), 1234u);
-  fake.stop ();
+  fake->stop ();
   std::string out = twitch_test::read_file (dir.file ("out.log"));
   EXPECT_EQ (out.substr (0, out.find ('\n')), std::to_string (port));
   EXPECT_NE (out.find ("TWITCH_HELIX_URL=http://127.0.0.1:"

@@ -4,7 +4,7 @@
 #include <gst/twitch/cache/cache.h>
 #include <gst/twitch/helix/helix.h>
 
-#include "helix_fake.h"
+#include "support/helix_env.h"
 #include "support/log_capture.h"
 #include "support/peer.h"
 
@@ -26,14 +26,6 @@ namespace
 using twitch_test::HelixFake;
 using twitch_test::HelixFakeFault;
 
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
-
 const char *const kMainId = "141981764";
 
 class HelixHostile : public ::testing::Test
@@ -41,23 +33,13 @@ class HelixHostile : public ::testing::Test
  protected:
   void SetUp () override
   {
-    fake = std::make_unique<HelixFake> ();
-    GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_SKIP () << "cannot listen on loopback: " << msg;
-    }
+    fake = twitch_test::start_helix_fake ();
+    ASSERT_NE (fake, nullptr);
   }
 
   twitch::HelixConfig base () const
   {
-    twitch::HelixConfig c;
-    c.use_environment = false;
-    c.helix_url = fake->helix_url ();
-    c.auth_url = fake->auth_url ();
-    c.ingest_url = fake->ingest_url ();
-    c.client_id = fake->options ().client_id;
+    auto c = twitch_test::helix_config (*fake, false);
     c.retry_base_ms = 10;
     return c;
   }
@@ -65,9 +47,8 @@ class HelixHostile : public ::testing::Test
   /* A user client holding its access token. */
   twitch::HelixConfig user () const
   {
-    auto c = base ();
-    c.oauth_token = fake->options ().user_token;
-    c.refresh_token = fake->options ().refresh_token;
+    auto c = twitch_test::helix_config (*fake, true);
+    c.retry_base_ms = 10;
     return c;
   }
 

@@ -4,7 +4,7 @@
  * run does not fail with "Invalid refresh token". */
 #include <gst/twitch/helix/helix.h>
 
-#include "helix_fake.h"
+#include "support/helix_env.h"
 #include "support/peer.h"
 
 #include <gst/gst.h>
@@ -20,28 +20,8 @@ namespace
 
 using twitch_test::HelixFake;
 
-/* Before anything reads it (GLib caches the config folder). */
-const std::string kConfigHome = [] {
-  gchar *d = g_dir_make_tmp ("gst-twitch-login-XXXXXX", nullptr);
-  std::string s (d ? d : "/nonexistent");
-  g_free (d);
-  g_setenv ("XDG_CONFIG_HOME", s.c_str (), TRUE);
-  return s;
-}();
-
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-  void TearDown () override
-  {
-    g_unlink ((kConfigHome + "/gst-twitch/token.json").c_str ());
-    g_rmdir ((kConfigHome + "/gst-twitch").c_str ());
-    g_rmdir (kConfigHome.c_str ());
-  }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
+const std::string kConfigHome
+    = twitch_test::private_config_home ("gst-twitch-login");
 
 class StoredLogin : public ::testing::Test
 {
@@ -49,18 +29,9 @@ class StoredLogin : public ::testing::Test
   void SetUp () override
   {
     ASSERT_EQ (std::string (g_get_user_config_dir ()), kConfigHome);
-    fake = std::make_unique<HelixFake> ();
-    GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_SKIP () << "cannot listen on loopback: " << msg;
-    }
-    for (const char *v : {"TWITCH_OAUTH_TOKEN", "TWITCH_REFRESH_TOKEN",
-             "TWITCH_CLIENT_ID", "TWITCH_CLIENT_SECRET"})
-      g_unsetenv (v);
-    g_setenv ("TWITCH_HELIX_URL", fake->helix_url ().c_str (), TRUE);
-    g_setenv ("TWITCH_AUTH_URL", fake->auth_url ().c_str (), TRUE);
+    fake = twitch_test::start_helix_fake ();
+    ASSERT_NE (fake, nullptr);
+    twitch_test::point_environment_at (*fake, twitch_test::Credentials::kNone);
     g_mkdir_with_parents ((kConfigHome + "/gst-twitch").c_str (), 0700);
   }
 

@@ -3,7 +3,7 @@
  * one clear error for bad credentials, no secret in the debug log. */
 #include <gst/twitch/common/secrets.h>
 
-#include "helix_fake.h"
+#include "apisrc_harness.h"
 #include "support/peer.h"
 #include "support/require.h"
 
@@ -25,62 +25,11 @@ using twitch_test::HelixFake;
 using twitch_test::HelixFakeFault;
 using twitch_test::HelixFakeOptions;
 
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
-
 constexpr gint64 kWaitUs = 30 * G_USEC_PER_SEC;
 
-class ApiSrc : public ::testing::Test
+class ApiSrc : public ApiSrcTest
 {
  protected:
-  void SetUp () override
-  {
-    fake = std::make_unique<HelixFake> ();
-    GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_FAIL () << "the Helix fake did not start: " << msg;
-    }
-    g_setenv ("TWITCH_HELIX_URL", fake->helix_url ().c_str (), TRUE);
-    g_setenv ("TWITCH_AUTH_URL", fake->auth_url ().c_str (), TRUE);
-    g_setenv ("TWITCH_CLIENT_ID", fake->options ().client_id.c_str (), TRUE);
-    g_setenv ("TWITCH_OAUTH_TOKEN", fake->options ().user_token.c_str (), TRUE);
-    g_setenv (
-        "TWITCH_REFRESH_TOKEN", fake->options ().refresh_token.c_str (), TRUE);
-    g_unsetenv ("TWITCH_CLIENT_SECRET");
-    fake->set_live ("twitchdev", true, 100, "Hello chat", "Just Chatting");
-  }
-
-  void TearDown () override
-  {
-    if (pipeline) {
-      gst_element_set_state (pipeline, GST_STATE_NULL);
-      gst_object_unref (pipeline);
-    }
-  }
-
-  GstElement *launch (const std::string &desc)
-  {
-    GError *error = nullptr;
-    pipeline = gst_parse_launch (desc.c_str (), &error);
-    EXPECT_NE (pipeline, nullptr) << (error ? error->message : "");
-    g_clear_error (&error);
-    return pipeline;
-  }
-
-  GstElement *by_name (const char *name)
-  {
-    GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
-    gst_object_unref (e); /* the pipeline keeps it alive */
-    return e;
-  }
-
   /* Element messages and errors seen so far. */
   void drain_bus ()
   {
@@ -103,8 +52,6 @@ class ApiSrc : public ::testing::Test
     gst_object_unref (bus);
   }
 
-  std::unique_ptr<HelixFake> fake;
-  GstElement *pipeline = nullptr;
   std::vector<std::string> transitions;
   int changes = 0;
   std::vector<GError *> errors;

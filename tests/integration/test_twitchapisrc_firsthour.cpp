@@ -2,7 +2,7 @@
  * README never holds the picture whatever Helix does, a Helix outage is one
  * warning on the bus and one more on recovery, configuration errors are one
  * error without GStreamer's generic duplicate, JSON output is JSON Lines. */
-#include "helix_fake.h"
+#include "apisrc_harness.h"
 
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
@@ -22,14 +22,6 @@ using twitch_test::HelixFake;
 using twitch_test::HelixFakeFault;
 using twitch_test::HelixFakeOptions;
 
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
-
 /* The README's overlay shape, with an appsink counting frames in real
  * time (sync=true, like a video sink). */
 const char *kOverlay
@@ -38,63 +30,15 @@ const char *kOverlay
       "textoverlay name=o ! appsink name=sink sync=true max-buffers=1000 "
       "twitchapisrc channel=twitchdev interval=1 ! o.text_sink";
 
-class ApiSrcFirstHour : public ::testing::Test
+class ApiSrcFirstHour : public ApiSrcTest
 {
  protected:
-  void SetUp () override
-  {
-    fake = std::make_unique<HelixFake> ();
-    GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_SKIP () << "cannot listen on loopback: " << msg;
-    }
-    point_at (*fake);
-    g_setenv ("TWITCH_CLIENT_ID", fake->options ().client_id.c_str (), TRUE);
-    g_setenv ("TWITCH_OAUTH_TOKEN", fake->options ().user_token.c_str (), TRUE);
-    g_setenv (
-        "TWITCH_REFRESH_TOKEN", fake->options ().refresh_token.c_str (), TRUE);
-    g_unsetenv ("TWITCH_CLIENT_SECRET");
-    fake->set_live ("twitchdev", true, 100, "Hello chat", "Just Chatting");
-  }
-
-  void TearDown () override
-  {
-    if (pipeline) {
-      gst_element_set_state (pipeline, GST_STATE_NULL);
-      gst_object_unref (pipeline);
-    }
-  }
-
-  static void point_at (HelixFake &f)
-  {
-    g_setenv ("TWITCH_HELIX_URL", f.helix_url ().c_str (), TRUE);
-    g_setenv ("TWITCH_AUTH_URL", f.auth_url ().c_str (), TRUE);
-  }
-
   /* Stops the fake: its port now refuses connections. */
   int take_helix_down ()
   {
     int port = fake->port ();
     fake->stop ();
     return port;
-  }
-
-  GstElement *launch (const std::string &desc)
-  {
-    GError *error = nullptr;
-    pipeline = gst_parse_launch (desc.c_str (), &error);
-    EXPECT_NE (pipeline, nullptr) << (error ? error->message : "");
-    g_clear_error (&error);
-    return pipeline;
-  }
-
-  GstElement *by_name (const char *name)
-  {
-    GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
-    gst_object_unref (e); /* the pipeline keeps it alive */
-    return e;
   }
 
   /* Frames the appsink receives within @us microseconds. */
@@ -114,8 +58,6 @@ class ApiSrcFirstHour : public ::testing::Test
     return n;
   }
 
-  std::unique_ptr<HelixFake> fake;
-  GstElement *pipeline = nullptr;
 };
 
 bool

@@ -2,7 +2,7 @@
  * item 8): on a non-200 answer the body's message was parsed by json-glib,
  * recursively, and the element crashed (SIGSEGV). Now the error keeps its
  * status's meaning and the pipeline ends cleanly. */
-#include "helix_fake.h"
+#include "support/helix_env.h"
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -15,32 +15,15 @@ namespace
 using twitch_test::HelixFake;
 using twitch_test::HelixFakeFault;
 
-class GstEnvironment : public ::testing::Environment
-{
- public:
-  void SetUp () override { gst_init (nullptr, nullptr); }
-};
-const auto *gst_environment
-    = ::testing::AddGlobalTestEnvironment (new GstEnvironment);
-
 class ApiSrcHostile : public ::testing::Test
 {
  protected:
   void SetUp () override
   {
-    fake = std::make_unique<HelixFake> ();
-    GError *error = nullptr;
-    if (!fake->start (&error)) {
-      std::string msg = error->message;
-      g_error_free (error);
-      GTEST_SKIP () << "cannot listen on loopback: " << msg;
-    }
-    g_setenv ("TWITCH_HELIX_URL", fake->helix_url ().c_str (), TRUE);
-    g_setenv ("TWITCH_AUTH_URL", fake->auth_url ().c_str (), TRUE);
-    g_setenv ("TWITCH_CLIENT_ID", fake->options ().client_id.c_str (), TRUE);
-    g_setenv ("TWITCH_OAUTH_TOKEN", fake->options ().user_token.c_str (), TRUE);
-    g_unsetenv ("TWITCH_REFRESH_TOKEN");
-    g_unsetenv ("TWITCH_CLIENT_SECRET");
+    fake = twitch_test::start_helix_fake ();
+    ASSERT_NE (fake, nullptr);
+    twitch_test::point_environment_at (
+        *fake, twitch_test::Credentials::kAccessToken);
   }
 
   void TearDown () override

@@ -14,17 +14,10 @@ using namespace twitch_test;
 namespace
 {
 
-class TwitchSinkApp : public ::testing::Test
+class TwitchSinkApp : public IngestTest
 {
  protected:
-  static void SetUpTestSuite () { gst_init (nullptr, nullptr); }
-  void SetUp () override
-  {
-    SKIP_WITHOUT_INGEST ();
-    ingest_ = std::make_unique<NginxRtmpPeer> ();
-    ASSERT_TRUE (ingest_->start ());
-  }
-  std::unique_ptr<NginxRtmpPeer> ingest_;
+  TwitchSinkApp () : IngestTest (true) {}
 };
 
 const int kW = 320, kH = 240, kFps = 30;
@@ -179,23 +172,41 @@ TEST_F (TwitchSinkApp, FillGapsKeepsTheFrameRateWhenTheAppStalls)
 
   auto recs = ingest_->recordings ();
   ASSERT_EQ (recs.size (), 1u);
+  /* Judged on the stream's own timeline, not on the wall clock: the app
+   * stamped @frames frames 1/30 s apart and @chunks 20 ms chunks, fill-gaps
+   * stood in for what the app did not send (the stall, and the end until
+   * EOS). A loaded machine may make twitchsink drop late video by its
+   * documented policy (counted in its stats) and may retime a late packet
+   * at the muxer; it never makes the 3 s hole (90 frames, 140 AAC frames)
+   * of a stream without fill-gaps. One unit of slack per join (the stall's
+   * two and the end). */
+  ASSERT_NE (r.last_stats, nullptr);
+  guint64 dropped = 0;
+  gst_structure_get_uint64 (r.last_stats, "video-frames-dropped", &dropped);
+  const int kJoins = 3;
+  const double kVideoFrame = 1.0 / kFps;
   auto video = ffprobe_packets (recs[0], "v");
   ASSERT_GT (video.size (), 2u);
-  double duration = video.back ().pts - video.front ().pts;
-  EXPECT_NEAR (duration, 9.0, 0.9);
-  /* Constant frame rate: no hole in the 3 s the app was away. */
-  double worst = 0;
-  for (size_t i = 1; i < video.size (); i++)
-    worst = std::max (worst, video[i].pts - video[i - 1].pts);
-  EXPECT_LT (worst, 0.1) << "largest gap between frames (s)";
-  EXPECT_NEAR (video.size () / duration, 30.0, 3.0) << "frames per second";
+  double video_span = video.back ().pts - video.front ().pts + kVideoFrame;
+  EXPECT_GE (video_span, (frames - kJoins) * kVideoFrame)
+      << "the whole timeline the app stamped (s)";
+  /* No hole: every frame of the timeline reached the ingest or was dropped
+   * by the sink's policy (30 fps). A join may overlap by a unit, never
+   * leave one out. */
+  EXPECT_GE ((double)(video.size () + dropped), video_span * kFps - kJoins)
+      << video.size () << " frames recorded, " << dropped << " dropped, over "
+      << video_span << " s";
+  /* Audio is never dropped: every sample of the timeline is recorded, the
+   * stall's as silence (AAC frames are 1024 samples; where the app's late
+   * audio overlaps the silence already sent, a loaded run records more
+   * audio than its timeline, never less). */
   auto audio = ffprobe_packets (recs[0], "a");
   ASSERT_GT (audio.size (), 2u);
-  double worst_audio = 0;
-  for (size_t i = 1; i < audio.size (); i++)
-    worst_audio = std::max (worst_audio, audio[i].pts - audio[i - 1].pts);
-  /* Silence continues the timeline where the app's audio stopped (AAC
-   * frames are 21 ms; a loaded machine may lose a frame or two at the
-   * joins): never a hole like the 3 s one without fill-gaps. */
-  EXPECT_LT (worst_audio, 0.1) << "largest gap in the audio (s)";
+  const double kAacFrame = 1024.0 / 48000;
+  double audio_span = audio.back ().pts - audio.front ().pts + kAacFrame;
+  EXPECT_GE (audio_span, chunks * 0.020 - kJoins * kAacFrame)
+      << "the whole timeline the app stamped (s)";
+  EXPECT_GE (audio.size () * kAacFrame, audio_span - kJoins * kAacFrame)
+      << "seconds of audio recorded over its timeline of " << audio_span
+      << " s";
 }

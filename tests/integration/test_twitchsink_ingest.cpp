@@ -7,6 +7,7 @@
  * never to Twitch); a certificate the client does not trust is refused. */
 #include "twitchsink_harness.h"
 
+#include "support/http_server.h"
 #include "support/test_ca.h"
 
 #include <libsoup/soup.h>
@@ -116,11 +117,7 @@ loopback_resolver_init (LoopbackResolver *)
 /* ---- The ingest list and nginx's on_publish, served from a thread. */
 
 struct IngestListServer {
-  SoupServer *server = nullptr;
-  GMainContext *context = nullptr;
-  GMainLoop *loop = nullptr;
-  std::thread thread;
-  int port = 0;
+  HttpServer http;
   std::mutex lock;
   std::string list_body;
   int list_requests = 0;
@@ -128,73 +125,27 @@ struct IngestListServer {
 
   bool start ()
   {
-    context = g_main_context_new ();
-    g_main_context_push_thread_default (context);
-    server = soup_server_new (nullptr, nullptr);
-    soup_server_add_handler (
-        server, "/ingests",
-        [] (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
-            gpointer data) {
-          auto *self = static_cast<IngestListServer *> (data);
-          std::lock_guard<std::mutex> g (self->lock);
-          self->list_requests++;
-          soup_server_message_set_status (msg, 200, nullptr);
-          soup_server_message_set_response (msg, "application/json",
-              SOUP_MEMORY_COPY, self->list_body.data (),
-              self->list_body.size ());
-        },
-        this, nullptr);
-    soup_server_add_handler (
-        server, "/on_publish",
-        [] (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
-            gpointer data) {
-          auto *self = static_cast<IngestListServer *> (data);
-          SoupMessageBody *body = soup_server_message_get_request_body (msg);
-          GBytes *bytes = soup_message_body_flatten (body);
-          gsize n = 0;
-          const char *d
-              = static_cast<const char *> (g_bytes_get_data (bytes, &n));
-          const char *q = g_uri_get_query (soup_server_message_get_uri (msg));
-          std::lock_guard<std::mutex> g (self->lock);
-          self->publishes.push_back (
-              std::string (d ? d : "", n) + "&" + (q ? q : ""));
-          g_bytes_unref (bytes);
-          soup_server_message_set_status (msg, 200, nullptr);
-        },
-        this, nullptr);
-    GError *err = nullptr;
-    bool ok = soup_server_listen_local (
-        server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err);
-    g_main_context_pop_thread_default (context);
-    g_clear_error (&err);
-    if (!ok)
-      return false;
-    GSList *uris = soup_server_get_uris (server);
-    port = g_uri_get_port (static_cast<GUri *> (uris->data));
-    g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
-    loop = g_main_loop_new (context, FALSE);
-    thread = std::thread ([this] {
-      g_main_context_push_thread_default (context);
-      g_main_loop_run (loop);
-      g_main_context_pop_thread_default (context);
+    http.handle ("/ingests", [this] (SoupServerMessage *msg) {
+      std::lock_guard<std::mutex> g (lock);
+      list_requests++;
+      soup_server_message_set_status (msg, 200, nullptr);
+      soup_server_message_set_response (msg, "application/json",
+          SOUP_MEMORY_COPY, list_body.data (), list_body.size ());
     });
-    return true;
+    http.handle ("/on_publish", [this] (SoupServerMessage *msg) {
+      SoupMessageBody *body = soup_server_message_get_request_body (msg);
+      GBytes *bytes = soup_message_body_flatten (body);
+      gsize n = 0;
+      const char *d = static_cast<const char *> (g_bytes_get_data (bytes, &n));
+      const char *q = g_uri_get_query (soup_server_message_get_uri (msg));
+      std::lock_guard<std::mutex> g (lock);
+      publishes.push_back (std::string (d ? d : "", n) + "&" + (q ? q : ""));
+      g_bytes_unref (bytes);
+      soup_server_message_set_status (msg, 200, nullptr);
+    });
+    return http.start ();
   }
-  std::string url (const char *path) const
-  {
-    return "http://127.0.0.1:" + std::to_string (port) + path;
-  }
-  ~IngestListServer ()
-  {
-    if (loop) {
-      g_main_loop_quit (loop);
-      thread.join ();
-      g_main_loop_unref (loop);
-    }
-    g_clear_object (&server);
-    if (context)
-      g_main_context_unref (context);
-  }
+  std::string url (const char *path) const { return http.url (path); }
 };
 
 /* Twitch's format (tests/fixtures/ingests.json): the first entry is not
@@ -292,7 +243,8 @@ class TwitchSinkIngest : public ::testing::Test
 TEST_F (TwitchSinkIngest, AutoStreamsToTheFirstAvailableIngestOverRtmps)
 {
   auto ingest = start_ingest ();
-  http_.list_body = ingest_list (free_loopback_port (), ingest->tls_port ());
+  RefusedPort unavailable;
+  http_.list_body = ingest_list (unavailable.port (), ingest->tls_port ());
   g_setenv ("TWITCH_INGEST_URL", http_.url ("/ingests").c_str (), TRUE);
   ASSERT_TRUE (trust_in_process (ca_.ca_cert, nullptr));
 
@@ -323,7 +275,8 @@ TEST_F (TwitchSinkIngest, AutoStreamsToTheFirstAvailableIngestOverRtmps)
 TEST_F (TwitchSinkIngest, BandwidthTestReachesTheIngest)
 {
   auto ingest = start_ingest ();
-  http_.list_body = ingest_list (free_loopback_port (), ingest->tls_port ());
+  RefusedPort unavailable;
+  http_.list_body = ingest_list (unavailable.port (), ingest->tls_port ());
   g_setenv ("TWITCH_INGEST_URL", http_.url ("/ingests").c_str (), TRUE);
   ASSERT_TRUE (trust_in_process (ca_.ca_cert, nullptr));
 
@@ -351,11 +304,9 @@ TEST_F (TwitchSinkIngest, UnreachableListFallsBackToLiveTwitchTvWithAWarning)
   GResolver *saved = g_resolver_get_default ();
   g_resolver_set_default (resolver);
   auto ingest = start_ingest ("127.0.0.2", 443);
+  RefusedPort unreachable_list;
   g_setenv ("TWITCH_INGEST_URL",
-      ("http://127.0.0.1:" + std::to_string (free_loopback_port ())
-          + "/ingests")
-          .c_str (),
-      TRUE);
+      unreachable_list.url ("http", "/ingests").c_str (), TRUE);
   ASSERT_TRUE (trust_in_process (ca_.ca_cert, nullptr));
 
   GstElement *p
@@ -410,7 +361,8 @@ TEST_F (TwitchSinkIngest, UnreachableListFallsBackToLiveTwitchTvWithAWarning)
 TEST_F (TwitchSinkIngest, UntrustedCertificateIsRefusedWithAClearError)
 {
   auto ingest = start_ingest ();
-  http_.list_body = ingest_list (free_loopback_port (), ingest->tls_port ());
+  RefusedPort unavailable;
+  http_.list_body = ingest_list (unavailable.port (), ingest->tls_port ());
   g_setenv ("TWITCH_INGEST_URL", http_.url ("/ingests").c_str (), TRUE);
   /* The system's store only: the test CA is not in it. */
   ASSERT_TRUE (trust_in_process ({}, nullptr));

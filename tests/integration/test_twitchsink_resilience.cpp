@@ -3,11 +3,13 @@
  * real nginx-rtmp on loopback. */
 #include "twitchsink_harness.h"
 
+#include "support/http_server.h"
+
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include <atomic>
 #include <fstream>
-#include <thread>
 
 using namespace twitch_test;
 
@@ -16,11 +18,10 @@ namespace
 
 const char *kKey = "fake_7654321_resiliencekeyQ";
 
-class TwitchSinkResilience : public ::testing::Test
+class TwitchSinkResilience : public IngestTest
 {
  protected:
-  static void SetUpTestSuite () { gst_init (nullptr, nullptr); }
-  void SetUp () override { SKIP_WITHOUT_INGEST (); }
+  TwitchSinkResilience () : IngestTest (false) {}
 };
 
 std::string
@@ -47,58 +48,38 @@ rss_kb ()
 
 /* A tiny on_publish handler: 403 for every publish. */
 struct Rejecter {
-  SoupServer *server = nullptr;
+  HttpServer http;
+  std::atomic<int> calls{0};
   std::string url;
-  int calls = 0;
-  GMainContext *context = nullptr;
-  GMainLoop *loop = nullptr;
-  std::thread thread;
 
   bool start ()
   {
-    context = g_main_context_new ();
-    g_main_context_push_thread_default (context);
-    server = soup_server_new (nullptr, nullptr);
-    soup_server_add_handler (
-        server, "/publish",
-        [] (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
-            gpointer data) {
-          static_cast<Rejecter *> (data)->calls++;
-          soup_server_message_set_status (msg, 403, nullptr);
-        },
-        this, nullptr);
-    GError *err = nullptr;
-    bool ok = soup_server_listen_local (
-        server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err);
-    g_main_context_pop_thread_default (context);
-    if (!ok) {
-      g_clear_error (&err);
-      return false;
-    }
-    GSList *uris = soup_server_get_uris (server);
-    GUri *uri = static_cast<GUri *> (uris->data);
-    url = "http://127.0.0.1:" + std::to_string (g_uri_get_port (uri))
-          + "/publish";
-    g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
-    loop = g_main_loop_new (context, FALSE);
-    thread = std::thread ([this] {
-      g_main_context_push_thread_default (context);
-      g_main_loop_run (loop);
-      g_main_context_pop_thread_default (context);
+    http.handle ("/publish", [this] (SoupServerMessage *msg) {
+      calls++;
+      soup_server_message_set_status (msg, 403, nullptr);
     });
+    if (!http.start ())
+      return false;
+    url = http.url ("/publish");
     return true;
   }
-  ~Rejecter ()
+};
+
+/* The connections twitchsink reported so far, and when the last one was
+ * reported (seconds of the run). */
+struct ConnectionWatch {
+  int connected = 0;
+  double since = 0;
+  void update (const RunResult &r, double now)
   {
-    if (loop) {
-      g_main_loop_quit (loop);
-      thread.join ();
-      g_main_loop_unref (loop);
+    int n = r.count ("twitchsink-connected");
+    if (n != connected) {
+      connected = n;
+      since = now;
     }
-    g_clear_object (&server);
-    if (context)
-      g_main_context_unref (context);
   }
+  /* How long the current connection has been up. */
+  double streamed (double now) const { return connected ? now - since : 0; }
 };
 
 guint64
@@ -123,9 +104,14 @@ TEST_F (TwitchSinkResilience, SurvivesTheIngestBeingKilledThreeTimes)
   RunResult r;
   int kills = 0;
   double killed_at = -1;
-  run_pipeline (p, r, 90, [&] (double t, GstElement *) {
-    /* Kill at 3, 7.5, 12 s; back 1 s later; stop at 17 s. */
-    if (kills < 3 && killed_at < 0 && t > 3 + kills * 4.5) {
+  ConnectionWatch watch;
+  run_pipeline (p, r, 120, [&] (double t, GstElement *) {
+    watch.update (r, t);
+    /* Each connection, once it has streamed for 1.5 s, is killed; the
+     * ingest is back 1 s later. Driven by the connections twitchsink
+     * reports, not by a timetable a loaded machine could fall behind. */
+    if (kills < 3 && killed_at < 0 && watch.connected == kills + 1
+        && watch.streamed (t) > 1.5) {
       ingest.kill_hard ();
       killed_at = t;
       kills++;
@@ -134,8 +120,10 @@ TEST_F (TwitchSinkResilience, SurvivesTheIngestBeingKilledThreeTimes)
       EXPECT_TRUE (ingest.start ());
       killed_at = -1;
     }
-    return t < 17;
+    /* The fourth connection streams for 2 s, then EOS. */
+    return !(watch.connected == 4 && watch.streamed (t) > 2.0);
   });
+  EXPECT_FALSE (r.timed_out) << watch.connected << " connections";
   gst_object_unref (p);
 
   EXPECT_TRUE (r.errors.empty ()) << r.error_texts[0];
@@ -175,29 +163,42 @@ TEST_F (TwitchSinkResilience, DetectsAStalledIngestDropsByPriorityAndRecovers)
 {
   NginxRtmpPeer ingest;
   ASSERT_TRUE (ingest.start ());
+  const gint64 kBitrateKbps = 3000;
   GstElement *p = parse (live_source (1280, 720) + "twitchsink name=t server="
                          + ingest.url () + " stream-key=" + kKey
-                         + " bitrate=3000 speed-preset=ultrafast "
+                         + " bitrate=" + std::to_string (kBitrateKbps)
+                         + " speed-preset=ultrafast "
                            "retry-delay=500 stall-timeout=2000"
                          + kLiveTone);
   GstElement *t = gst_bin_get_by_name (GST_BIN (p), "t");
   RunResult r;
   bool paused = false, resumed = false;
+  double paused_at = 0;
   long rss_before = 0, rss_max = 0;
   GstClockTime max_queued = 0;
   guint64 dropped_during = 0;
-  run_pipeline (p, r, 90, [&] (double time, GstElement *) {
-    if (!paused && time > 3) {
+  gint64 sent_at_recovery = -1;
+  ConnectionWatch watch;
+  run_pipeline (p, r, 150, [&] (double time, GstElement *) {
+    watch.update (r, time);
+    /* Stalled after 3 s of streaming; resumed once twitchsink has given
+     * the connection up and 10 s have passed (the queue's 5 s bound
+     * reached); the run ends once the new connection has carried 4 s of
+     * the stream, counted in bytes at its constant bitrate (the recording
+     * below needs 2 s), however late nginx comes back and however slowly
+     * a loaded machine encodes. */
+    if (!paused && watch.connected == 1 && watch.streamed (time) > 3) {
       rss_before = rss_kb ();
       ingest.pause ();
       paused = true;
+      paused_at = time;
     }
     if (paused && !resumed) {
       rss_max = std::max (rss_max, rss_kb ());
       guint64 queued = 0;
       g_object_get (t, "video-buffer-duration", &queued, nullptr);
       max_queued = std::max<GstClockTime> (max_queued, queued);
-      if (time > 13) {
+      if (time > paused_at + 10 && r.count ("twitchsink-disconnected") >= 1) {
         GstStructure *s = nullptr;
         g_object_get (t, "stats", &s, nullptr);
         dropped_during = stat_u64 (s, "video-frames-dropped");
@@ -206,8 +207,19 @@ TEST_F (TwitchSinkResilience, DetectsAStalledIngestDropsByPriorityAndRecovers)
         resumed = true;
       }
     }
-    return time < 21;
+    if (resumed && watch.connected >= 2) {
+      GstStructure *s = nullptr;
+      g_object_get (t, "stats", &s, nullptr);
+      guint64 sent = stat_u64 (s, "bytes-sent");
+      gst_structure_free (s);
+      if (sent_at_recovery < 0)
+        sent_at_recovery = (gint64)sent;
+      return (gint64)sent - sent_at_recovery < 4 * kBitrateKbps * 1000 / 8;
+    }
+    return true;
   });
+  EXPECT_FALSE (r.timed_out) << "paused " << paused << ", resumed " << resumed
+                             << ", " << watch.connected << " connections";
   gst_object_unref (t);
   gst_object_unref (p);
 
@@ -228,12 +240,17 @@ TEST_F (TwitchSinkResilience, DetectsAStalledIngestDropsByPriorityAndRecovers)
   EXPECT_GT (dropped_during, 0u);
   EXPECT_LE (max_queued, 5 * GST_SECOND + 500 * GST_MSECOND);
   EXPECT_LT (rss_max - rss_before, 150 * 1024) << "kB";
-  /* After the stall: a new recording, opening on a keyframe, with media. */
+  /* After the stall: a new recording, opening on a keyframe, with 2 s of
+   * the stream's timeline (frames a loaded machine could not encode in
+   * time are dropped by policy, not a hole in the timeline). */
   auto recs = ingest.recordings ();
   ASSERT_GE (recs.size (), 2u);
   auto packets = ffprobe_packets (recs.back (), "v");
-  ASSERT_GT (packets.size (), 60u);
+  ASSERT_GE (packets.size (), 2u);
   EXPECT_TRUE (packets.front ().key);
+  EXPECT_GE (packets.back ().pts - packets.front ().pts + 1.0 / 30, 2.0)
+      << packets.size () << " frames in " << recs.back () << " of "
+      << recs.size () << " recordings";
 }
 
 TEST_F (TwitchSinkResilience, ARejectedKeyIsOneNotAuthorizedError)
@@ -259,7 +276,7 @@ TEST_F (TwitchSinkResilience, ARejectedKeyIsOneNotAuthorizedError)
   EXPECT_EQ (r.error_texts[0].find (kKey), std::string::npos)
       << "the key stays out of the error";
   EXPECT_EQ (r.count ("twitchsink-reconnecting"), 0) << "no retry storm";
-  EXPECT_EQ (rejecter.calls, 1);
+  EXPECT_EQ (rejecter.calls.load (), 1);
 }
 
 /* The whole run of gst-launch-1.0 -v at GST_DEBUG=*:9: connect, reconnect

@@ -11,17 +11,10 @@ namespace
 
 const char *kKey = "fake_1234567_streamtestkey";
 
-class TwitchSinkStream : public ::testing::Test
+class TwitchSinkStream : public IngestTest
 {
  protected:
-  static void SetUpTestSuite () { gst_init (nullptr, nullptr); }
-  void SetUp () override
-  {
-    SKIP_WITHOUT_INGEST ();
-    ingest_ = std::make_unique<NginxRtmpPeer> ();
-    GError *err = nullptr;
-    ASSERT_TRUE (ingest_->start (&err)) << (err ? err->message : "");
-  }
+  TwitchSinkStream () : IngestTest (true) {}
   std::string sink (const std::string &extra = "") const
   {
     return "twitchsink name=t server=" + ingest_->url () + " stream-key=" + kKey
@@ -34,7 +27,6 @@ class TwitchSinkStream : public ::testing::Test
     EXPECT_EQ (recs.size (), 1u);
     return recs.empty () ? std::string () : recs.back ();
   }
-  std::unique_ptr<NginxRtmpPeer> ingest_;
 };
 
 /* 10 s of audio at 48 kHz in 10 ms buffers. */
@@ -42,25 +34,50 @@ const char *kTone = "audiotestsrc is-live=true wave=sine freq=440 "
                     "samplesperbuffer=480 num-buffers=1000 ! "
                     "audio/x-raw,rate=48000,channels=2 ! t.audio ";
 
+/* Video frames twitchsink dropped by its policy (late or over the queue's
+ * bound), from its stats at the end of the run. */
+guint64
+frames_dropped (const RunResult &r)
+{
+  guint64 n = 0;
+  if (r.last_stats)
+    gst_structure_get_uint64 (r.last_stats, "video-frames-dropped", &n);
+  return n;
+}
+
+/* Keyframes every 2 s of the stream's own clock. On a machine too loaded
+ * to keep a live stream's pace twitchsink may drop video by its policy
+ * (whole GOPs when its queue is full), which it counts in its stats: then
+ * an interval may span several GOPs, still a whole number of 2 s. */
 void
-expect_two_second_gop (const std::string &file)
+expect_two_second_gop (const std::string &file, guint64 dropped)
 {
   auto gaps = keyframe_intervals (file);
   ASSERT_GE (gaps.size (), 3u) << file;
-  for (double g : gaps)
-    EXPECT_NEAR (g, 2.0, 0.04) << "keyframes must come every 2 s exactly";
+  for (double g : gaps) {
+    double gops = std::round (g / 2.0);
+    EXPECT_NEAR (g, 2.0 * std::max (gops, 1.0), 0.04)
+        << "keyframes must come every 2 s exactly";
+    if (dropped == 0) {
+      EXPECT_NEAR (g, 2.0, 0.04) << "no frame was dropped: not a GOP missing";
+    }
+  }
   auto packets = ffprobe_packets (file, "v");
   ASSERT_FALSE (packets.empty ());
   EXPECT_TRUE (packets.front ().key) << "the stream must open on a keyframe";
 }
 
+/* kbit/s of the recorded media of @type over the media's own duration:
+ * what the encoder made, whether or not a loaded machine made twitchsink
+ * drop video. @unit: seconds one packet lasts (a frame, an AAC frame). */
 double
-stream_kbps (const std::string &file, const char *type, double duration)
+stream_kbps (const std::string &file, const char *type, double unit)
 {
   double bytes = 0;
-  for (const auto &p : ffprobe_packets (file, type))
+  auto packets = ffprobe_packets (file, type);
+  for (const auto &p : packets)
     bytes += p.size;
-  return bytes * 8 / duration / 1000;
+  return packets.empty () ? 0 : bytes * 8 / (packets.size () * unit) / 1000;
 }
 
 } // namespace
@@ -93,13 +110,15 @@ TEST_F (TwitchSinkStream, RawVideoAndToneAreEncodedWithTwitchSettings)
   EXPECT_EQ (info.audio ()->sample_rate, 48000);
   EXPECT_EQ (info.audio ()->channels, 2);
   EXPECT_NEAR (info.duration, 10.0, 1.0);
-  expect_two_second_gop (file);
-  double vkbps = stream_kbps (file, "v", info.duration);
-  double akbps = stream_kbps (file, "a", info.duration);
+  expect_two_second_gop (file, frames_dropped (r));
+  double vkbps = stream_kbps (file, "v", 1.0 / 30);
+  double akbps = stream_kbps (file, "a", 1024.0 / 48000);
   EXPECT_NEAR (vkbps, 3000, 300) << "video bitrate (CBR)";
   EXPECT_NEAR (akbps, 160, 16) << "audio bitrate";
-  EXPECT_NEAR (info.size * 8 / info.duration / 1000, 3160, 316)
-      << "whole stream";
+  if (frames_dropped (r) == 0) {
+    EXPECT_NEAR (info.size * 8 / info.duration / 1000, 3160, 316)
+        << "whole stream";
+  }
 }
 
 TEST_F (TwitchSinkStream, EncodedH264AndAacPassThrough)
@@ -162,7 +181,7 @@ TEST_F (TwitchSinkStream, EncodedH264AndAacPassThrough)
   EXPECT_NEAR (info.duration, 10.0, 1.0);
   auto out = ffprobe_packets (file, "v");
   EXPECT_EQ (out.size (), source.size ()) << "every frame passed through";
-  expect_two_second_gop (file);
+  expect_two_second_gop (file, 0);
   /* Same bytes as the source: passthrough, not a re-encode. */
   double in_bytes = 0, out_bytes = 0;
   for (const auto &pk : source)
@@ -188,8 +207,8 @@ TEST_F (TwitchSinkStream, VideoOnly)
   ASSERT_NE (info.video (), nullptr);
   EXPECT_EQ (info.audio (), nullptr);
   EXPECT_NEAR (info.duration, 10.0, 1.0);
-  expect_two_second_gop (file);
-  EXPECT_NEAR (stream_kbps (file, "v", info.duration), 1000, 100);
+  expect_two_second_gop (file, frames_dropped (r));
+  EXPECT_NEAR (stream_kbps (file, "v", 1.0 / 30), 1000, 100);
 }
 
 TEST_F (TwitchSinkStream, AudioOnly)
@@ -208,5 +227,5 @@ TEST_F (TwitchSinkStream, AudioOnly)
   ASSERT_NE (info.audio (), nullptr);
   EXPECT_EQ (info.audio ()->codec_name, "aac");
   EXPECT_NEAR (info.duration, 10.0, 1.0);
-  EXPECT_NEAR (stream_kbps (file, "a", info.duration), 128, 13);
+  EXPECT_NEAR (stream_kbps (file, "a", 1024.0 / 48000), 128, 13);
 }

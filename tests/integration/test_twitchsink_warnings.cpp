@@ -12,11 +12,10 @@ using namespace twitch_test;
 namespace
 {
 
-class TwitchSinkWarnings : public ::testing::Test
+class TwitchSinkWarnings : public IngestTest
 {
  protected:
-  static void SetUpTestSuite () { gst_init (nullptr, nullptr); }
-  void SetUp () override { SKIP_WITHOUT_INGEST (); }
+  TwitchSinkWarnings () : IngestTest (false) {}
 };
 
 struct Seen {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -138,5 +139,29 @@ keyframe_intervals (const std::string &file)
     TWITCH_REQUIRE_PROGRAM (                                                   \
         twitch_test::ffprobe_path (), "ffprobe", "ffmpeg");                    \
   } while (0)
+
+/* A twitchsink test against nginx-rtmp: GStreamer initialised once, nginx
+ * with its RTMP module and ffprobe required (in CI a missing one fails the
+ * test), and with @with_ingest an nginx of each test's own in ingest_ (one
+ * that does not start fails the test). */
+class IngestTest : public ::testing::Test
+{
+ protected:
+  explicit IngestTest (bool with_ingest) : with_ingest_ (with_ingest) {}
+  static void SetUpTestSuite () { gst_init (nullptr, nullptr); }
+  void SetUp () override
+  {
+    SKIP_WITHOUT_INGEST ();
+    if (!with_ingest_)
+      return;
+    ingest_ = std::make_unique<NginxRtmpPeer> ();
+    GError *err = nullptr;
+    ASSERT_TRUE (ingest_->start (&err)) << (err ? err->message : "");
+  }
+  std::unique_ptr<NginxRtmpPeer> ingest_;
+
+ private:
+  bool with_ingest_;
+};
 
 } // namespace twitch_test

@@ -166,7 +166,8 @@ class DeadServer : public ::testing::TestWithParam<const char *>
 TEST_P (DeadServer, PromptMissesAndOneWarning)
 {
   twitch_test::LogCapture log ("twitchcache", GST_LEVEL_WARNING);
-  int port = twitch_test::free_loopback_port ();
+  twitch_test::RefusedPort dead;
+  int port = dead.port ();
   std::string addr = "127.0.0.1:" + std::to_string (port);
   Env env;
   env.set ("REDIS_HOST", "127.0.0.1");

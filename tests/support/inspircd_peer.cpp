@@ -14,21 +14,24 @@ InspircdPeer::~InspircdPeer ()
 bool
 InspircdPeer::start (GError **error)
 {
-  binary_ = find_program ("inspircd");
-  if (binary_.empty ()) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-        "inspircd not found (Debian package inspircd)");
+  binary_ = find_program_or_error ("inspircd", "inspircd", error);
+  if (binary_.empty ())
     return false;
-  }
   dir_ = std::make_unique<TempDir> ("inspircd");
-  port_ = free_loopback_port ();
+  port_ = -1;
+  return launch (error);
+}
+
+void
+InspircdPeer::write_config (int port) const
+{
   const std::string &d = dir_->path ();
   std::string conf
       = "<server name=\"irc.test.local\" description=\"gst-twitch test\" "
         "network=\"TestNet\">\n"
         "<admin name=\"test\" nick=\"test\" email=\"test@example.invalid\">\n"
         "<bind address=\"127.0.0.1\" port=\""
-        + std::to_string (port_)
+        + std::to_string (port)
         + "\" type=\"clients\">\n"
           "<power diepass=\"die-test\" restartpass=\"restart-test\">\n"
           "<connect allow=\"*\" timeout=\"60\" threshold=\"1000\" "
@@ -62,25 +65,24 @@ InspircdPeer::start (GError **error)
           "<module name=\"ircv3_msgid\">\n";
   write_file (dir_->file ("motd"), "gst-twitch test server\n");
   write_file (dir_->file ("inspircd.conf"), conf);
-  return launch (error);
 }
 
+/* A first start picks the port (again when another process took it); a
+ * restart keeps it. */
 bool
 InspircdPeer::launch (GError **error)
 {
-  proc_ = std::make_unique<PeerProcess> ("inspircd",
-      std::vector<std::string>{binary_,
-          "--config=" + dir_->file ("inspircd.conf"), "--nofork", "--runasroot",
-          "--nopid"},
-      dir_->file ("stdout.log"));
-  if (!proc_->start (error))
-    return false;
-  if (!wait_for_tcp (port_, 30000)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-        "inspircd did not listen on %d: %s", port_, log ().c_str ());
-    return false;
-  }
-  return true;
+  return start_on_port (
+      proc_, port_,
+      [&] (int port) {
+        write_config (port);
+        return std::make_unique<PeerProcess> ("inspircd",
+            std::vector<std::string>{binary_,
+                "--config=" + dir_->file ("inspircd.conf"), "--nofork",
+                "--runasroot", "--nopid"},
+            dir_->file ("stdout.log"));
+      },
+      30000, error);
 }
 
 bool

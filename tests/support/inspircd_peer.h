@@ -33,10 +33,11 @@ class InspircdPeer
 
  private:
   bool launch (GError **error);
+  void write_config (int port) const;
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<PeerProcess> proc_;
   std::string binary_;
-  int port_ = 0;
+  int port_ = -1;
 };
 
 } // namespace twitch_test

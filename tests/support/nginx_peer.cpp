@@ -55,7 +55,9 @@ NginxRtmpPeer::enable_tls (const std::string &cert, const std::string &key,
   tls_cert_ = cert;
   tls_key_ = key;
   tls_address_ = address;
-  tls_port_ = port > 0 ? port : free_loopback_port ();
+  /* 0: picked by start(), with the RTMP port. */
+  tls_port_fixed_ = port > 0;
+  tls_port_ = port > 0 ? port : -1;
 }
 
 std::string
@@ -75,8 +77,42 @@ NginxRtmpPeer::start (GError **error)
 {
   if (proc_ && proc_->running ())
     return true;
-  if (port_ < 0)
-    port_ = free_loopback_port ();
+  /* A port picked here may be taken by another process before nginx binds
+   * it: a first start tries fresh ports again; a restart keeps the ports
+   * the test already handed out. */
+  bool fresh = port_ < 0;
+  for (int attempt = 1;; attempt++) {
+    if (fresh) {
+      port_ = free_loopback_port ();
+      if (!tls_cert_.empty () && !tls_port_fixed_)
+        tls_port_ = free_loopback_port ();
+    }
+    proc_ = std::make_unique<PeerProcess> ("nginx",
+        std::vector<std::string>{find_program ("nginx"), "-p", dir_->path (),
+            "-c", write_config (), "-e", error_log ()},
+        dir_->file ("nginx.out"));
+    if (!proc_->start (error))
+      return false;
+    std::vector<std::pair<std::string, int>> where{{"127.0.0.1", port_}};
+    if (!tls_cert_.empty ())
+      where.emplace_back (tls_address_, tls_port_);
+    Listening l = wait_until_listening (*proc_, where, 15000);
+    if (l == Listening::kYes)
+      return true;
+    proc_->kill_hard ();
+    if (l == Listening::kExited && fresh && attempt < kPortAttempts)
+      continue;
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+        "nginx did not listen on 127.0.0.1:%d (%s): %s", port_,
+        l == Listening::kExited ? "it exited" : "timed out",
+        read_file (error_log ()).c_str ());
+    return false;
+  }
+}
+
+std::string
+NginxRtmpPeer::write_config () const
+{
   std::ostringstream conf;
   conf << "load_module " << kRtmpModule << ";\n";
   if (!tls_cert_.empty ())
@@ -108,22 +144,7 @@ NginxRtmpPeer::start (GError **error)
   }
   std::string conf_path = dir_->file ("nginx.conf");
   write_file (conf_path, conf.str ());
-
-  proc_ = std::make_unique<PeerProcess> ("nginx",
-      std::vector<std::string>{find_program ("nginx"), "-p", dir_->path (),
-          "-c", conf_path, "-e", error_log ()},
-      dir_->file ("nginx.out"));
-  if (!proc_->start (error))
-    return false;
-  if (!wait_for_tcp (port_, 15000)
-      || (!tls_cert_.empty ()
-          && !wait_for_tcp_on (tls_address_, tls_port_, 15000))) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-        "nginx did not listen on 127.0.0.1:%d: %s", port_,
-        read_file (error_log ()).c_str ());
-    return false;
-  }
-  return true;
+  return conf_path;
 }
 
 std::vector<std::string>

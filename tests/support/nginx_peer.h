@@ -34,6 +34,7 @@ class NginxRtmpPeer
       const std::string &address = "127.0.0.1", int port = 0);
   /* Empty when the stream module is missing. */
   static std::string missing_tls ();
+  /* After start(). */
   int tls_port () const { return tls_port_; }
   const std::string &tls_address () const { return tls_address_; }
 
@@ -61,7 +62,11 @@ class NginxRtmpPeer
   int port_ = -1;
   std::string tls_cert_, tls_key_, tls_address_;
   int tls_port_ = -1;
+  bool tls_port_fixed_ = false;
   std::unique_ptr<PeerProcess> proc_;
+
+  /* nginx.conf for the current ports; its path. */
+  std::string write_config () const;
 };
 
 /* What ffprobe says about one recording. */

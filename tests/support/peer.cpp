@@ -31,6 +31,135 @@ free_loopback_port ()
   return port;
 }
 
+RefusedPort::RefusedPort ()
+{
+  fd_ = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0)
+    return;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  socklen_t len = sizeof (addr);
+  if (bind (fd_, reinterpret_cast<sockaddr *> (&addr), sizeof (addr)) == 0
+      && getsockname (fd_, reinterpret_cast<sockaddr *> (&addr), &len) == 0)
+    port_ = ntohs (addr.sin_port);
+}
+
+RefusedPort::~RefusedPort ()
+{
+  if (fd_ >= 0)
+    close (fd_);
+}
+
+std::string
+RefusedPort::url (const char *scheme, const char *path) const
+{
+  return std::string (scheme) + "://127.0.0.1:" + std::to_string (port_)
+         + path;
+}
+
+/* Inodes of the sockets listening on @address:@port (/proc/net/tcp). */
+static std::vector<std::string>
+listening_inodes (const std::string &address, int port)
+{
+  std::vector<std::string> out;
+  in_addr a{};
+  if (inet_pton (AF_INET, address.c_str (), &a) != 1)
+    return out;
+  /* The table prints the address as the host-order value of its bytes. */
+  gchar local[32];
+  g_snprintf (local, sizeof (local), "%08X:%04X", (unsigned)a.s_addr, port);
+  std::string table = read_file ("/proc/net/tcp");
+  gchar **lines = g_strsplit (table.c_str (), "\n", -1);
+  for (gchar **l = lines; *l; ++l) {
+    /* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+    gchar **f = g_strsplit_set (g_strstrip (*l), " ", -1);
+    std::vector<const char *> fields;
+    for (gchar **x = f; *x; ++x)
+      if (**x)
+        fields.push_back (*x);
+    if (fields.size () > 9 && g_strcmp0 (fields[1], local) == 0
+        && g_strcmp0 (fields[3], "0A") == 0)
+      out.emplace_back (fields[9]);
+    g_strfreev (f);
+  }
+  g_strfreev (lines);
+  return out;
+}
+
+bool
+process_listens_on (int pid, int port, const std::string &address)
+{
+  std::vector<std::string> inodes = listening_inodes (address, port);
+  if (inodes.empty () || pid <= 0)
+    return false;
+  std::string fd_dir = "/proc/" + std::to_string (pid) + "/fd";
+  GDir *dir = g_dir_open (fd_dir.c_str (), 0, nullptr);
+  if (dir == nullptr)
+    return false;
+  bool found = false;
+  while (const char *name = g_dir_read_name (dir)) {
+    gchar *target
+        = g_file_read_link ((fd_dir + "/" + name).c_str (), nullptr);
+    if (target) {
+      for (const auto &inode : inodes)
+        found |= ("socket:[" + inode + "]") == target;
+      g_free (target);
+    }
+    if (found)
+      break;
+  }
+  g_dir_close (dir);
+  return found;
+}
+
+Listening
+wait_until_listening (const PeerProcess &proc,
+    const std::vector<std::pair<std::string, int>> &where, int timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000LL;
+  while (true) {
+    if (!proc.running ())
+      return Listening::kExited;
+    bool all = true;
+    for (const auto &w : where)
+      all = all && process_listens_on (proc.pid (), w.second, w.first);
+    if (all)
+      return Listening::kYes;
+    if (g_get_monotonic_time () >= deadline)
+      return Listening::kTimedOut;
+    g_usleep (20 * 1000);
+  }
+}
+
+bool
+start_on_port (std::unique_ptr<PeerProcess> &proc, int &port,
+    const std::function<std::unique_ptr<PeerProcess> (int)> &make,
+    int timeout_ms, GError **error)
+{
+  if (proc && proc->running ())
+    return true;
+  bool fresh = port < 0;
+  for (int attempt = 1;; attempt++) {
+    if (fresh)
+      port = free_loopback_port ();
+    proc = make (port);
+    if (!proc->start (error))
+      return false;
+    Listening l = wait_until_listening (*proc, {{"127.0.0.1", port}}, timeout_ms);
+    if (l == Listening::kYes)
+      return true;
+    proc->kill_hard ();
+    if (l == Listening::kExited && fresh && attempt < kPortAttempts)
+      continue;
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+        "%s did not listen on 127.0.0.1:%d (%s): %s", proc->name ().c_str (),
+        port, l == Listening::kExited ? "it exited" : "timed out",
+        read_file (proc->log_path ()).c_str ());
+    return false;
+  }
+}
+
 bool
 wait_for_tcp (int port, int timeout_ms)
 {
@@ -72,6 +201,16 @@ find_program (const char *name)
       return candidate;
   }
   return {};
+}
+
+std::string
+find_program_or_error (const char *name, const char *package, GError **error)
+{
+  std::string path = find_program (name);
+  if (path.empty ())
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+        "%s is not installed (apt-get install %s)", name, package);
+  return path;
 }
 
 TempDir::TempDir (const char *prefix)

@@ -174,4 +174,31 @@ TmiFake::recorded () const
   return out;
 }
 
+int
+TmiFake::count_lines (const std::string &prefix) const
+{
+  int n = 0;
+  for (const auto &r : recorded ())
+    n += r.line.rfind (prefix, 0) == 0;
+  return n;
+}
+
+int
+TmiFake::stat (const char *key)
+{
+  std::string s = control ("stats");
+  std::string k = std::string ("\"") + key + "\": ";
+  size_t p = s.find (k);
+  return p == std::string::npos ? -1 : atoi (s.c_str () + p + k.size ());
+}
+
+bool
+TmiFake::joined (const std::string &channel)
+{
+  std::string stats = control ("stats");
+  size_t ch = stats.find ("\"channels\":");
+  return ch != std::string::npos
+         && stats.find ("\"" + channel + "\"", ch) != std::string::npos;
+}
+
 } // namespace twitch_test

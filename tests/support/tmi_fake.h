@@ -52,6 +52,12 @@ class TmiFake
   std::string control (const std::string &command);
   /* Every line clients sent so far. */
   std::vector<RecordedLine> recorded () const;
+  /* How many of them start with @prefix. */
+  int count_lines (const std::string &prefix) const;
+  /* An integer member of the fake's "stats" reply (-1 when absent). */
+  int stat (const char *key);
+  /* Whether a client has joined #@channel (the "stats" reply). */
+  bool joined (const std::string &channel);
   PeerProcess *process () { return proc_.get (); }
 
  private:

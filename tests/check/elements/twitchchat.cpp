@@ -10,7 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "support/require.h"
-#include "support/tmi_fake.h"
+#include "tmi_fake_check.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,32 +25,6 @@ using twitch_test::TmiFake;
 using twitch_test::TmiFakeOptions;
 
 static const char *kToken = "zq7Kx9PlmT3vR8wYb2Nc4Hd6";
-
-static std::unique_ptr<TmiFake>
-start_fake (const char *token = nullptr, bool tls = false)
-{
-  auto fake = std::make_unique<TmiFake> ();
-  TmiFakeOptions o;
-  o.tls = tls;
-  if (token)
-    o.token = token;
-  GError *err = nullptr;
-  /* Its programs are checked in main(): a fake that does not start is a
-   * broken peer, which fails the test (never a silent pass). */
-  bool started = fake->start (o, &err);
-  fail_unless (started, "the fake TMI server did not start: %s",
-      err ? err->message : "?");
-  return fake;
-}
-
-static bool
-joined (TmiFake &fake, const char *channel)
-{
-  std::string want = std::string ("\"") + channel + "\"";
-  std::string stats = fake.control ("stats");
-  size_t ch = stats.find ("\"channels\":");
-  return ch != std::string::npos && stats.find (want, ch) != std::string::npos;
-}
 
 /* Waits for a message of @types on @pipeline's bus, up to @ms. */
 static GstMessage *
@@ -220,7 +194,7 @@ GST_START_TEST (test_textoverlay_renders_chat)
       gst_element_get_state (p, &state, nullptr, 30 * GST_SECOND),
       GST_STATE_CHANGE_SUCCESS);
   fail_unless_equals_int (state, GST_STATE_PLAYING);
-  fail_unless (poll_until ([&] { return joined (*fake, "ronni"); }, 30000));
+  fail_unless (poll_until ([&] { return fake->joined ("ronni"); }, 30000));
   fail_unless (poll_until ([&] { return c.frames > 5; }, 30000));
   fail_unless_equals_int (c.bright_frames.load (), 0);
   fake->control ("privmsg ronni 5");
@@ -277,7 +251,7 @@ GST_START_TEST (test_json_events_and_bus_messages)
   GstElement *out = gst_bin_get_by_name (GST_BIN (p), "out");
   gst_element_set_state (p, GST_STATE_PLAYING);
   fail_unless (poll_until (
-      [&] { return joined (*fake, "ronni") && joined (*fake, "dallas"); },
+      [&] { return fake->joined ("ronni") && fake->joined ("dallas"); },
       30000));
   /* Everything up to (not including) RECONNECT: 18 lines. */
   /* Named: the check macros keep the pointer past the statement. */
@@ -526,7 +500,7 @@ GST_START_TEST (test_send_message_signal)
   Outcome o;
   g_signal_connect (src, "send-outcome", G_CALLBACK (on_outcome), &o);
   gst_element_set_state (p, GST_STATE_PLAYING);
-  fail_unless (poll_until ([&] { return joined (*fake, "ronni"); }, 30000));
+  fail_unless (poll_until ([&] { return fake->joined ("ronni"); }, 30000));
   guint64 id = 0;
   g_signal_emit_by_name (
       src, "send-message", "#ronni", "hello chat", "parent-42", &id);
@@ -630,7 +604,7 @@ GST_START_TEST (test_token_never_in_debug_output)
   g_strfreev (envp);
   /* Chat flows while the pipeline runs: three lines, each seen by the
    * element (its debug log names them) before gst-launch is stopped. */
-  bool joined_x = poll_until ([&] { return joined (*fake, "x"); }, 60000);
+  bool joined_x = poll_until ([&] { return fake->joined ("x"); }, 60000);
   if (joined_x)
     fake->control ("privmsg x 3");
   bool seen = joined_x && poll_until ([&] {
@@ -694,7 +668,7 @@ GST_START_TEST (test_max_pending_overflow_drops_oldest_and_counts)
   GstElement *chat = gst_bin_get_by_name (GST_BIN (p), "chat");
   GstElement *out = gst_bin_get_by_name (GST_BIN (p), "out");
   gst_element_set_state (p, GST_STATE_PLAYING);
-  fail_unless (poll_until ([&] { return joined (*fake, "ronni"); }, 30000));
+  fail_unless (poll_until ([&] { return fake->joined ("ronni"); }, 30000));
   /* Nobody pulls from the appsink: downstream is stuck after one event. */
   fake->control ("privmsg ronni 1000");
   /* The chat thread waits up to 1 s a read for room, then drops: wait

@@ -840,8 +840,8 @@ TEST_F (CliTest, UnknownChannelExit5)
 TEST_F (CliTest, NetworkFailureExit6)
 {
   store_default_token ();
-  int dead = twitch_test::free_loopback_port ();
-  helix_url_ = "http://127.0.0.1:" + std::to_string (dead) + "/helix";
+  twitch_test::RefusedPort dead;
+  helix_url_ = dead.url ("http", "/helix");
   Result r = run ({"created", kMain});
   EXPECT_EQ (r.status, 6) << r.err;
   expect_one_error_line (r);
