@@ -1,5 +1,7 @@
 #include "helix_fake.h"
 
+#include "eventsub_fake.h"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -307,8 +309,28 @@ struct HelixFake::Impl {
   };
   std::map<std::string, Device> devices;
 
+  /* The EventSub WebSocket and its Helix endpoints. */
+  std::unique_ptr<EventSubFake> eventsub;
+
+  static std::optional<EventSubUser> es_user (const std::string &user_json)
+  {
+    if (user_json.empty ())
+      return std::nullopt;
+    return EventSubUser{field_of (user_json, "id"),
+        field_of (user_json, "login"), field_of (user_json, "display_name")};
+  }
+
   explicit Impl (HelixFakeOptions o) : opt (std::move (o))
   {
+    /* The user table is read-only after construction: no lock needed. */
+    eventsub = std::make_unique<EventSubFake> (opt,
+        EventSubFake::Hooks{
+            [this] (const std::string &login) {
+              return es_user (user_by_login (login));
+            },
+            [this] (const std::string &id) {
+              return es_user (user_by_id (id));
+            }});
     std::string dir = opt.fixtures_dir;
     if (dir.empty ()) {
 #ifdef TWITCH_TEST_FIXTURES
@@ -1272,7 +1294,8 @@ struct HelixFake::Impl {
   }
 
   Response handle (const std::string &method, const std::string &path,
-      const Params &q, const Params &form, SoupMessageHeaders *req_headers)
+      const Params &q, const Params &form, const std::string &raw_body,
+      SoupMessageHeaders *req_headers)
   {
     std::lock_guard<std::mutex> g (lock);
     if (path.compare (0, 7, "/_fake/") == 0)
@@ -1349,7 +1372,13 @@ struct HelixFake::Impl {
         out = error (429, "Too Many Requests");
         add_rate_headers (out, tok, false, 0);
       } else {
-        out = helix (path, q, it->second);
+        if (EventSubFake::is_eventsub_path (path)) {
+          auto a = eventsub->helix (method, path, q, raw_body,
+              it->second.user_id, it->second.scopes);
+          out = json (a.status, a.body);
+        } else {
+          out = helix (path, q, it->second);
+        }
         add_rate_headers (out, tok, fault && fault->kind == "zero",
             fault ? fault->reset_in_s : 0);
         if (fault && fault->kind == "malformed" && out.status == 200)
@@ -1369,6 +1398,23 @@ struct HelixFake::Impl {
     return out;
   }
 
+  /* Bodies past this are refused (413) before they are read, when the
+   * client announces their length, and after otherwise. */
+  static constexpr goffset kMaxRequestBody = 1024 * 1024;
+
+  static void on_request_started (
+      SoupServer *, SoupServerMessage *msg, gpointer)
+  {
+    g_signal_connect (msg, "got-headers",
+        G_CALLBACK (+[] (SoupServerMessage *m, gpointer) {
+          goffset len = soup_message_headers_get_content_length (
+              soup_server_message_get_request_headers (m));
+          if (len > kMaxRequestBody)
+            soup_server_message_set_status (m, 413, nullptr);
+        }),
+        nullptr);
+  }
+
   static void on_request (SoupServer *, SoupServerMessage *msg,
       const char *path, GHashTable *, gpointer data)
   {
@@ -1378,8 +1424,19 @@ struct HelixFake::Impl {
     Params form;
     SoupMessageBody *body = soup_server_message_get_request_body (msg);
     std::string method = soup_server_message_get_method (msg);
+    std::string raw;
+    if (body && body->length > kMaxRequestBody) {
+      static const char too_big[]
+          = "{\"error\":\"Payload Too Large\",\"status\":413,"
+            "\"message\":\"The request body is larger than the fake "
+            "accepts\"}";
+      soup_server_message_set_status (msg, 413, nullptr);
+      soup_server_message_set_response (msg, "application/json",
+          SOUP_MEMORY_STATIC, too_big, sizeof too_big - 1);
+      return;
+    }
     if (method == "POST" && body && body->length > 0) {
-      std::string raw (body->data, body->length);
+      raw.assign (body->data, body->length);
       form = parse_params (raw.c_str ());
       /* client_id may also come in the query (Twitch accepts both). */
       for (const auto &kv : q)
@@ -1390,14 +1447,15 @@ struct HelixFake::Impl {
     std::string p = path;
     if (p.compare (0, 6, "/mock/") == 0)
       p = "/helix/" + p.substr (6);
-    Response r = self->handle (
-        method, p, q, form, soup_server_message_get_request_headers (msg));
+    Response r = self->handle (method, p, q, form, raw,
+        soup_server_message_get_request_headers (msg));
     soup_server_message_set_status (msg, r.status, nullptr);
     SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
     for (const auto &kv : r.headers)
       soup_message_headers_replace (h, kv.first.c_str (), kv.second.c_str ());
-    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
-        r.body.data (), r.body.size ());
+    if (r.status != SOUP_STATUS_NO_CONTENT)
+      soup_server_message_set_response (msg, "application/json",
+          SOUP_MEMORY_COPY, r.body.data (), r.body.size ());
     if (r.delay_ms > 0) {
       soup_server_message_pause (msg);
       g_object_ref (msg);
@@ -1441,6 +1499,8 @@ HelixFake::start (GError **error)
     g_main_context_push_thread_default (p.context);
     p.server = soup_server_new ("server-header", "helix-fake ", nullptr);
     soup_server_add_handler (p.server, nullptr, Impl::on_request, &p, nullptr);
+    g_signal_connect (p.server, "request-started",
+        G_CALLBACK (Impl::on_request_started), nullptr);
     GError *e = nullptr;
     GSocketAddress *addr
         = g_inet_socket_address_new_from_string ("127.0.0.1", p.opt.port);
@@ -1458,6 +1518,7 @@ HelixFake::start (GError **error)
         }
       }
       g_slist_free (listeners);
+      p.eventsub->attach (p.server, p.context, p.port);
     }
     g_object_unref (addr);
     if (p.opt.flip_live_every_s > 0) {
@@ -1485,6 +1546,7 @@ HelixFake::start (GError **error)
     cv.notify_all ();
     if (e == nullptr)
       g_main_loop_run (p.loop);
+    p.eventsub->detach ();
     soup_server_disconnect (p.server);
     g_clear_object (&p.server);
     /* Let pending unpause timeouts and connection teardown run. */
@@ -1659,6 +1721,119 @@ HelixFake::current_refresh_token () const
 {
   std::lock_guard<std::mutex> g (impl_->lock);
   return impl_->refresh_token;
+}
+
+/* ---- EventSub: the work is in eventsub_fake.cpp ---- */
+
+std::string
+HelixFake::eventsub_url () const
+{
+  return impl_->eventsub->url ();
+}
+
+void
+HelixFake::eventsub_notify (
+    const std::string &type, const std::string &event_json)
+{
+  impl_->eventsub->notify (type, event_json, {});
+}
+
+void
+HelixFake::eventsub_notify_with_id (const std::string &type,
+    const std::string &event_json, const std::string &message_id)
+{
+  impl_->eventsub->notify (type, event_json, message_id);
+}
+
+void
+HelixFake::eventsub_chat_message (const std::string &broadcaster_login,
+    const std::string &chatter_login, const std::string &text)
+{
+  impl_->eventsub->chat_message (broadcaster_login, chatter_login, text);
+}
+
+void
+HelixFake::eventsub_reconnect ()
+{
+  impl_->eventsub->reconnect ();
+}
+
+void
+HelixFake::eventsub_close (unsigned short code)
+{
+  impl_->eventsub->close_all (code);
+}
+
+void
+HelixFake::eventsub_drop ()
+{
+  impl_->eventsub->drop_all ();
+}
+
+void
+HelixFake::eventsub_silence (bool on)
+{
+  impl_->eventsub->silence (on);
+}
+
+void
+HelixFake::set_drop_reason (const std::string &code, const std::string &message)
+{
+  impl_->eventsub->set_drop_reason (code, message);
+}
+
+void
+HelixFake::eventsub_blast (const std::string &broadcaster_login, uint64_t count)
+{
+  impl_->eventsub->blast (broadcaster_login, count);
+}
+
+void
+HelixFake::eventsub_revoke (const std::string &type, const std::string &status)
+{
+  impl_->eventsub->revoke (type, status);
+}
+
+size_t
+HelixFake::eventsub_sessions () const
+{
+  return impl_->eventsub->sessions ();
+}
+
+uint64_t
+HelixFake::eventsub_connections () const
+{
+  return impl_->eventsub->connections ();
+}
+
+size_t
+HelixFake::eventsub_subscriptions () const
+{
+  return impl_->eventsub->subscriptions ();
+}
+
+std::vector<std::string>
+HelixFake::eventsub_subscription_types (const std::string &session_id) const
+{
+  return impl_->eventsub->subscription_types (session_id);
+}
+
+std::vector<std::string>
+HelixFake::eventsub_session_ids () const
+{
+  return impl_->eventsub->session_ids ();
+}
+
+uint64_t
+HelixFake::eventsub_notifications () const
+{
+  return impl_->eventsub->notifications_sent ();
+}
+
+std::vector<std::string>
+HelixFake::sent_chat_messages () const
+{
+  return impl_->eventsub->sent_chat_messages ();
 }
 
 } // namespace twitch_test
