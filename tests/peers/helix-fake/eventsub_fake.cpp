@@ -410,11 +410,12 @@ struct EventSubFake::State {
     c->last_send_us = g_get_monotonic_time ();
   }
 
-  static std::string metadata (const char *type, const std::string &id = {})
+  static std::string metadata (const char *type, const std::string &id = {},
+      const std::string &stamp = {})
   {
     return "{\"message_id\":" + q (id.empty () ? uuid () : id)
-           + ",\"message_type\":\"" + type + "\",\"message_timestamp\":\""
-           + now_stamp () + "\"";
+           + ",\"message_type\":\"" + type + "\",\"message_timestamp\":"
+           + q (stamp.empty () ? now_stamp () : stamp);
   }
 
   std::string session_json (const Session &s, const char *status,
@@ -455,9 +456,9 @@ struct EventSubFake::State {
   }
 
   std::string notification (const Sub &s, const std::string &event_json,
-      const std::string &message_id) const
+      const std::string &message_id, const std::string &stamp = {}) const
   {
-    return "{\"metadata\":" + metadata ("notification", message_id)
+    return "{\"metadata\":" + metadata ("notification", message_id, stamp)
            + ",\"subscription_type\":" + q (s.type)
            + ",\"subscription_version\":" + q (s.version)
            + "},\"payload\":{\"subscription\":" + sub_json (s, false)
@@ -495,7 +496,7 @@ struct EventSubFake::State {
   /* Ends a session: its subscriptions are disabled with @status (Twitch
    * keeps them listed for a while), its timers stop. The connection is left
    * to its close. */
-  void end_session (const std::string &id, const char *status)
+  void end_session (std::string id, const char *status)
   {
     auto it = sessions.find (id);
     if (it == sessions.end ())
@@ -789,7 +790,8 @@ struct EventSubFake::State {
   /* Sends @event_json (already checked) as a @type notification to every
    * session subscribed to it for @broadcaster_id. */
   void deliver (const std::string &type, const std::string &broadcaster_id,
-      const std::string &event_json, const std::string &message_id)
+      const std::string &event_json, const std::string &message_id,
+      const std::string &stamp = {})
   {
     for (const auto &sub : subs) {
       if (sub.status != "enabled" || sub.type != type
@@ -798,13 +800,14 @@ struct EventSubFake::State {
       auto it = sessions.find (sub.session_id);
       if (it == sessions.end () || !it->second->conn)
         continue;
-      send (it->second->conn, notification (sub, event_json, message_id));
+      send (it->second->conn,
+          notification (sub, event_json, message_id, stamp));
       notifications++;
     }
   }
 
   void notify (const std::string &type, const std::string &event_json,
-      const std::string &message_id)
+      const std::string &message_id, const std::string &stamp)
   {
     std::string why;
     JsonNode *root = parse_object (event_json, kMaxEvent, why);
@@ -824,7 +827,40 @@ struct EventSubFake::State {
     }
     if (type == "channel.chat.message")
       remember (ev);
-    deliver (type, b, ev, message_id);
+    deliver (type, b, ev, message_id, stamp);
+  }
+
+  /* A whole notification message of Twitch's (a fixture): its type, event,
+   * message_id and timestamp, to the sessions subscribed. */
+  void notify_message (const std::string &text)
+  {
+    std::string why;
+    JsonNode *root = parse_object (text, kMaxEvent, why);
+    if (!root) {
+      g_warning ("eventsub_notify_fixture: refused: %s", why.c_str ());
+      return;
+    }
+    JsonObject *o = json_node_get_object (root);
+    JsonObject *meta = obj_member (o, "metadata");
+    JsonObject *payload = obj_member (o, "payload");
+    std::string type = str_member (meta, "subscription_type");
+    std::string id = str_member (meta, "message_id");
+    std::string stamp = str_member (meta, "message_timestamp");
+    JsonNode *event = payload ? json_object_get_member (payload, "event")
+                              : nullptr;
+    std::string ev;
+    if (event && JSON_NODE_HOLDS_OBJECT (event)) {
+      gchar *compact = json_to_string (event, FALSE);
+      ev = compact;
+      g_free (compact);
+    }
+    json_node_unref (root);
+    if (type.empty () || ev.empty ()) {
+      g_warning ("eventsub_notify_fixture: no metadata.subscription_type or "
+                 "payload.event");
+      return;
+    }
+    notify (type, ev, id, stamp);
   }
 
   static std::string color_of (const std::string &user_id)
@@ -1413,7 +1449,13 @@ void
 EventSubFake::notify (const std::string &type, const std::string &event_json,
     const std::string &message_id)
 {
-  s_->run_sync ([&] { s_->notify (type, event_json, message_id); });
+  s_->run_sync ([&] { s_->notify (type, event_json, message_id, {}); });
+}
+
+void
+EventSubFake::notify_message (const std::string &message_json)
+{
+  s_->run_sync ([&] { s_->notify_message (message_json); });
 }
 
 void

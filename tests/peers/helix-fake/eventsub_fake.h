@@ -62,6 +62,7 @@ class EventSubFake
   /* Scripting (any thread). */
   void notify (const std::string &type, const std::string &event_json,
       const std::string &message_id);
+  void notify_message (const std::string &message_json);
   void chat_message (const std::string &broadcaster_login,
       const std::string &chatter_login, const std::string &text);
   void reconnect ();

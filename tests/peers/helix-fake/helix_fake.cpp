@@ -311,6 +311,7 @@ struct HelixFake::Impl {
 
   /* The EventSub WebSocket and its Helix endpoints. */
   std::unique_ptr<EventSubFake> eventsub;
+  std::string eventsub_fixtures_dir;
 
   static std::optional<EventSubUser> es_user (const std::string &user_json)
   {
@@ -337,6 +338,7 @@ struct HelixFake::Impl {
       dir = std::string (TWITCH_TEST_FIXTURES) + "/helix";
 #endif
     }
+    eventsub_fixtures_dir = dir + "/../eventsub";
     for (const auto &u : fixture_objects (dir + "/users.json")) {
       fixture_users_by_id[field_of (u, "id")] = u;
       fixture_users_by_login[field_of (u, "login")] = u;
@@ -1743,6 +1745,19 @@ HelixFake::eventsub_notify_with_id (const std::string &type,
     const std::string &event_json, const std::string &message_id)
 {
   impl_->eventsub->notify (type, event_json, message_id);
+}
+
+bool
+HelixFake::eventsub_notify_fixture (const std::string &name)
+{
+  std::string path = g_path_is_absolute (name.c_str ())
+                         ? name
+                         : impl_->eventsub_fixtures_dir + "/" + name;
+  std::string text = read_text (path);
+  if (text.empty ())
+    return false;
+  impl_->eventsub->notify_message (text);
+  return true;
 }
 
 void

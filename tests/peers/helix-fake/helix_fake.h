@@ -165,6 +165,10 @@ class HelixFake
   /* The same with one message_id for every delivery (duplicate tests). */
   void eventsub_notify_with_id (const std::string &type,
       const std::string &event_json, const std::string &message_id);
+  /* A whole notification message of tests/fixtures/eventsub (a file name
+   * there, or a path): its type and event, with its metadata.message_id and
+   * message_timestamp, to the sessions subscribed. False if unreadable. */
+  bool eventsub_notify_fixture (const std::string &name);
   /* A channel.chat.message event in Twitch's shape (text fragment; ids and
    * names from the fake's user table). */
   void eventsub_chat_message (const std::string &broadcaster_login,
