@@ -88,6 +88,9 @@ struct HelixFakeOptions {
   /* After session_reconnect, the old connection is closed with 4004 unless
    * the client connected to reconnect_url within this time. */
   int eventsub_reconnect_grace_s = 30;
+  /* WebSocket pings every N s; a client that answers none for 2N s is
+   * closed with 4002 (0: no pings). */
+  int eventsub_ping_s = 0;
   /* Standalone benchmark: every channel.chat.message subscription for
    * eventsub_blast_login gets eventsub_blast notifications at once. */
   uint64_t eventsub_blast = 0;
