@@ -302,11 +302,14 @@ irc_line (uint64_t n)
 /* ---- EventSub ------------------------------------------------------------ */
 
 std::unique_ptr<twitch_test::PeerProcess>
-start_fake (const std::string &exe, int port, uint64_t n)
+start_fake (const std::string &exe, int port, uint64_t n,
+    const std::string &log)
 {
+  /* Its port line and any complaint go to @log, not between the figures. */
   auto p = std::make_unique<twitch_test::PeerProcess> ("helix-fake",
       std::vector<std::string>{exe, "--port", std::to_string (port),
-          "--eventsub-blast", std::to_string (n)});
+          "--eventsub-blast", std::to_string (n)},
+      log);
   GError *error = nullptr;
   if (!p->start (&error) || !twitch_test::wait_for_tcp (port, 10000)) {
     g_printerr ("# helix-fake did not start: %s\n",
@@ -589,7 +592,8 @@ main (int argc, char **argv)
           "messages as PRIVMSG lines over IRC\n",
       n);
   int port = twitch_test::free_loopback_port ();
-  auto fake = start_fake (TWITCH_HELIX_FAKE, port, n);
+  twitch_test::TempDir logs ("gst-twitch-chat-eventsub");
+  auto fake = start_fake (TWITCH_HELIX_FAKE, port, n, logs.file ("helix-fake.log"));
   if (!fake)
     return 77;
 

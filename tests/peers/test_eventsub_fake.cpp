@@ -735,6 +735,81 @@ TEST_F (EventSubFakeTest, FixturesAreDeliveredAsTheyAre)
   EXPECT_FALSE (fake->eventsub_notify_fixture ("no-such-fixture.json"));
 }
 
+/* The IRC mirror of the fixtures (conversation.irc) says the same thing,
+ * line for line in time order: what the cross-transport test relies on. */
+TEST (EventSubFixtures, ConversationIrcMirrorsTheNotifications)
+{
+  const std::string dir = std::string (TWITCH_TEST_FIXTURES) + "/eventsub/";
+  std::vector<std::pair<std::string, std::string>> by_time; /* stamp, text */
+  GDir *d = g_dir_open (dir.c_str (), 0, nullptr);
+  ASSERT_NE (d, nullptr);
+  while (const char *name = g_dir_read_name (d)) {
+    if (!g_str_has_suffix (name, ".json"))
+      continue;
+    gchar *text = nullptr;
+    ASSERT_TRUE (g_file_get_contents ((dir + name).c_str (), &text, nullptr, nullptr));
+    by_time.emplace_back (Json (text).str ("metadata.message_timestamp"), text);
+    g_free (text);
+  }
+  g_dir_close (d);
+  std::sort (by_time.begin (), by_time.end ());
+  gchar *irc = nullptr;
+  ASSERT_TRUE (g_file_get_contents ((dir + "conversation.irc").c_str (), &irc,
+      nullptr, nullptr));
+  std::vector<std::string> lines;
+  gchar **parts = g_strsplit (irc, "\n", -1);
+  for (gchar **p = parts; *p; p++)
+    if (**p && **p != '#')
+      lines.emplace_back (*p);
+  g_strfreev (parts);
+  g_free (irc);
+  ASSERT_EQ (lines.size (), by_time.size ());
+  auto tag = [] (const std::string &line, const std::string &name) {
+    auto end = line.find (' ');
+    std::string tags = ";" + line.substr (1, end - 1) + ";";
+    auto at = tags.find (";" + name + "=");
+    if (at == std::string::npos)
+      return std::string ("<none>");
+    at += name.size () + 2;
+    return tags.substr (at, tags.find (';', at) - at);
+  };
+  for (size_t i = 0; i < lines.size (); i++) {
+    const std::string &line = lines[i];
+    Json n (by_time[i].second);
+    SCOPED_TRACE (n.str ("metadata.subscription_type") + ": " + line);
+    GDateTime *t = g_date_time_new_from_iso8601 (
+        n.str ("metadata.message_timestamp").c_str (), nullptr);
+    ASSERT_NE (t, nullptr);
+    EXPECT_EQ (tag (line, "tmi-sent-ts"),
+        std::to_string (g_date_time_to_unix (t) * 1000
+                        + g_date_time_get_microsecond (t) / 1000));
+    g_date_time_unref (t);
+    EXPECT_EQ (tag (line, "room-id"), n.str ("payload.event.broadcaster_user_id"));
+    std::string type = n.str ("metadata.subscription_type");
+    auto trailing = line.find (" :", line.find (" :") + 2);
+    std::string text = trailing == std::string::npos ? std::string ()
+                                                     : line.substr (trailing + 2);
+    if (type == "channel.chat.message" || type == "channel.chat.notification") {
+      EXPECT_EQ (tag (line, "id"), n.str ("payload.event.message_id"));
+      EXPECT_EQ (tag (line, "user-id"), n.str ("payload.event.chatter_user_id"));
+      EXPECT_EQ (tag (line, "color"), n.str ("payload.event.color"));
+      EXPECT_EQ (text, n.str ("payload.event.message.text"));
+      EXPECT_NE (line.find (type == "channel.chat.message" ? " PRIVMSG #twitchdev"
+                                                            : " USERNOTICE #twitchdev"),
+          std::string::npos);
+    } else if (type == "channel.chat.clear_user_messages") {
+      EXPECT_EQ (tag (line, "target-user-id"), n.str ("payload.event.target_user_id"));
+      EXPECT_EQ (text, n.str ("payload.event.target_user_login"));
+    } else if (type == "channel.chat.clear") {
+      EXPECT_NE (line.find (" CLEARCHAT #twitchdev"), std::string::npos);
+      EXPECT_EQ (tag (line, "target-user-id"), "<none>");
+    } else if (type == "channel.chat.message_delete") {
+      EXPECT_EQ (tag (line, "target-msg-id"), n.str ("payload.event.message_id"));
+      EXPECT_EQ (tag (line, "login"), n.str ("payload.event.target_user_login"));
+    }
+  }
+}
+
 TEST_F (EventSubFakeTest, NotifyWithIdGivesEverySessionTheSameId)
 {
   Client a (loop, fake->eventsub_url ());
