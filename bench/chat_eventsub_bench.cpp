@@ -14,9 +14,10 @@
  *   build/bench/chat-eventsub-bench [N=200000] [--no-twurple]
  *
  * The eventsub line says "not available" while twitchchatsrc has no
- * `transport` property. The first line is the stand-in's ceiling: a
- * libsoup WebSocket client that only counts frames, so that a client
- * slower than the stand-in is measured and not the stand-in. */
+ * `transport` property. The first line is a bare libsoup WebSocket client
+ * that only counts frames (what a libsoup-based client can reach here); each
+ * EventSub line also gives the stand-in's own CPU for it, which shows the
+ * stand-in is not what limits the line. */
 #include "eventsub_fake.h"
 #include "support/peer.h"
 
@@ -71,7 +72,27 @@ struct Result {
   double secs = 0; /* first to last message */
   double rss_start = 0, rss_max = 0, rss_end = 0;
   double cpu = 0;
+  double fake_cpu = -1; /* the stand-in process's, during the line */
 };
+
+/* User + system CPU seconds of process @pid so far. */
+double
+proc_cpu_s (int pid)
+{
+  std::string stat = twitch_test::read_file (
+      "/proc/" + std::to_string (pid) + "/stat");
+  auto close = stat.rfind (')');
+  if (close == std::string::npos)
+    return 0;
+  /* Fields after the command: state is 3rd, utime 14th, stime 15th. */
+  gchar **f = g_strsplit (stat.c_str () + close + 2, " ", 16);
+  double s = 0;
+  if (g_strv_length (f) >= 13)
+    s = (g_ascii_strtod (f[11], nullptr) + g_ascii_strtod (f[12], nullptr))
+        / sysconf (_SC_CLK_TCK);
+  g_strfreev (f);
+  return s;
+}
 
 void
 print (const char *name, uint64_t n, const Result &r)
@@ -88,6 +109,8 @@ print (const char *name, uint64_t n, const Result &r)
         r.rss_max, r.rss_end);
   if (r.cpu > 0)
     printf ("; CPU %.1f s", r.cpu);
+  if (r.fake_cpu >= 0)
+    printf ("; stand-in CPU %.1f s", r.fake_cpu);
   if (!r.note.empty ())
     printf (" (%s)", r.note.c_str ());
   printf ("\n");
@@ -260,6 +283,30 @@ run_pipeline (GstElement *pipeline, uint64_t n)
   }
   r.cpu = cpu_s () - cpu0;
   r.received = counter.n;
+  /* What the element says about what it did not pass on. */
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstStructure *stats = nullptr;
+  if (src)
+    g_object_get (src, "stats", &stats, nullptr);
+  if (stats) {
+    guint64 received = 0, dups = 0, parse_errors = 0, dropped = 0;
+    gst_structure_get_uint64 (stats, "received", &received);
+    gst_structure_get_uint64 (stats, "duplicates", &dups);
+    gst_structure_get_uint64 (stats, "parse-errors", &parse_errors);
+    gst_structure_get_uint64 (stats, "dropped-overflow", &dropped);
+    if (counter.n < n) {
+      char buf[160];
+      snprintf (buf, sizeof buf,
+          "element: received %" G_GUINT64_FORMAT ", duplicates %" G_GUINT64_FORMAT
+          ", parse errors %" G_GUINT64_FORMAT ", dropped for a slow downstream %"
+          G_GUINT64_FORMAT,
+          received, dups, parse_errors, dropped);
+      r.note += (r.note.empty () ? "" : "; ") + std::string (buf);
+    }
+    gst_structure_free (stats);
+  }
+  if (src)
+    gst_object_unref (src);
   r.secs = (counter.last_us - counter.first_us) / 1e6;
   r.ran = r.received > 0;
   if (!r.ran && r.note.empty ())
@@ -289,9 +336,12 @@ irc_line (uint64_t n)
                        + " ! fakesink name=sink sync=false";
   GError *err = nullptr;
   GstElement *p = gst_parse_launch (launch.c_str (), &err);
-  if (!p) {
-    r.note = err->message;
-    g_error_free (err);
+  if (!p || err) {
+    /* A missing element is a recoverable error: a pipeline without it. */
+    r.note = err ? err->message : "no pipeline";
+    g_clear_error (&err);
+    if (p)
+      gst_object_unref (p);
     return r;
   }
   r = run_pipeline (p, n);
@@ -467,9 +517,12 @@ eventsub_line (int port, uint64_t n)
                        + " ! fakesink name=sink sync=false";
   GError *err = nullptr;
   GstElement *p = gst_parse_launch (launch.c_str (), &err);
-  if (!p) {
-    r.note = err->message;
-    g_error_free (err);
+  if (!p || err) {
+    /* A missing element is a recoverable error: a pipeline without it. */
+    r.note = err ? err->message : "no pipeline";
+    g_clear_error (&err);
+    if (p)
+      gst_object_unref (p);
     return r;
   }
   GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
@@ -597,18 +650,26 @@ main (int argc, char **argv)
   if (!fake)
     return 77;
 
+  double f0 = proc_cpu_s (fake->pid ());
   Result ceiling = ceiling_line (port, n);
-  print ("stand-in ceiling (libsoup, frames counted)", n, ceiling);
+  ceiling.fake_cpu = proc_cpu_s (fake->pid ()) - f0;
+  print ("libsoup WebSocket client (frames counted)", n, ceiling);
   Result irc = irc_line (n);
   print ("twitchchatsrc (IRC) ! fakesink", n, irc);
+  f0 = proc_cpu_s (fake->pid ());
   Result es = eventsub_line (port, n);
+  if (es.ran)
+    es.fake_cpu = proc_cpu_s (fake->pid ()) - f0;
   print ("twitchchatsrc transport=eventsub ! fakesink", n, es);
   std::string tw_name;
   Result tw;
+  f0 = proc_cpu_s (fake->pid ());
   if (twurple)
     tw = twurple_line (port, n, tw_name);
   else
     tw.note = "--no-twurple";
+  if (tw.ran)
+    tw.fake_cpu = proc_cpu_s (fake->pid ()) - f0;
   print (tw_name.empty () ? "@twurple/eventsub-ws (node)" : tw_name.c_str (), n,
       tw);
 
