@@ -1479,6 +1479,10 @@ EventSubFake::detach ()
           nullptr);
     st.forget (c);
   }
+  for (auto &kv : st.sessions) {
+    State::destroy_source (kv.second->unused);
+    State::destroy_source (kv.second->grace);
+  }
   st.sessions.clear ();
   soup_server_remove_handler (st.server, "/ws");
   st.server = nullptr;

@@ -24,6 +24,8 @@
  * POST/GET/DELETE /helix/eventsub/subscriptions for the five channel.chat.*
  * types, POST /helix/chat/messages (Send Chat Message), and the scripting
  * methods below (notifications, session_reconnect, close codes, drops).
+ * As the Twitch CLI's mock server (twurple's mockServerPort), Helix is also
+ * served under /mock/ and subscriptions at /eventsub/subscriptions.
  */
 #pragma once
 
