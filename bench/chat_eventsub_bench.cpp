@@ -20,6 +20,7 @@
  * stand-in is not what limits the line. */
 #include "eventsub_fake.h"
 #include "support/peer.h"
+#include "tmi_flooder.h"
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
@@ -117,114 +118,6 @@ print (const char *name, uint64_t n, const Result &r)
   fflush (stdout);
 }
 
-/* ---- IRC: the same messages as PRIVMSG lines from a minimal TMI ---------- */
-
-struct Flooder {
-  GSocketListener *listener = nullptr;
-  int port = 0;
-  uint64_t n = 0;
-  std::atomic<bool> joined{false};
-  GCancellable *cancel = g_cancellable_new ();
-  std::thread thread;
-
-  bool start (uint64_t count)
-  {
-    n = count;
-    listener = g_socket_listener_new ();
-    GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
-    GSocketAddress *eff = nullptr;
-    bool ok = g_socket_listener_add_address (listener, addr,
-        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr, &eff, nullptr);
-    g_object_unref (addr);
-    g_object_unref (lo);
-    if (!ok)
-      return false;
-    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (eff));
-    g_object_unref (eff);
-    thread = std::thread ([this] { run (); });
-    return true;
-  }
-  ~Flooder ()
-  {
-    g_cancellable_cancel (cancel);
-    if (thread.joinable ())
-      thread.join ();
-    g_object_unref (cancel);
-    if (listener) {
-      g_socket_listener_close (listener);
-      g_object_unref (listener);
-    }
-  }
-
-  void run ()
-  {
-    GSocketConnection *c
-        = g_socket_listener_accept (listener, nullptr, cancel, nullptr);
-    if (!c)
-      return;
-    GDataInputStream *in = g_data_input_stream_new (
-        g_io_stream_get_input_stream (G_IO_STREAM (c)));
-    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c));
-    auto say = [this, out] (const std::string &l) {
-      std::string x = l + "\r\n";
-      g_output_stream_write_all (
-          out, x.data (), x.size (), nullptr, cancel, nullptr);
-    };
-    while (!joined) {
-      gchar *line
-          = g_data_input_stream_read_line (in, nullptr, cancel, nullptr);
-      if (!line)
-        break;
-      std::string l (line);
-      g_free (line);
-      if (l.rfind ("CAP REQ", 0) == 0)
-        say (":tmi.twitch.tv CAP * ACK :twitch.tv/tags twitch.tv/commands "
-             "twitch.tv/membership");
-      else if (l.rfind ("NICK ", 0) == 0)
-        say (":tmi.twitch.tv 001 " + l.substr (5) + " :Welcome, GLHF!");
-      else if (l.rfind ("JOIN #", 0) == 0) {
-        say ("@emote-only=0;followers-only=-1;r9k=0;room-id=" + kChannel.id
-             + ";slow=0;subs-only=0 :tmi.twitch.tv ROOMSTATE " + l.substr (5));
-        joined = true;
-      }
-    }
-    /* One period of the blast as lines; each copy gets unique ids by
-     * patching the first 8 hex digits of every id, as chat-e2e-bench. */
-    const uint64_t period = 3000;
-    std::string block;
-    std::vector<size_t> id_at, line_end;
-    gint64 now_ms = g_get_real_time () / 1000;
-    for (uint64_t i = 0; i < period; i++) {
-      gchar *id = g_uuid_string_random ();
-      std::string l = twitch_test::EventSubFake::blast_irc_line (
-          i, kChannel, id, now_ms);
-      g_free (id);
-      id_at.push_back (block.size () + l.find (";id=") + 4);
-      block += l + "\r\n";
-      line_end.push_back (block.size ());
-    }
-    uint64_t sent = 0;
-    for (uint64_t k = 0; joined && sent < n; ++k) {
-      char hex[9];
-      snprintf (hex, sizeof hex, "%08x", static_cast<unsigned> (k));
-      for (size_t at : id_at)
-        memcpy (&block[at], hex, 8);
-      uint64_t count = std::min<uint64_t> (period, n - sent);
-      if (!g_output_stream_write_all (out, block.data (), line_end[count - 1],
-              nullptr, cancel, nullptr))
-        break;
-      sent += count;
-    }
-    /* Open until the client leaves. */
-    gchar *rest;
-    while (
-        (rest = g_data_input_stream_read_line (in, nullptr, cancel, nullptr)))
-      g_free (rest);
-    g_object_unref (in);
-    g_object_unref (c);
-  }
-};
 
 /* ---- A pipeline into fakesink, counted at the sink ----------------------- */
 
@@ -323,7 +216,18 @@ Result
 irc_line (uint64_t n)
 {
   Result r;
-  Flooder flooder;
+  /* One period of the blast as lines (3000: its chatters, texts, emotes,
+   * badges and replies repeat with it). */
+  std::vector<std::string> lines;
+  gint64 now_ms = g_get_real_time () / 1000;
+  for (uint64_t i = 0; i < 3000; i++) {
+    gchar *id = g_uuid_string_random ();
+    lines.push_back (twitch_test::EventSubFake::blast_irc_line (
+        i, kChannel, id, now_ms));
+    g_free (id);
+  }
+  TmiFlooder flooder (std::move (lines), kChannel.id);
+  flooder.go = true;
   if (!flooder.start (n)) {
     r.note = "cannot listen on 127.0.0.1";
     return r;
