@@ -118,7 +118,6 @@ print (const char *name, uint64_t n, const Result &r)
   fflush (stdout);
 }
 
-
 /* ---- A pipeline into fakesink, counted at the sink ----------------------- */
 
 struct Counter {
