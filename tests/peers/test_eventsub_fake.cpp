@@ -1199,6 +1199,35 @@ TEST_F (EventSubFakeTest, PingsAnsweredKeepTheSessionMissedOnesEndItWith4002)
   EXPECT_EQ (raw_client_close_code (fake->port (), 30), 4002u);
 }
 
+TEST_F (EventSubFakeTest, ScriptingOverHttpForTheStandaloneProgram)
+{
+  Client c (loop, fake->eventsub_url ());
+  ASSERT_EQ (subscribe ("channel.chat.message", c.session_id ()).status, 202u);
+  auto control = [&] (const std::string &what) {
+    return loop.http ("GET", fake->base_url () + "/_fake/eventsub/" + what, {},
+        client_id ());
+  };
+  EXPECT_EQ (control ("chat?chatter=chatter0003&text=hi%20there").status, 200u);
+  Json n (c.next_of ("notification"));
+  EXPECT_EQ (n.str ("payload.event.message.text"), "hi there");
+  EXPECT_EQ (n.str ("payload.event.chatter_user_login"), "chatter0003");
+  EXPECT_EQ (control ("fixture?name=chat-message-cheer.json").status, 200u);
+  EXPECT_EQ (Json (c.next_of ("notification")).str ("payload.event.message_id"),
+      "b34ccfc7-4977-403a-8a94-33c6bac34fb9");
+  EXPECT_EQ (control ("fixture?name=../helix/users.json").status, 400u);
+  EXPECT_EQ (control ("fixture?name=nope.json").status, 404u);
+  Json st (control ("stats").body);
+  EXPECT_EQ (st.num ("sessions"), 1);
+  EXPECT_EQ (st.num ("subscriptions"), 1);
+  EXPECT_EQ (st.num ("notifications"), 2);
+  EXPECT_EQ (st.str ("types.0"), "channel.chat.message");
+  EXPECT_EQ (control ("close?code=1000").status, 400u);
+  EXPECT_EQ (control ("close?code=4006").status, 200u);
+  ASSERT_TRUE (c.wait_closed ());
+  EXPECT_EQ (c.close_code (), 4006);
+  EXPECT_EQ (Json (control ("stats").body).num ("sessions"), 0);
+}
+
 TEST_F (EventSubFakeTest, ConnectionsPerUserAreLimited)
 {
   /* Twitch: at most 3 WebSockets with subscriptions per user. */

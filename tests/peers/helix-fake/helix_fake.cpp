@@ -1249,6 +1249,8 @@ struct HelixFake::Impl {
         kv.second.valid = false;
       return json (200, "{}");
     }
+    if (path.compare (0, 16, "/_fake/eventsub/") == 0)
+      return eventsub_control (path.substr (16), q);
     if (path == "/_fake/rate") {
       int64_t l = 0, w = 0;
       if (parse_int (param (q, "limit"), l))
@@ -1259,6 +1261,81 @@ struct HelixFake::Impl {
       return json (200, "{}");
     }
     return json (404, "{\"message\":\"no such control\"}");
+  }
+
+  /* The EventSub scripting over HTTP, for the standalone program (on the
+   * fake's thread: the EventSub calls run at once). */
+  Response eventsub_control (const std::string &what, const Params &q)
+  {
+    auto list = [] (const std::vector<std::string> &v) {
+      std::string out = "[";
+      for (size_t i = 0; i < v.size (); i++)
+        out += (i ? "," : "") + jesc (v[i]);
+      return out + "]";
+    };
+    int64_t v = 0;
+    if (what == "stats")
+      return json (200,
+          "{\"sessions\":" + std::to_string (eventsub->sessions ())
+              + ",\"connections\":" + std::to_string (eventsub->connections ())
+              + ",\"subscriptions\":"
+              + std::to_string (eventsub->subscriptions ())
+              + ",\"notifications\":"
+              + std::to_string (eventsub->notifications_sent ())
+              + ",\"types\":" + list (eventsub->subscription_types ({}))
+              + ",\"sent\":" + list (eventsub->sent_chat_messages ()) + "}");
+    if (what == "chat") {
+      std::string b = param (q, "broadcaster"), c = param (q, "chatter"),
+                  t = param (q, "text");
+      if (b.empty ())
+        b = kMainLogin;
+      if (c.empty () || t.empty () || t.size () > 2000)
+        return error (400, "chat needs chatter= and text= (at most 2000 "
+                           "bytes)");
+      eventsub->chat_message (b, c, t);
+      return json (200, "{}");
+    }
+    if (what == "fixture") {
+      std::string name = param (q, "name");
+      if (name.empty () || name.find ('/') != std::string::npos)
+        return error (400, "fixture needs name= of a file of "
+                           "tests/fixtures/eventsub");
+      std::string text = read_text (eventsub_fixtures_dir + "/" + name);
+      if (text.empty ())
+        return error (404, "no such fixture: " + name);
+      eventsub->notify_message (text);
+      return json (200, "{}");
+    }
+    if (what == "reconnect") {
+      eventsub->reconnect ();
+      return json (200, "{}");
+    }
+    if (what == "close") {
+      if (!parse_int (param (q, "code"), v) || v < 4000 || v > 4007)
+        return error (400, "close needs code= between 4000 and 4007");
+      eventsub->close_all (static_cast<unsigned short> (v));
+      return json (200, "{}");
+    }
+    if (what == "drop") {
+      eventsub->drop_all ();
+      return json (200, "{}");
+    }
+    if (what == "silence") {
+      eventsub->silence (param (q, "on") != "0");
+      return json (200, "{}");
+    }
+    if (what == "drop-reason") {
+      eventsub->set_drop_reason (param (q, "code"), param (q, "message"));
+      return json (200, "{}");
+    }
+    if (what == "blast") {
+      std::string b = param (q, "broadcaster");
+      if (!parse_int (param (q, "count"), v) || v < 1 || v > 100000000)
+        return error (400, "blast needs count= between 1 and 100000000");
+      eventsub->blast (b.empty () ? kMainLogin : b, static_cast<uint64_t> (v));
+      return json (200, "{}");
+    }
+    return json (404, "{\"message\":\"no such EventSub control\"}");
   }
 
   /* ---- Dispatch -----------------------------------------------------------

@@ -18,6 +18,14 @@
  *   GET /_fake/live?login=twitchdev&live=1&viewers=42&title=..&game=..
  *   GET /_fake/expire                every issued access token answers 401
  *   GET /_fake/rate?limit=N&window=S rate-limit bucket of N per S seconds
+ *   GET /_fake/eventsub/stats        {"sessions":N,"connections":N,
+ *                                    "subscriptions":N,"notifications":N,
+ *                                    "types":[...],"sent":[...]}
+ *   GET /_fake/eventsub/chat?chatter=chatter0001&text=hi[&broadcaster=..]
+ *   GET /_fake/eventsub/fixture?name=chat-message-reply.json
+ *   GET /_fake/eventsub/reconnect | drop | close?code=4005 | silence?on=1
+ *   GET /_fake/eventsub/drop-reason?code=msg_duplicate&message=...
+ *   GET /_fake/eventsub/blast?count=N[&broadcaster=twitchdev]
  *
  * EventSub (eventsub_fake.h): the WebSocket at eventsub_url ()
  * (ws://127.0.0.1:PORT/ws, ?keepalive_timeout_seconds=N as Twitch's),
