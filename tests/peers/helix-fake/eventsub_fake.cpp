@@ -300,7 +300,8 @@ struct Conn;
 
 struct Sub {
   std::string id, type, version, broadcaster_id, user_id, session_id;
-  std::string created_at, connected_at, status = "enabled";
+  std::string created_at, connected_at, disconnected_at;
+  std::string status = "enabled";
 };
 
 struct Session {
@@ -460,8 +461,8 @@ struct EventSubFake::State {
                     + q (s.session_id);
     if (with_connected_at)
       t += ",\"connected_at\":\"" + s.connected_at + "\"";
-    if (s.status != "enabled" && with_connected_at)
-      t += ",\"disconnected_at\":\"" + s.connected_at + "\"";
+    if (!s.disconnected_at.empty () && with_connected_at)
+      t += ",\"disconnected_at\":\"" + s.disconnected_at + "\"";
     t += "}";
     return "{\"id\":" + q (s.id) + ",\"status\":" + q (s.status)
            + ",\"type\":" + q (s.type) + ",\"version\":" + q (s.version)
@@ -522,9 +523,12 @@ struct EventSubFake::State {
     destroy_source (s.grace);
     if (s.conn)
       s.conn->session_id.clear ();
+    std::string now = now_stamp ();
     for (auto &sub : subs)
-      if (sub.session_id == id && sub.status == "enabled")
+      if (sub.session_id == id && sub.status == "enabled") {
         sub.status = status;
+        sub.disconnected_at = now;
+      }
     sessions.erase (it);
     trim_disabled ();
   }
