@@ -932,7 +932,7 @@ TEST_F (EventSubFakeTest, CloseCodesEndSessionsAndDisableSubscriptions)
 TEST_F (EventSubFakeTest, UnusedSessionClosedWith4003)
 {
   HelixFakeOptions opt;
-  opt.eventsub_unused_close_s = 1;
+  opt.eventsub_unused_close_s = 2; /* time enough to subscribe when loaded */
   start (opt);
   Client unused (loop, fake->eventsub_url ());
   Client used (loop, fake->eventsub_url ());
@@ -1203,12 +1203,12 @@ raw_client_close_code (int port, int seconds)
 TEST_F (EventSubFakeTest, PingsAnsweredKeepTheSessionMissedOnesEndItWith4002)
 {
   HelixFakeOptions opt;
-  opt.eventsub_ping_s = 1;
+  opt.eventsub_ping_s = 2;
   start (opt);
   /* libsoup answers pings by itself. */
   Client c (loop, fake->eventsub_url ());
   ASSERT_EQ (subscribe ("channel.chat.message", c.session_id ()).status, 202u);
-  loop.idle (3500);
+  loop.idle (5000);
   EXPECT_FALSE (c.closed ());
   /* A client that does not. */
   EXPECT_EQ (raw_client_close_code (fake->port (), 30), 4002u);
