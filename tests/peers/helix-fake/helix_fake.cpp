@@ -1,5 +1,7 @@
 #include "helix_fake.h"
 
+#include "eventsub_fake.h"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -307,14 +309,36 @@ struct HelixFake::Impl {
   };
   std::map<std::string, Device> devices;
 
+  /* The EventSub WebSocket and its Helix endpoints. */
+  std::unique_ptr<EventSubFake> eventsub;
+  std::string eventsub_fixtures_dir;
+
+  static std::optional<EventSubUser> es_user (const std::string &user_json)
+  {
+    if (user_json.empty ())
+      return std::nullopt;
+    return EventSubUser{field_of (user_json, "id"),
+        field_of (user_json, "login"), field_of (user_json, "display_name")};
+  }
+
   explicit Impl (HelixFakeOptions o) : opt (std::move (o))
   {
+    /* The user table is read-only after construction: no lock needed. */
+    eventsub = std::make_unique<EventSubFake> (opt,
+        EventSubFake::Hooks{
+            [this] (const std::string &login) {
+              return es_user (user_by_login (login));
+            },
+            [this] (const std::string &id) {
+              return es_user (user_by_id (id));
+            }});
     std::string dir = opt.fixtures_dir;
     if (dir.empty ()) {
 #ifdef TWITCH_TEST_FIXTURES
       dir = std::string (TWITCH_TEST_FIXTURES) + "/helix";
 #endif
     }
+    eventsub_fixtures_dir = dir + "/../eventsub";
     for (const auto &u : fixture_objects (dir + "/users.json")) {
       fixture_users_by_id[field_of (u, "id")] = u;
       fixture_users_by_login[field_of (u, "login")] = u;
@@ -1236,6 +1260,8 @@ struct HelixFake::Impl {
         kv.second.valid = false;
       return json (200, "{}");
     }
+    if (path.compare (0, 16, "/_fake/eventsub/") == 0)
+      return eventsub_control (path.substr (16), q);
     if (path == "/_fake/rate") {
       int64_t l = 0, w = 0;
       if (parse_int (param (q, "limit"), l))
@@ -1246,6 +1272,81 @@ struct HelixFake::Impl {
       return json (200, "{}");
     }
     return json (404, "{\"message\":\"no such control\"}");
+  }
+
+  /* The EventSub scripting over HTTP, for the standalone program (on the
+   * fake's thread: the EventSub calls run at once). */
+  Response eventsub_control (const std::string &what, const Params &q)
+  {
+    auto list = [] (const std::vector<std::string> &v) {
+      std::string out = "[";
+      for (size_t i = 0; i < v.size (); i++)
+        out += (i ? "," : "") + jesc (v[i]);
+      return out + "]";
+    };
+    int64_t v = 0;
+    if (what == "stats")
+      return json (200,
+          "{\"sessions\":" + std::to_string (eventsub->sessions ())
+              + ",\"connections\":" + std::to_string (eventsub->connections ())
+              + ",\"subscriptions\":"
+              + std::to_string (eventsub->subscriptions ())
+              + ",\"notifications\":"
+              + std::to_string (eventsub->notifications_sent ())
+              + ",\"types\":" + list (eventsub->subscription_types ({}))
+              + ",\"sent\":" + list (eventsub->sent_chat_messages ()) + "}");
+    if (what == "chat") {
+      std::string b = param (q, "broadcaster"), c = param (q, "chatter"),
+                  t = param (q, "text");
+      if (b.empty ())
+        b = kMainLogin;
+      if (c.empty () || t.empty () || t.size () > 2000)
+        return error (400, "chat needs chatter= and text= (at most 2000 "
+                           "bytes)");
+      eventsub->chat_message (b, c, t);
+      return json (200, "{}");
+    }
+    if (what == "fixture") {
+      std::string name = param (q, "name");
+      if (name.empty () || name.find ('/') != std::string::npos)
+        return error (400, "fixture needs name= of a file of "
+                           "tests/fixtures/eventsub");
+      std::string text = read_text (eventsub_fixtures_dir + "/" + name);
+      if (text.empty ())
+        return error (404, "no such fixture: " + name);
+      eventsub->notify_message (text);
+      return json (200, "{}");
+    }
+    if (what == "reconnect") {
+      eventsub->reconnect ();
+      return json (200, "{}");
+    }
+    if (what == "close") {
+      if (!parse_int (param (q, "code"), v) || v < 4000 || v > 4007)
+        return error (400, "close needs code= between 4000 and 4007");
+      eventsub->close_all (static_cast<unsigned short> (v));
+      return json (200, "{}");
+    }
+    if (what == "drop") {
+      eventsub->drop_all ();
+      return json (200, "{}");
+    }
+    if (what == "silence") {
+      eventsub->silence (param (q, "on") != "0");
+      return json (200, "{}");
+    }
+    if (what == "drop-reason") {
+      eventsub->set_drop_reason (param (q, "code"), param (q, "message"));
+      return json (200, "{}");
+    }
+    if (what == "blast") {
+      std::string b = param (q, "broadcaster");
+      if (!parse_int (param (q, "count"), v) || v < 1 || v > 100000000)
+        return error (400, "blast needs count= between 1 and 100000000");
+      eventsub->blast (b.empty () ? kMainLogin : b, static_cast<uint64_t> (v));
+      return json (200, "{}");
+    }
+    return json (404, "{\"message\":\"no such EventSub control\"}");
   }
 
   /* ---- Dispatch -----------------------------------------------------------
@@ -1283,7 +1384,8 @@ struct HelixFake::Impl {
   }
 
   Response handle (const std::string &method, const std::string &path,
-      const Params &q, const Params &form, SoupMessageHeaders *req_headers)
+      const Params &q, const Params &form, const std::string &raw_body,
+      SoupMessageHeaders *req_headers)
   {
     std::lock_guard<std::mutex> g (lock);
     if (path.compare (0, 7, "/_fake/") == 0)
@@ -1360,7 +1462,13 @@ struct HelixFake::Impl {
         out = error (429, "Too Many Requests");
         add_rate_headers (out, tok, false, 0);
       } else {
-        out = helix (path, q, it->second);
+        if (EventSubFake::is_eventsub_path (path)) {
+          auto a = eventsub->helix (method, path, q, raw_body,
+              it->second.user_id, it->second.scopes);
+          out = json (a.status, a.body);
+        } else {
+          out = helix (path, q, it->second);
+        }
         add_rate_headers (out, tok, fault && fault->kind == "zero",
             fault ? fault->reset_in_s : 0);
         if (fault && fault->kind == "malformed" && out.status == 200)
@@ -1380,6 +1488,23 @@ struct HelixFake::Impl {
     return out;
   }
 
+  /* Bodies past this are refused (413) before they are read, when the
+   * client announces their length, and after otherwise. */
+  static constexpr goffset kMaxRequestBody = 1024 * 1024;
+
+  static void on_request_started (
+      SoupServer *, SoupServerMessage *msg, gpointer)
+  {
+    g_signal_connect (msg, "got-headers",
+        G_CALLBACK (+[] (SoupServerMessage *m, gpointer) {
+          goffset len = soup_message_headers_get_content_length (
+              soup_server_message_get_request_headers (m));
+          if (len > kMaxRequestBody)
+            soup_server_message_set_status (m, 413, nullptr);
+        }),
+        nullptr);
+  }
+
   static void on_request (SoupServer *, SoupServerMessage *msg,
       const char *path, GHashTable *, gpointer data)
   {
@@ -1389,8 +1514,19 @@ struct HelixFake::Impl {
     Params form;
     SoupMessageBody *body = soup_server_message_get_request_body (msg);
     std::string method = soup_server_message_get_method (msg);
+    std::string raw;
+    if (body && body->length > kMaxRequestBody) {
+      static const char too_big[]
+          = "{\"error\":\"Payload Too Large\",\"status\":413,"
+            "\"message\":\"The request body is larger than the fake "
+            "accepts\"}";
+      soup_server_message_set_status (msg, 413, nullptr);
+      soup_server_message_set_response (msg, "application/json",
+          SOUP_MEMORY_STATIC, too_big, sizeof too_big - 1);
+      return;
+    }
     if (method == "POST" && body && body->length > 0) {
-      std::string raw (body->data, body->length);
+      raw.assign (body->data, body->length);
       form = parse_params (raw.c_str ());
       /* client_id may also come in the query (Twitch accepts both). */
       for (const auto &kv : q)
@@ -1401,14 +1537,19 @@ struct HelixFake::Impl {
     std::string p = path;
     if (p.compare (0, 6, "/mock/") == 0)
       p = "/helix/" + p.substr (6);
-    Response r = self->handle (
-        method, p, q, form, soup_server_message_get_request_headers (msg));
+    /* ... and its EventSub WebSocket server takes subscriptions at
+     * /eventsub/subscriptions (twurple's eventsub-ws with mockServerPort). */
+    if (p == "/eventsub/subscriptions")
+      p = "/helix" + p;
+    Response r = self->handle (method, p, q, form, raw,
+        soup_server_message_get_request_headers (msg));
     soup_server_message_set_status (msg, r.status, nullptr);
     SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
     for (const auto &kv : r.headers)
       soup_message_headers_replace (h, kv.first.c_str (), kv.second.c_str ());
-    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
-        r.body.data (), r.body.size ());
+    if (r.status != SOUP_STATUS_NO_CONTENT)
+      soup_server_message_set_response (msg, "application/json",
+          SOUP_MEMORY_COPY, r.body.data (), r.body.size ());
     if (r.delay_ms > 0) {
       soup_server_message_pause (msg);
       g_object_ref (msg);
@@ -1452,6 +1593,8 @@ HelixFake::start (GError **error)
     g_main_context_push_thread_default (p.context);
     p.server = soup_server_new ("server-header", "helix-fake ", nullptr);
     soup_server_add_handler (p.server, nullptr, Impl::on_request, &p, nullptr);
+    g_signal_connect (p.server, "request-started",
+        G_CALLBACK (Impl::on_request_started), nullptr);
     GError *e = nullptr;
     GSocketAddress *addr
         = g_inet_socket_address_new_from_string ("127.0.0.1", p.opt.port);
@@ -1469,6 +1612,7 @@ HelixFake::start (GError **error)
         }
       }
       g_slist_free (listeners);
+      p.eventsub->attach (p.server, p.context, p.port);
     }
     g_object_unref (addr);
     if (p.opt.flip_live_every_s > 0) {
@@ -1496,6 +1640,7 @@ HelixFake::start (GError **error)
     cv.notify_all ();
     if (e == nullptr)
       g_main_loop_run (p.loop);
+    p.eventsub->detach ();
     soup_server_disconnect (p.server);
     g_clear_object (&p.server);
     /* Let pending unpause timeouts and connection teardown run. */
@@ -1670,6 +1815,132 @@ HelixFake::current_refresh_token () const
 {
   std::lock_guard<std::mutex> g (impl_->lock);
   return impl_->refresh_token;
+}
+
+/* ---- EventSub: the work is in eventsub_fake.cpp ---- */
+
+std::string
+HelixFake::eventsub_url () const
+{
+  return impl_->eventsub->url ();
+}
+
+void
+HelixFake::eventsub_notify (
+    const std::string &type, const std::string &event_json)
+{
+  impl_->eventsub->notify (type, event_json, {});
+}
+
+void
+HelixFake::eventsub_notify_with_id (const std::string &type,
+    const std::string &event_json, const std::string &message_id)
+{
+  impl_->eventsub->notify (type, event_json, message_id);
+}
+
+bool
+HelixFake::eventsub_notify_fixture (const std::string &name)
+{
+  std::string path = g_path_is_absolute (name.c_str ())
+                         ? name
+                         : impl_->eventsub_fixtures_dir + "/" + name;
+  std::string text = read_text (path);
+  if (text.empty ())
+    return false;
+  impl_->eventsub->notify_message (text);
+  return true;
+}
+
+void
+HelixFake::eventsub_chat_message (const std::string &broadcaster_login,
+    const std::string &chatter_login, const std::string &text)
+{
+  impl_->eventsub->chat_message (broadcaster_login, chatter_login, text);
+}
+
+void
+HelixFake::eventsub_reconnect ()
+{
+  impl_->eventsub->reconnect ();
+}
+
+void
+HelixFake::eventsub_close (unsigned short code)
+{
+  impl_->eventsub->close_all (code);
+}
+
+void
+HelixFake::eventsub_drop ()
+{
+  impl_->eventsub->drop_all ();
+}
+
+void
+HelixFake::eventsub_silence (bool on)
+{
+  impl_->eventsub->silence (on);
+}
+
+void
+HelixFake::set_drop_reason (const std::string &code, const std::string &message)
+{
+  impl_->eventsub->set_drop_reason (code, message);
+}
+
+void
+HelixFake::eventsub_blast (const std::string &broadcaster_login, uint64_t count)
+{
+  impl_->eventsub->blast (broadcaster_login, count);
+}
+
+void
+HelixFake::eventsub_revoke (const std::string &type, const std::string &status)
+{
+  impl_->eventsub->revoke (type, status);
+}
+
+size_t
+HelixFake::eventsub_sessions () const
+{
+  return impl_->eventsub->sessions ();
+}
+
+uint64_t
+HelixFake::eventsub_connections () const
+{
+  return impl_->eventsub->connections ();
+}
+
+size_t
+HelixFake::eventsub_subscriptions () const
+{
+  return impl_->eventsub->subscriptions ();
+}
+
+std::vector<std::string>
+HelixFake::eventsub_subscription_types (const std::string &session_id) const
+{
+  return impl_->eventsub->subscription_types (session_id);
+}
+
+std::vector<std::string>
+HelixFake::eventsub_session_ids () const
+{
+  return impl_->eventsub->session_ids ();
+}
+
+uint64_t
+HelixFake::eventsub_notifications () const
+{
+  return impl_->eventsub->notifications_sent ();
+}
+
+std::vector<std::string>
+HelixFake::sent_chat_messages () const
+{
+  return impl_->eventsub->sent_chat_messages ();
 }
 
 } // namespace twitch_test

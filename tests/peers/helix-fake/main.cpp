@@ -2,6 +2,9 @@
  * command-line tools' tests and trying pipelines by hand.
  *
  *   helix-fake [--port N] [--followers N] ... [--env] [--daemon]
+ *   helix-fake --eventsub-blast 100000 --env   (benchmark: each
+ *     channel.chat.message subscription of twitchdev gets 100 000
+ *     notifications at once)
  *
  * Listens on 127.0.0.1, prints the port on the first line of stdout (with
  * --env, then the TWITCH_* variables that point a client at it), and serves
@@ -86,6 +89,11 @@ main (int argc, char **argv)
   gboolean env = FALSE, no_rate_headers = FALSE, stdin_exit = FALSE,
            no_user_token = FALSE, daemon = FALSE;
   gchar *pidfile = nullptr;
+  gint es_keepalive = opt.eventsub_keepalive_s,
+       es_unused = opt.eventsub_unused_close_s,
+       es_grace = opt.eventsub_reconnect_grace_s, es_ping = 0;
+  gint64 es_blast = 0;
+  gchar *es_blast_login = nullptr;
   GOptionEntry entries[] = {
       {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: free)",
           "N"},
@@ -133,6 +141,24 @@ main (int argc, char **argv)
           nullptr},
       {"pidfile", 0, 0, G_OPTION_ARG_FILENAME, &pidfile,
           "Write the serving process's pid to FILE", "FILE"},
+      {"eventsub-keepalive", 0, 0, G_OPTION_ARG_INT, &es_keepalive,
+          "EventSub keepalive_timeout_seconds unless the URL asks (10)", "S"},
+      {"eventsub-unused-close", 0, 0, G_OPTION_ARG_INT, &es_unused,
+          "Close a session without subscription after S s with 4003 (10; 0: "
+          "never)",
+          "S"},
+      {"eventsub-reconnect-grace", 0, 0, G_OPTION_ARG_INT, &es_grace,
+          "Seconds a client has to follow session_reconnect (30)", "S"},
+      {"eventsub-ping", 0, 0, G_OPTION_ARG_INT, &es_ping,
+          "WebSocket ping every S s; no pong for 2S s closes with 4002 (0: "
+          "no pings)",
+          "S"},
+      {"eventsub-blast", 0, 0, G_OPTION_ARG_INT64, &es_blast,
+          "Send N channel.chat.message notifications to every new chat "
+          "subscription of --eventsub-blast-login (benchmark)",
+          "N"},
+      {"eventsub-blast-login", 0, 0, G_OPTION_ARG_STRING, &es_blast_login,
+          "Channel of --eventsub-blast (twitchdev)", "LOGIN"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
   GOptionContext *ctx = g_option_context_new ("- Twitch Helix fake");
@@ -172,6 +198,21 @@ main (int argc, char **argv)
   }
   if (no_user_token)
     opt.user_token.clear ();
+  if (es_keepalive < 1 || es_keepalive > 600 || es_unused < 0 || es_grace < 1
+      || es_blast < 0 || es_ping < 0) {
+    g_printerr ("helix-fake: --eventsub-keepalive must be 1..600, "
+                "--eventsub-unused-close, --eventsub-ping and --eventsub-blast at "
+                "least 0, "
+                "--eventsub-reconnect-grace at least 1\n");
+    return 2;
+  }
+  opt.eventsub_keepalive_s = es_keepalive;
+  opt.eventsub_unused_close_s = es_unused;
+  opt.eventsub_reconnect_grace_s = es_grace;
+  opt.eventsub_ping_s = es_ping;
+  opt.eventsub_blast = static_cast<uint64_t> (es_blast);
+  if (es_blast_login)
+    opt.eventsub_blast_login = es_blast_login;
 
   if (daemon && stdin_exit) {
     g_printerr ("helix-fake: --daemon and --stdin-exit exclude each other\n");
@@ -203,6 +244,7 @@ main (int argc, char **argv)
     printf ("TWITCH_HELIX_URL=%s\n", fake.helix_url ().c_str ());
     printf ("TWITCH_AUTH_URL=%s\n", fake.auth_url ().c_str ());
     printf ("TWITCH_INGEST_URL=%s\n", fake.ingest_url ().c_str ());
+    printf ("TWITCH_EVENTSUB_URL=%s\n", fake.eventsub_url ().c_str ());
     printf ("TWITCH_CLIENT_ID=%s\n", opt.client_id.c_str ());
     printf ("TWITCH_CLIENT_SECRET=%s\n", opt.client_secret.c_str ());
     if (!opt.user_token.empty ()) {
@@ -255,5 +297,6 @@ main (int argc, char **argv)
   g_free (fixtures);
   g_free (scopes);
   g_free (pidfile);
+  g_free (es_blast_login);
   return 0;
 }
