@@ -133,31 +133,19 @@ tag_quark (const std::string &key)
   return tag_info (key).quark;
 }
 
+/* Fields are set through gst_structure_id_set(): its value collection
+ * costs less than g_value_init + g_value_set_* + take_value, and a group
+ * of fields goes in one call. */
 static void
 set_str (GstStructure *s, GQuark field, const std::string &v)
 {
-  GValue val = G_VALUE_INIT;
-  g_value_init (&val, G_TYPE_STRING);
-  g_value_set_string (&val, v.c_str ());
-  gst_structure_id_take_value (s, field, &val);
+  gst_structure_id_set (s, field, G_TYPE_STRING, v.c_str (), NULL);
 }
 
 static void
 set_int64 (GstStructure *s, GQuark field, gint64 v)
 {
-  GValue val = G_VALUE_INIT;
-  g_value_init (&val, G_TYPE_INT64);
-  g_value_set_int64 (&val, v);
-  gst_structure_id_take_value (s, field, &val);
-}
-
-static void
-set_bool (GstStructure *s, GQuark field, bool v)
-{
-  GValue val = G_VALUE_INIT;
-  g_value_init (&val, G_TYPE_BOOLEAN);
-  g_value_set_boolean (&val, v);
-  gst_structure_id_take_value (s, field, &val);
+  gst_structure_id_set (s, field, G_TYPE_INT64, v, NULL);
 }
 
 static void
@@ -193,9 +181,17 @@ set_opt (GstStructure *s, GQuark field, const std::optional<int64_t> &v)
 static bool
 is_decimal_of (const std::string &v, int64_t n)
 {
+  /* Digits from the end (no printf: this runs for every numeric tag). */
   char buf[24];
-  int len = g_snprintf (buf, sizeof (buf), "%" G_GINT64_FORMAT, (gint64)n);
-  return v.size () == (size_t)len && memcmp (v.data (), buf, len) == 0;
+  char *e = buf + sizeof (buf), *d = e;
+  guint64 u = n < 0 ? 0 - (guint64)n : (guint64)n;
+  do {
+    *--d = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (n < 0)
+    *--d = '-';
+  return v.size () == (size_t)(e - d) && memcmp (v.data (), d, e - d) == 0;
 }
 
 static bool
@@ -418,23 +414,19 @@ typed_carries (const twitch::ChatMessage &m, int typed, const std::string &v)
 }
 
 GstStructure *
-gst_twitch_chat_message_to_structure (
+GstTwitchChatEventBuilder::build (
     const twitch::ChatMessage &m, GstClockTime running_time)
 {
-  GstStructure *s = gst_structure_new_id_empty (Q ("twitch-chat"));
-  set_str (s, Q ("command"), m.command);
-  set_str (s, Q ("channel"), m.channel);
-  set_str (s, Q ("login"), m.login);
-  set_str (s, Q ("display-name"), m.display_name);
-  set_str (s, Q ("text"), m.text);
-  set_bool (s, Q ("action"), m.action);
-  set_int64 (s, Q ("timestamp"), m.timestamp_ms ());
-  if (GST_CLOCK_TIME_IS_VALID (running_time)) {
-    GValue val = G_VALUE_INIT;
-    g_value_init (&val, G_TYPE_UINT64);
-    g_value_set_uint64 (&val, running_time);
-    gst_structure_id_take_value (s, Q ("running-time"), &val);
-  }
+  GstStructure *s
+      = gst_structure_new_id (Q ("twitch-chat"), Q ("command"), G_TYPE_STRING,
+          m.command.c_str (), Q ("channel"), G_TYPE_STRING, m.channel.c_str (),
+          Q ("login"), G_TYPE_STRING, m.login.c_str (), Q ("display-name"),
+          G_TYPE_STRING, m.display_name.c_str (), Q ("text"), G_TYPE_STRING,
+          m.text.c_str (), Q ("action"), G_TYPE_BOOLEAN, (gboolean)m.action,
+          Q ("timestamp"), G_TYPE_INT64, (gint64)m.timestamp_ms (), NULL);
+  if (GST_CLOCK_TIME_IS_VALID (running_time))
+    gst_structure_id_set (
+        s, Q ("running-time"), G_TYPE_UINT64, (guint64)running_time, NULL);
   if (!m.id.empty ())
     set_str (s, Q ("id"), m.id);
   if (!m.user_id.empty ())
@@ -454,36 +446,34 @@ gst_twitch_chat_message_to_structure (
     for (const auto &e : m.emotes) {
       GValue v = G_VALUE_INIT;
       g_value_init (&v, GST_TYPE_STRUCTURE);
-      GstStructure *es = gst_structure_new_id_empty (Q ("emote"));
-      set_str (es, Q ("id"), e.id);
-      GValue iv = G_VALUE_INIT;
-      g_value_init (&iv, G_TYPE_INT);
-      g_value_set_int (&iv, e.start);
-      gst_structure_id_set_value (es, Q ("start"), &iv);
-      g_value_set_int (&iv, e.end);
-      gst_structure_id_take_value (es, Q ("end"), &iv);
-      g_value_take_boxed (&v, es);
+      g_value_take_boxed (
+          &v, gst_structure_new_id (Q ("emote"), Q ("id"), G_TYPE_STRING,
+                  e.id.c_str (), Q ("start"), G_TYPE_INT, e.start, Q ("end"),
+                  G_TYPE_INT, e.end, NULL));
       gst_value_array_append_and_take_value (&arr, &v);
     }
     gst_structure_id_take_value (s, Q ("emotes"), &arr);
   }
   if (m.kind == twitch::ChatKind::PRIVMSG
       || m.kind == twitch::ChatKind::USERNOTICE) {
-    set_int64 (s, Q ("bits"), m.bits);
-    set_bool (s, Q ("first-msg"), m.first_msg);
-    set_bool (s, Q ("returning-chatter"), m.returning_chatter);
-    set_bool (s, Q ("mod"), m.mod);
-    set_bool (s, Q ("subscriber"), m.subscriber);
-    set_bool (s, Q ("vip"), m.vip);
+    gst_structure_id_set (s, Q ("bits"), G_TYPE_INT64, (gint64)m.bits,
+        Q ("first-msg"), G_TYPE_BOOLEAN, (gboolean)m.first_msg,
+        Q ("returning-chatter"), G_TYPE_BOOLEAN, (gboolean)m.returning_chatter,
+        Q ("mod"), G_TYPE_BOOLEAN, (gboolean)m.mod, Q ("subscriber"),
+        G_TYPE_BOOLEAN, (gboolean)m.subscriber, Q ("vip"), G_TYPE_BOOLEAN,
+        (gboolean)m.vip, NULL);
   }
   if (m.tmi_sent_ts >= 0)
     set_int64 (s, Q ("tmi-sent-ts"), m.tmi_sent_ts);
   if (m.reply.present ()) {
-    set_str (s, Q ("reply-parent-msg-id"), m.reply.parent_msg_id);
-    set_str (s, Q ("reply-parent-user-id"), m.reply.parent_user_id);
-    set_str (s, Q ("reply-parent-user-login"), m.reply.parent_user_login);
-    set_str (s, Q ("reply-parent-display-name"), m.reply.parent_display_name);
-    set_str (s, Q ("reply-parent-msg-body"), m.reply.parent_msg_body);
+    gst_structure_id_set (s, Q ("reply-parent-msg-id"), G_TYPE_STRING,
+        m.reply.parent_msg_id.c_str (), Q ("reply-parent-user-id"),
+        G_TYPE_STRING, m.reply.parent_user_id.c_str (),
+        Q ("reply-parent-user-login"), G_TYPE_STRING,
+        m.reply.parent_user_login.c_str (), Q ("reply-parent-display-name"),
+        G_TYPE_STRING, m.reply.parent_display_name.c_str (),
+        Q ("reply-parent-msg-body"), G_TYPE_STRING,
+        m.reply.parent_msg_body.c_str (), NULL);
     if (!m.reply.thread_parent_msg_id.empty ())
       set_str (
           s, Q ("reply-thread-parent-msg-id"), m.reply.thread_parent_msg_id);
@@ -513,12 +503,25 @@ gst_twitch_chat_message_to_structure (
    * is in the structure once (building it twice was a third of the cost of
    * an event). */
   GstStructure *tags = gst_structure_new_id_empty (Q ("tags"));
-  std::string extra;
-  for (const auto &t : m.tags) {
-    TagInfo info = tag_info (t.first);
-    if (typed_carries (m, info.typed, t.second))
+  std::string &extra = extra_;
+  extra.clear ();
+  for (size_t i = 0; i < m.tags.size (); ++i) {
+    const auto &t = m.tags[i];
+    /* Twitch sends the same tags in the same order line after line: the
+     * key at this place is most often the one of the message before, and
+     * comparing it is cheaper than looking it up. */
+    if (i == tag_cache_.size ())
+      tag_cache_.emplace_back ();
+    CachedTag &c = tag_cache_[i];
+    if (c.key != t.first) {
+      TagInfo info = tag_info (t.first);
+      c.key = t.first;
+      c.quark = info.quark;
+      c.typed = info.typed;
+    }
+    if (typed_carries (m, c.typed, t.second))
       continue;
-    if (GQuark q = info.quark) {
+    if (GQuark q = c.quark) {
       set_str (tags, q, t.second);
     } else {
       if (!extra.empty ())
@@ -545,8 +548,7 @@ gst_twitch_chat_src_output (GstTwitchChatSrc *self, Pending &item, bool events,
   *buf = nullptr;
   const twitch::ChatMessage &m = item.msg;
   if (events || post) {
-    GstStructure *s
-        = gst_twitch_chat_message_to_structure (m, item.running_time);
+    GstStructure *s = p->event_builder.build (m, item.running_time);
     if (post) {
       /* The event's structure is "twitch-chat" (a data format); the bus
        * message is named after the element, like all of its others. */

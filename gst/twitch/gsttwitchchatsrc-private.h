@@ -7,6 +7,7 @@
 #include "gsttwitchchatsrc.h"
 #include "gsttwitchchatcommon.h"
 #include "gsttwitchchatsettings.h"
+#include "gsttwitchchatsrc-events.h"
 
 #include <gst/twitch/chat/client.h>
 
@@ -62,11 +63,12 @@ struct GstTwitchChatSrcPrivate {
   /* Taken from queue in one go by the streaming thread (its own). */
   std::deque<Pending> batch;
   bool consumer_waiting = false;
-  guint64 queued = 0;            /* chat events in queue */
-  twitch::IrcMessage irc;        /* streaming thread's parser state */
-  Pending current;               /* the event being output */
-  std::string payload;           /* its buffer's bytes (streaming thread) */
-  std::string chat_message_name; /* "twitchchatsrc-chat" */
+  guint64 queued = 0;     /* chat events in queue */
+  twitch::IrcMessage irc; /* streaming thread's parser state */
+  Pending current;        /* the event being output */
+  std::string payload;    /* its buffer's bytes (streaming thread) */
+  GstTwitchChatEventBuilder event_builder; /* streaming thread */
+  std::string chat_message_name;           /* "twitchchatsrc-chat" */
   bool flushing = false;
   bool fatal = false;
   /* Shared: send-message calls it without holding the lock. */
