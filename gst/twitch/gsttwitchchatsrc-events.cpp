@@ -127,10 +127,20 @@ tag_info (const std::string &key)
   return info;
 }
 
+/* Badge names: a handful in real chat, looked up twice a badge; a short
+ * list compares faster than the hash map hashes. */
 static GQuark
 tag_quark (const std::string &key)
 {
-  return tag_info (key).quark;
+  thread_local std::vector<std::pair<std::string, GQuark>> recent_tls;
+  auto &recent = recent_tls;
+  for (const auto &r : recent)
+    if (r.first == key)
+      return r.second;
+  GQuark q = tag_info (key).quark;
+  if (recent.size () < 32)
+    recent.emplace_back (key, q);
+  return q;
 }
 
 /* Fields are set through gst_structure_id_set(): its value collection

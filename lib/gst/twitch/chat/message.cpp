@@ -563,15 +563,10 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
    * sends the same keys in the same order line after line, so a key is
    * compared with the one at its place before being copied or looked up:
    * the typed field of the key at each place is remembered per thread. */
-  struct PlacedKey {
-    std::string key;
-    int field = 0;
-  };
-  thread_local std::vector<PlacedKey> placed_tls;
-  thread_local std::vector<int> fields_tls;
-  /* Once: every access to a thread_local of a shared library is a call. */
-  std::vector<PlacedKey> &placed = placed_tls;
-  std::vector<int> &fields = fields_tls;
+  /* In the message itself, not thread_local: in a shared library every
+   * access to one is a call. */
+  std::vector<ChatMessage::PlacedKey> &placed = m.placed_keys;
+  std::vector<int> &fields = m.tag_fields;
   size_t n = 0;
   guint64 seen = 0; /* one bit per (length, first byte) class of key */
   for (const auto &t : irc.tags) {
