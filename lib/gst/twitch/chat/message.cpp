@@ -97,6 +97,19 @@ parse_int (std::string_view s, int64_t *out)
 {
   if (s.empty () || s.size () > 20)
     return false;
+  /* Twitch's numbers: [-]digits, at most 18 of them (no overflow). Anything
+   * else takes g_ascii_strtoll's road, as before. */
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i < s.size () && s.size () - i <= 18) {
+    int64_t v = 0;
+    size_t j = i;
+    for (; j < s.size () && g_ascii_isdigit (s[j]); ++j)
+      v = v * 10 + (s[j] - '0');
+    if (j == s.size ()) {
+      *out = i ? -v : v;
+      return true;
+    }
+  }
   char buf[24];
   memcpy (buf, s.data (), s.size ());
   buf[s.size ()] = '\0';
