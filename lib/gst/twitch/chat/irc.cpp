@@ -10,7 +10,7 @@ namespace twitch
 {
 
 // clang-format off: the first argument is stringified as the quark's name
-G_DEFINE_QUARK (twitch - chat - error - quark, chat_error)
+G_DEFINE_QUARK (twitch-chat-error-quark, chat_error)
 // clang-format on
 
 void
@@ -84,36 +84,29 @@ irc_parse (std::string_view line, IrcMessage &msg, GError **error)
       return fail (error, "tags without a command", p - begin);
     if (tags_end == p)
       return fail (error, "empty tags", p - begin);
-    /* One pass: each key is checked as it is read, up to its '=', ';'
-     * or the end of the tags; only a value is searched (for its ';'). */
     while (p < tags_end) {
-      if (*p == ';') {
-        ++p; /* an empty item */
-        continue;
+      const char *semi
+          = static_cast<const char *> (memchr (p, ';', tags_end - p));
+      const char *item_end = semi ? semi : tags_end;
+      if (item_end != p) {
+        const char *eq
+            = static_cast<const char *> (memchr (p, '=', item_end - p));
+        const char *key_end = eq ? eq : item_end;
+        const char *k = p;
+        if (*k == '+')
+          ++k;
+        if (k == key_end)
+          return fail (error, "empty tag key", p - begin);
+        for (const char *c = k; c < key_end; ++c)
+          if (!is_valid_key_char (*c))
+            return fail (error, "bad character in tag key", c - begin);
+        IrcTag tag;
+        tag.key = std::string_view (p, key_end - p);
+        if (eq)
+          tag.raw_value = std::string_view (eq + 1, item_end - eq - 1);
+        msg.tags.push_back (tag);
       }
-      const char *item = p;
-      const char *k = *p == '+' ? p + 1 : p;
-      const char *c = k;
-      while (c < tags_end && *c != '=' && *c != ';') {
-        if (!is_valid_key_char (*c))
-          return fail (error, "bad character in tag key", c - begin);
-        ++c;
-      }
-      if (c == k)
-        return fail (error, "empty tag key", item - begin);
-      IrcTag tag;
-      tag.key = std::string_view (item, c - item);
-      p = c;
-      if (c < tags_end && *c == '=') {
-        const char *v = c + 1;
-        const char *semi
-            = static_cast<const char *> (memchr (v, ';', tags_end - v));
-        p = semi ? semi : tags_end;
-        tag.raw_value = std::string_view (v, p - v);
-      }
-      msg.tags.push_back (tag);
-      if (p < tags_end)
-        ++p; /* the ';' */
+      p = semi ? semi + 1 : tags_end;
     }
     p = tags_end;
     while (p < end && *p == ' ')
