@@ -1,5 +1,6 @@
 /* Shared by twitchchatsrc and twitchchatsink: the send-policy enum type,
- * the GstStructure of a chat event, send outcome and connection messages. */
+ * send outcome and connection messages (the twitch-chat structure of a
+ * chat event is twitchchatsrc's: gsttwitchchatsrc-events.h). */
 #pragma once
 
 #include <gst/gst.h>
@@ -49,10 +50,6 @@ G_END_DECLS
 #include <mutex>
 #include <string>
 
-/* Tag keys (and badge names) a server may make into quarks beyond
- * Twitch's documented ones; later new keys stay strings in "extra-tags". */
-#define GST_TWITCH_CHAT_MAX_UNKNOWN_TAG_QUARKS 256
-
 /* Whether the connection is failing, for one warning an outage. */
 struct GstTwitchChatConnectionWatch {
   std::mutex lock;
@@ -60,20 +57,6 @@ struct GstTwitchChatConnectionWatch {
   bool failing = false;
   int failures = 0;
 };
-
-/* "twitch-chat" structure of @msg: command, kind, channel, login,
- * display-name, text, action, id, user-id, room-id, color, badges and
- * badge-info (GstStructure name -> version), emotes (GstValueArray of
- * "emote" structures id/start/end), bits, first-msg, returning-chatter,
- * mod, subscriber, vip, tmi-sent-ts, timestamp, reply-parent-*, msg-id,
- * system-msg, the per-kind fields, and tags (each raw tag, unescaped,
- * that no typed field gives back exactly: every tag is there once;
- * Twitch's documented tags and up to GST_TWITCH_CHAT_MAX_UNKNOWN_TAG_QUARKS
- * other keys a process; any further new key goes to "extra-tags", a
- * string "key=value;..." escaped as on the wire).
- * @running_time is added as "running-time" when valid. */
-GstStructure *gst_twitch_chat_message_to_structure (
-    const twitch::ChatMessage &msg, GstClockTime running_time);
 
 /* Bus messages of the chat elements are named after the element:
  * "<factory name>-<what>" ("twitchchatsrc-connected",

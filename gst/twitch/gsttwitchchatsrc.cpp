@@ -38,36 +38,19 @@
  */
 #include "config.h"
 
-#include "gsttwitchchatsrc.h"
-#include "gsttwitchchatcommon.h"
-#include "gsttwitchchatsettings.h"
+#include "gsttwitchchatsrc-private.h"
 #include "gsttwitchelements.h"
 
-#include <gst/twitch/chat/client.h>
 #include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/secrets.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <algorithm>
-#include <deque>
-#include <vector>
-#include <fstream>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string>
 
-GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_src_debug);
+GST_DEBUG_CATEGORY (gst_twitch_chat_src_debug);
 #define GST_CAT_DEFAULT gst_twitch_chat_src_debug
 
 #define DEFAULT_CHANNELS nullptr
-#define DEFAULT_POST_MESSAGES FALSE
-#define DEFAULT_EVENTS TRUE
-#define DEFAULT_FORMAT "{display_name}: {message}"
-#define DEFAULT_DURATION (5 * GST_SECOND)
 #define DEFAULT_LOCATION nullptr
-#define DEFAULT_MAX_PENDING 10000
 
 enum {
   PROP_0,
@@ -95,72 +78,6 @@ static GstStaticPadTemplate src_template
     = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
         GST_STATIC_CAPS ("text/x-raw, format = (string) utf8; "
                          "application/x-twitch-chat"));
-
-/* The connection properties are GstTwitchChatSettings's. */
-struct Settings : GstTwitchChatSettings {
-  std::string channels;
-  bool post_messages = DEFAULT_POST_MESSAGES;
-  bool events = DEFAULT_EVENTS;
-  std::string format = DEFAULT_FORMAT;
-  GstClockTime duration = DEFAULT_DURATION;
-  std::string location;
-  guint max_pending = DEFAULT_MAX_PENDING;
-};
-
-struct Pending {
-  twitch::ChatMessage msg;
-  GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  std::string json_line; /* replay: the recorded line as is */
-  /* Or a batch of raw chat lines from one socket read, parsed on the
-   * streaming thread (the client thread then never allocates per
-   * message, and no memory crosses threads per message). */
-  std::string lines;
-  gint64 arrival_mono_us = 0;
-  gint64 arrival_real_ms = 0;
-  size_t pos = 0; /* next line in lines */
-  guint n = 1;
-};
-
-struct GstTwitchChatSrcPrivate {
-  std::mutex settings_lock;
-  Settings settings;
-
-  /* Runtime state. */
-  std::mutex lock;
-  std::condition_variable cond;
-  std::condition_variable space; /* queue below max-pending again */
-  std::deque<Pending> queue;
-  /* Taken from queue in one go by the streaming thread (its own). */
-  std::deque<Pending> batch;
-  bool consumer_waiting = false;
-  guint64 queued = 0;            /* chat events in queue */
-  twitch::IrcMessage irc;        /* streaming thread's parser state */
-  Pending current;               /* the event being output */
-  std::string payload;           /* its buffer's bytes (streaming thread) */
-  std::string chat_message_name; /* "twitchchatsrc-chat" */
-  bool flushing = false;
-  bool fatal = false;
-  /* Shared: send-message calls it without holding the lock. */
-  std::shared_ptr<twitch::ChatClient> client;
-  Settings run; /* settings copied at start() */
-  bool json = false;
-  bool segment_sent = false;
-  /* Running time up to which downstream knows there is nothing (buffers
-   * and gap events), so textoverlay never waits on a quiet chat. */
-  GstClockTime position = 0;
-  guint64 dropped_overflow = 0;
-  guint64 buffers = 0;
-  /* Replay. */
-  std::ifstream replay;
-  guint64 replay_line = 0;
-  GstClockID clock_id = nullptr;
-  GstTwitchChatConnectionWatch watch;
-};
-
-struct _GstTwitchChatSrc {
-  GstPushSrc parent;
-  GstTwitchChatSrcPrivate *priv;
-};
 
 #define gst_twitch_chat_src_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstTwitchChatSrc, gst_twitch_chat_src,
@@ -537,49 +454,6 @@ is_chat_event (twitch::ChatKind k)
   }
 }
 
-static GstClockTime
-current_running_time (GstTwitchChatSrc *self)
-{
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (!clock)
-    return GST_CLOCK_TIME_NONE;
-  GstClockTime now = gst_clock_get_time (clock);
-  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
-  gst_object_unref (clock);
-  return now >= base ? now - base : 0;
-}
-
-/* Hands chat events to the streaming thread. When downstream is behind
- * and max-pending is reached, the chat thread waits (up to 1 s, so the
- * connection stays answered) and TCP pushes back on the server; only then
- * are the oldest events dropped, and counted. */
-static void
-enqueue (GstTwitchChatSrc *self, Pending &&item)
-{
-  auto *p = self->priv;
-  std::unique_lock<std::mutex> lk (p->lock);
-  if (p->queued + item.n > p->run.max_pending && !p->flushing) {
-    p->space.wait_for (lk, std::chrono::seconds (1), [p, &item] {
-      return p->flushing || p->queued + item.n <= p->run.max_pending;
-    });
-  }
-  p->queued += item.n;
-  p->queue.push_back (std::move (item));
-  while (p->queued > p->run.max_pending && p->queue.size () > 1) {
-    guint64 before = p->dropped_overflow;
-    p->dropped_overflow += p->queue.front ().n;
-    p->queued -= p->queue.front ().n;
-    p->queue.pop_front ();
-    if (before / 1000 != p->dropped_overflow / 1000 || before == 0)
-      GST_WARNING_OBJECT (self,
-          "downstream does not keep up: dropped %" G_GUINT64_FORMAT
-          " chat events so far (max-pending %u)",
-          p->dropped_overflow, p->run.max_pending);
-  }
-  if (p->consumer_waiting)
-    p->cond.notify_one ();
-}
-
 static gboolean
 gst_twitch_chat_src_start (GstBaseSrc *src)
 {
@@ -649,9 +523,9 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
     if (!is_chat_event (m.kind))
       return;
     Pending item;
-    item.running_time = current_running_time (self);
+    item.running_time = gst_twitch_chat_src_running_time (self);
     item.msg = std::move (m);
-    enqueue (self, std::move (item));
+    gst_twitch_chat_src_enqueue (self, std::move (item));
   };
   cb.on_lines = [self] (std::string &&lines, int64_t mono, int64_t real) {
     Pending item;
@@ -659,7 +533,7 @@ gst_twitch_chat_src_start (GstBaseSrc *src)
     item.lines = std::move (lines);
     item.arrival_mono_us = mono;
     item.arrival_real_ms = real;
-    enqueue (self, std::move (item));
+    gst_twitch_chat_src_enqueue (self, std::move (item));
   };
   cb.on_send_result = [self] (const twitch::SendResult &r) {
     GST_DEBUG_OBJECT (self, "send %" G_GUINT64_FORMAT ": %s %s", (guint64)r.id,
@@ -777,171 +651,10 @@ gst_twitch_chat_src_query (GstBaseSrc *src, GstQuery *query)
   return GST_BASE_SRC_CLASS (parent_class)->query (src, query);
 }
 
-/* Replay: the next recorded line, waiting on the clock until its pts. */
-static GstFlowReturn
-next_replay (GstTwitchChatSrc *self, Pending &out)
-{
-  auto *p = self->priv;
-  std::string line;
-  while (true) {
-    if (!std::getline (p->replay, line))
-      return GST_FLOW_EOS;
-    p->replay_line++;
-    if (line.empty ())
-      continue;
-    int64_t pts = -1;
-    GError *err = nullptr;
-    if (!twitch::chat_message_from_json (line, out.msg, &pts, &err)) {
-      GST_ELEMENT_WARNING (self, STREAM, DECODE,
-          ("Skipping line %" G_GUINT64_FORMAT
-           " of the chat recording: not an application/x-twitch-chat object.",
-              p->replay_line),
-          ("%s", err->message));
-      g_error_free (err);
-      continue;
-    }
-    out.json_line = line;
-    out.running_time = pts >= 0 ? (GstClockTime)pts : GST_CLOCK_TIME_NONE;
-    break;
-  }
-  if (!GST_CLOCK_TIME_IS_VALID (out.running_time))
-    out.running_time = current_running_time (self);
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (!clock)
-    return GST_FLOW_OK;
-  GstClockTime target
-      = gst_element_get_base_time (GST_ELEMENT (self)) + out.running_time;
-  GstClockID id = gst_clock_new_single_shot_id (clock, target);
-  gst_object_unref (clock);
-  {
-    std::lock_guard<std::mutex> lk (p->lock);
-    if (p->flushing) {
-      gst_clock_id_unref (id);
-      return GST_FLOW_FLUSHING;
-    }
-    p->clock_id = id;
-  }
-  GstClockReturn ret = gst_clock_id_wait (id, nullptr);
-  {
-    std::lock_guard<std::mutex> lk (p->lock);
-    p->clock_id = nullptr;
-  }
-  gst_clock_id_unref (id);
-  if (ret == GST_CLOCK_UNSCHEDULED)
-    return GST_FLOW_FLUSHING;
-  return GST_FLOW_OK;
-}
-
-/* The next line of the raw batch at the head of the streaming thread's
- * batch, parsed into @item (whose storage is reused message after
- * message). False when the batch is used up. */
-static bool
-next_raw_line (GstTwitchChatSrc *self, Pending &batch, Pending &item)
-{
-  auto *p = self->priv;
-  if (!GST_CLOCK_TIME_IS_VALID (batch.running_time)) {
-    /* Arrival of the whole read, as running time. */
-    GstClockTime now = current_running_time (self);
-    if (GST_CLOCK_TIME_IS_VALID (now)) {
-      gint64 age_ns = (g_get_monotonic_time () - batch.arrival_mono_us) * 1000;
-      batch.running_time
-          = age_ns > 0 && (GstClockTime)age_ns < now ? now - age_ns : now;
-    }
-  }
-  std::string_view all (batch.lines);
-  while (batch.pos < all.size ()) {
-    size_t nl = all.find ('\n', batch.pos);
-    if (nl == std::string_view::npos)
-      nl = all.size ();
-    std::string_view line = all.substr (batch.pos, nl - batch.pos);
-    batch.pos = nl + 1;
-    GError *err = nullptr;
-    if (!twitch::irc_parse (line, p->irc, &err)
-        || !twitch::chat_message_from_irc (p->irc, item.msg, &err)) {
-      GST_WARNING_OBJECT (self, "skipping chat line: %s", err->message);
-      g_clear_error (&err);
-      continue;
-    }
-    item.msg.arrival_ms = batch.arrival_real_ms;
-    item.running_time = batch.running_time;
-    item.json_line.clear ();
-    return true;
-  }
-  return false;
-}
-
-/* How often a quiet live chat tells downstream (GAP) that time passed. */
-#define GAP_INTERVAL (100 * GST_MSECOND)
-
-static void
-ensure_segment (GstTwitchChatSrc *self)
-{
-  auto *p = self->priv;
-  GstBaseSrc *bsrc = GST_BASE_SRC (self);
-  if (!p->segment_sent) {
-    /* basesrc sends its segment only after create() returns: our events
-     * and gaps must not precede it. Its own copy follows, identical. */
-    gst_pad_push_event (
-        GST_BASE_SRC_PAD (bsrc), gst_event_new_segment (&bsrc->segment));
-    p->segment_sent = true;
-  }
-}
-
-/* Next chat event: from the connection, or the recording. A quiet live
- * connection sends GAP events up to the current running time meanwhile. */
-static GstFlowReturn
-next_item (GstTwitchChatSrc *self, Pending &item)
-{
-  auto *p = self->priv;
-  if (!p->run.location.empty ())
-    return next_replay (self, item);
-  while (!p->batch.empty ()) {
-    Pending &front = p->batch.front ();
-    if (front.lines.empty ()) {
-      item = std::move (front);
-      p->batch.pop_front ();
-      return GST_FLOW_OK;
-    }
-    if (next_raw_line (self, front, item))
-      return GST_FLOW_OK;
-    p->batch.pop_front ();
-  }
-  std::unique_lock<std::mutex> lk (p->lock);
-  while (true) {
-    p->consumer_waiting = true;
-    bool ready = p->cond.wait_for (lk, std::chrono::nanoseconds (GAP_INTERVAL),
-        [p] { return p->flushing || p->fatal || !p->queue.empty (); });
-    p->consumer_waiting = false;
-    if (ready)
-      break;
-    lk.unlock ();
-    GstClockTime now = current_running_time (self);
-    if (GST_CLOCK_TIME_IS_VALID (now) && now > p->position) {
-      ensure_segment (self);
-      GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
-          GST_TIME_ARGS (p->position), GST_TIME_ARGS (now));
-      gst_pad_push_event (GST_BASE_SRC_PAD (self),
-          gst_event_new_gap (p->position, now - p->position));
-      p->position = now;
-    }
-    lk.lock ();
-  }
-  if (p->flushing)
-    return GST_FLOW_FLUSHING;
-  if (p->fatal && p->queue.empty ())
-    return GST_FLOW_ERROR;
-  p->batch.swap (p->queue);
-  p->queued = 0;
-  p->space.notify_all ();
-  lk.unlock ();
-  return next_item (self, item);
-}
-
 static GstFlowReturn
 gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
 {
   GstTwitchChatSrc *self = GST_TWITCH_CHAT_SRC (psrc);
-  GstBaseSrc *bsrc = GST_BASE_SRC (self);
   auto *p = self->priv;
   bool post, events;
   {
@@ -956,81 +669,27 @@ gst_twitch_chat_src_create (GstPushSrc *psrc, GstBuffer **buf)
     json = p->json;
     duration = p->run.duration;
   }
-  /* run is written by start() and stop() only, never while streaming. */
-  const std::string &format = p->run.format;
 
   while (true) {
     /* One item reused for every event: its message keeps its storage. */
     Pending &item = p->current;
-    GstFlowReturn ret = next_item (self, item);
+    GstFlowReturn ret = gst_twitch_chat_src_next_item (self, item);
     if (ret != GST_FLOW_OK)
       return ret;
     if (!GST_CLOCK_TIME_IS_VALID (item.running_time))
-      item.running_time = current_running_time (self);
+      item.running_time = gst_twitch_chat_src_running_time (self);
     if (!GST_CLOCK_TIME_IS_VALID (item.running_time))
       item.running_time = 0;
     /* Never before what a gap already covered. */
     item.running_time = MAX (item.running_time, p->position);
     p->position = item.running_time;
-    ensure_segment (self);
+    gst_twitch_chat_src_ensure_segment (self);
 
-    const twitch::ChatMessage &m = item.msg;
-    if (events || post) {
-      GstStructure *s
-          = gst_twitch_chat_message_to_structure (m, item.running_time);
-      if (post) {
-        /* The event's structure is "twitch-chat" (a data format); the bus
-         * message is named after the element, like all of its others. */
-        GstStructure *ms = events ? gst_structure_copy (s) : s;
-        gst_structure_set_name (ms, p->chat_message_name.c_str ());
-        gst_element_post_message (GST_ELEMENT (self),
-            gst_message_new_element (GST_OBJECT (self), ms));
-      }
-      if (events) {
-        GstEvent *ev = gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
-        GST_EVENT_TIMESTAMP (ev) = item.running_time;
-        gst_pad_push_event (GST_BASE_SRC_PAD (bsrc), ev);
-      }
-    }
-
-    /* Reused message after message: no allocation once it has grown. */
-    std::string &payload = p->payload;
-    payload.clear ();
-    if (json) {
-      if (!item.json_line.empty ())
-        payload = item.json_line;
-      else
-        payload = twitch::chat_message_to_json (m, (int64_t)item.running_time);
-      payload.push_back ('\n');
-    } else if (m.kind == twitch::ChatKind::PRIVMSG
-               || m.kind == twitch::ChatKind::WHISPER) {
-      twitch::chat_format_append (payload, format, m);
-    } else if (m.kind == twitch::ChatKind::USERNOTICE) {
-      twitch::ChatMessage shown = m;
-      if (m.text.empty ())
-        shown.text = m.system_msg;
-      else if (!m.system_msg.empty ())
-        shown.text = m.system_msg + " " + m.text;
-      twitch::chat_format_append (payload, format, shown);
-    }
-    if (payload.empty ()) {
-      /* An event without text: a gap keeps downstream (textoverlay)
-       * moving. */
-      gst_pad_push_event (
-          GST_BASE_SRC_PAD (bsrc), gst_event_new_gap (item.running_time, 0));
-      continue;
-    }
-    GstBuffer *b = gst_buffer_new_allocate (nullptr, payload.size (), nullptr);
-    gst_buffer_fill (b, 0, payload.data (), payload.size ());
-    GST_BUFFER_PTS (b) = item.running_time;
-    if (!json)
-      GST_BUFFER_DURATION (b) = duration;
-    {
-      std::lock_guard<std::mutex> lk (p->lock);
-      GST_BUFFER_OFFSET (b) = p->buffers++;
-    }
-    *buf = b;
-    return GST_FLOW_OK;
+    /* The event, the bus message, and the buffer (none for an event
+     * without text: a GAP went downstream instead). */
+    gst_twitch_chat_src_output (self, item, events, post, json, duration, buf);
+    if (*buf)
+      return GST_FLOW_OK;
   }
 }
 

@@ -97,6 +97,19 @@ parse_int (std::string_view s, int64_t *out)
 {
   if (s.empty () || s.size () > 20)
     return false;
+  /* Twitch's numbers: [-]digits, at most 18 of them (no overflow). Anything
+   * else takes g_ascii_strtoll's road, as before. */
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i < s.size () && s.size () - i <= 18) {
+    int64_t v = 0;
+    size_t j = i;
+    for (; j < s.size () && g_ascii_isdigit (s[j]); ++j)
+      v = v * 10 + (s[j] - '0');
+    if (j == s.size ()) {
+      *out = i ? -v : v;
+      return true;
+    }
+  }
   char buf[24];
   memcpy (buf, s.data (), s.size ());
   buf[s.size ()] = '\0';
@@ -180,14 +193,19 @@ chat_parse_badges (std::string_view v)
   return out;
 }
 
-std::vector<ChatEmote>
-chat_parse_emotes (std::string_view v, std::string_view text)
+/* Into @out, reusing its elements' storage (hot path). */
+static void
+parse_emotes_into (
+    std::string_view v, std::string_view text, std::vector<ChatEmote> &out)
 {
-  std::vector<ChatEmote> out;
-  if (v.empty ())
-    return out;
+  size_t n = 0;
+  if (v.empty ()) {
+    out.clear ();
+    return;
+  }
   /* Byte offset of every code point, and one past the end. */
-  thread_local std::vector<size_t> cp_offsets;
+  thread_local std::vector<size_t> cp_offsets_tls;
+  std::vector<size_t> &cp_offsets = cp_offsets_tls;
   cp_offsets.clear ();
   cp_offsets.reserve (text.size () + 1);
   for (size_t i = 0; i < text.size (); ++i)
@@ -201,7 +219,7 @@ chat_parse_emotes (std::string_view v, std::string_view text)
     std::string_view item = v.substr (0, slash);
     size_t colon = item.find (':');
     if (colon != std::string_view::npos && colon > 0) {
-      std::string id (item.substr (0, colon));
+      std::string_view id = item.substr (0, colon);
       std::string_view ranges = item.substr (colon + 1);
       while (!ranges.empty ()) {
         size_t comma = ranges.find (',');
@@ -211,17 +229,18 @@ chat_parse_emotes (std::string_view v, std::string_view text)
         if (dash != std::string_view::npos && parse_int (r.substr (0, dash), &a)
             && parse_int (r.substr (dash + 1), &b) && a >= 0 && b >= a
             && b < n_cp) {
-          ChatEmote e;
-          e.id = id;
+          if (n == out.size ())
+            out.emplace_back ();
+          ChatEmote &e = out[n++];
+          e.id.assign (id);
           e.start = static_cast<int> (a);
           e.end = static_cast<int> (b);
           e.byte_start = cp_offsets[a];
           e.byte_end = cp_offsets[b + 1];
-          out.push_back (std::move (e));
         } else {
-          GST_DEBUG ("skipping emote range '%.*s' of emote %s (text has %d "
+          GST_DEBUG ("skipping emote range '%.*s' of emote %.*s (text has %d "
                      "code points)",
-              (int)r.size (), r.data (), id.c_str (), n_cp);
+              (int)r.size (), r.data (), (int)id.size (), id.data (), n_cp);
         }
         if (comma == std::string_view::npos)
           break;
@@ -232,10 +251,18 @@ chat_parse_emotes (std::string_view v, std::string_view text)
       break;
     v.remove_prefix (slash + 1);
   }
+  out.resize (n);
   std::sort (
       out.begin (), out.end (), [] (const ChatEmote &x, const ChatEmote &y) {
         return x.start < y.start;
       });
+}
+
+std::vector<ChatEmote>
+chat_parse_emotes (std::string_view v, std::string_view text)
+{
+  std::vector<ChatEmote> out;
+  parse_emotes_into (v, text, out);
   return out;
 }
 
@@ -349,9 +376,10 @@ tag_field (const std::string &key)
   return it == fields.end () ? 0 : it->second;
 }
 
-/* Typed fields from the tags, in one pass. */
+/* Typed fields from the tags, in one pass. @fields: tag_field() of each
+ * tag when the caller knows them, else nullptr. */
 static void
-derive_typed (ChatMessage &m)
+derive_typed (ChatMessage &m, const int *fields = nullptr)
 {
   int64_t v;
   bool has_vip = false;
@@ -364,9 +392,10 @@ derive_typed (ChatMessage &m)
       return v;
     return std::nullopt;
   };
-  for (const auto &t : m.tags) {
+  for (size_t i = 0; i < m.tags.size (); ++i) {
+    const auto &t = m.tags[i];
     const std::string &val = t.second;
-    switch (tag_field (t.first)) {
+    switch (fields ? fields[i] : tag_field (t.first)) {
       case F_ID:
         m.id = val;
         break;
@@ -497,7 +526,7 @@ derive_typed (ChatMessage &m)
   if (!has_vip)
     m.vip = m.has_badge ("vip");
   if (emotes)
-    m.emotes = chat_parse_emotes (*emotes, m.text);
+    parse_emotes_into (*emotes, m.text, m.emotes);
   if ((m.kind == ChatKind::USERNOTICE || m.kind == ChatKind::CLEARMSG)
       && m.login.empty () && login)
     m.login = *login;
@@ -543,22 +572,46 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
   reset (m);
   m.command.assign (irc.command);
   m.kind = chat_kind_from_command (irc.command);
-  /* Tags into the existing elements (their storage is reused). */
+  /* Tags into the existing elements (their storage is reused). Twitch
+   * sends the same keys in the same order line after line, so a key is
+   * compared with the one at its place before being copied or looked up:
+   * the typed field of the key at each place is remembered per thread. */
+  /* In the message itself, not thread_local: in a shared library every
+   * access to one is a call. */
+  std::vector<ChatMessage::PlacedKey> &placed = m.placed_keys;
+  std::vector<int> &fields = m.tag_fields;
   size_t n = 0;
+  guint64 seen = 0; /* one bit per (length, first byte) class of key */
   for (const auto &t : irc.tags) {
-    /* A repeated key: the last value wins (IRCv3 message-tags). */
+    /* A repeated key: the last value wins (IRCv3 message-tags). Keys are
+     * never empty (irc_parse refuses them). */
+    guint64 bit = G_GUINT64_CONSTANT (1)
+                  << ((t.key.size () * 7 + (unsigned char)t.key[0]) & 63);
     std::string *dest = nullptr;
-    for (size_t i = 0; i < n; ++i) {
-      if (m.tags[i].first.size () == t.key.size ()
-          && m.tags[i].first == t.key) {
-        dest = &m.tags[i].second;
-        break;
+    if (seen & bit) {
+      for (size_t i = 0; i < n; ++i) {
+        if (m.tags[i].first.size () == t.key.size ()
+            && m.tags[i].first == t.key) {
+          dest = &m.tags[i].second;
+          break;
+        }
       }
     }
+    seen |= bit;
     if (!dest) {
       if (n == m.tags.size ())
         m.tags.emplace_back ();
-      m.tags[n].first.assign (t.key);
+      if (m.tags[n].first != t.key)
+        m.tags[n].first.assign (t.key);
+      if (n == placed.size ())
+        placed.emplace_back ();
+      if (placed[n].key != t.key) {
+        placed[n].key.assign (t.key);
+        placed[n].field = tag_field (placed[n].key);
+      }
+      if (n == fields.size ())
+        fields.push_back (0);
+      fields[n] = placed[n].field;
       dest = &m.tags[n].second;
       ++n;
     }
@@ -646,7 +699,7 @@ chat_message_from_irc (const IrcMessage &irc, ChatMessage &m, GError **error)
   }
   if (m.login.empty () && m.kind == ChatKind::PRIVMSG)
     m.login = std::string (irc.nick);
-  derive_typed (m);
+  derive_typed (m, fields.data ());
   if (m.display_name.empty ()
       && (m.kind == ChatKind::PRIVMSG || m.kind == ChatKind::WHISPER
           || m.kind == ChatKind::USERNOTICE))

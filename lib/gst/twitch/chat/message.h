@@ -129,6 +129,16 @@ struct GST_TWITCH_API ChatMessage {
   /* The raw line. */
   std::string raw;
 
+  /* The parser's memory of a reused message (chat_message_from_irc): the
+   * key last seen at each place of the tag list and its typed field, so
+   * the next line's same key is compared, not looked up. Not data. */
+  struct PlacedKey {
+    std::string key;
+    int field = 0;
+  };
+  std::vector<PlacedKey> placed_keys;
+  std::vector<int> tag_fields;
+
   /* Unescaped value of tag @key, "" when absent. */
   const std::string &tag (std::string_view key) const;
   bool has_tag (std::string_view key) const;
