@@ -11,6 +11,9 @@
 #include <memory>
 #include <mutex>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 namespace twitch_test
 {
 
@@ -283,6 +286,9 @@ const char *const kBlastTexts[] = {"hello chat",
     "Kappa Kappa Kappa", "how long have you been streaming today?",
     "that boss fight was insane, 10/10",
     "na\xC3\xAFve question but how does the timer work"};
+/* The blast's replies all answer this message. */
+const char *const kBlastParentId = "b34ccfc7-4977-403a-8a94-33c6bac34fb8";
+const char *const kBlastParentText = "hello chat";
 /* Named colours Twitch assigns, as #RRGGBB. */
 const char *const kColors[] = {"#FF0000", "#0000FF", "#008000", "#B22222",
     "#FF7F50", "#9ACD32", "#FF4500", "#2E8B57", "#DAA520", "#D2691E",
@@ -307,6 +313,11 @@ struct Session {
   GSource *grace = nullptr;
 };
 
+struct BlastTemplate {
+  std::string text;
+  size_t meta_id = 0, event_id = 0, stamp = 0;
+};
+
 struct Conn {
   EventSubFake::State *st = nullptr;
   SoupWebsocketConnection *ws = nullptr;
@@ -320,6 +331,9 @@ struct Conn {
   uint64_t blast_left = 0;
   uint64_t blast_seq = 0;
   std::string blast_broadcaster;
+  EventSubUser blast_user; /* looked up once per blast */
+  std::vector<BlastTemplate> blast_tpl;
+  std::string blast_tpl_sub;
   GSource *blast_src = nullptr;
 };
 
@@ -701,6 +715,10 @@ struct EventSubFake::State {
     c->ws = SOUP_WEBSOCKET_CONNECTION (g_object_ref (ws));
     GSocket *sock = soup_server_message_get_socket (msg);
     c->socket = sock ? G_SOCKET (g_object_ref (sock)) : nullptr;
+    /* Each message goes out at once, as from Twitch's servers (Nagle's
+     * wait for the peer's delayed ACK would pace a blast at ~25 batches/s). */
+    if (sock)
+      g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
     /* Clients send nothing; a small frame limit bounds what they could. */
     soup_websocket_connection_set_max_incoming_payload_size (ws, 4096);
     c->on_message
@@ -863,12 +881,6 @@ struct EventSubFake::State {
     notify (type, ev, id, stamp);
   }
 
-  static std::string color_of (const std::string &user_id)
-  {
-    guint h = g_str_hash (user_id.c_str ());
-    return kColors[h % G_N_ELEMENTS (kColors)];
-  }
-
   /* A channel.chat.message event in Twitch's shape (text fragments only,
    * unless @fragments is given). */
   std::string chat_event (const EventSubUser &b, const EventSubUser &u,
@@ -893,7 +905,7 @@ struct EventSubFake::State {
            + ",\"source_message_id\":null,\"is_source_only\":null,"
              "\"message\":{\"text\":"
            + q (text) + ",\"fragments\":" + frags + "},\"color\":"
-           + q (color_of (u.id)) + ",\"badges\":"
+           + q (EventSubFake::color_of (u.id)) + ",\"badges\":"
            + (badges.empty () ? std::string ("[]") : badges)
            + ",\"source_badges\":null,\"message_type\":\"text\","
              "\"cheer\":null,\"reply\":"
@@ -1006,41 +1018,67 @@ struct EventSubFake::State {
     return nullptr;
   }
 
-  std::string blast_message (Conn *c, const Sub &sub)
+  /* The blast repeats with this period (of its chatters, texts, emotes,
+   * badges and replies): each message is made once, then copied with fresh
+   * ids and time, so that the fake outruns the clients it measures. */
+  static constexpr uint64_t kBlastPeriod = 3000;
+
+  const std::string &blast_next (Conn *c, const Sub &sub,
+      const std::string &stamp)
   {
+    if (c->blast_tpl_sub != sub.id) {
+      c->blast_tpl.clear ();
+      c->blast_tpl_sub = sub.id;
+    }
     uint64_t i = c->blast_seq++;
-    int64_t n = static_cast<int64_t> (i % 250);
-    char login[32], name[32], id[32];
-    snprintf (login, sizeof login, "chatter%04lld", static_cast<long long> (n));
-    snprintf (name, sizeof name, "Chatter%04lld", static_cast<long long> (n));
-    snprintf (id, sizeof id, "%lld", static_cast<long long> (500000000 + n));
-    EventSubUser u{id, login, name};
-    auto b = hooks.user_by_id (c->blast_broadcaster);
-    EventSubUser bu = b ? *b : EventSubUser{c->blast_broadcaster, "", ""};
-    std::string text = kBlastTexts[i % G_N_ELEMENTS (kBlastTexts)];
+    size_t k = static_cast<size_t> (i % kBlastPeriod);
+    if (k >= c->blast_tpl.size ()) {
+      BlastTemplate t;
+      std::string ev_id = uuid ();
+      t.text = blast_message (c, sub, i, ev_id);
+      t.stamp = t.text.find ("\"message_timestamp\":\"") + 21;
+      t.meta_id = t.text.find ("\"message_id\":\"") + 14;
+      t.event_id = t.text.find ("\"message_id\":\"" + ev_id) + 14;
+      c->blast_tpl.push_back (std::move (t));
+    }
+    BlastTemplate &t = c->blast_tpl[k];
+    /* Unique ids: the cycle number over the first 8 hex digits of each
+     * template's own random UUIDs. */
+    char hex[9];
+    snprintf (hex, sizeof hex, "%08x",
+        static_cast<unsigned> (i / kBlastPeriod));
+    t.text.replace (t.meta_id, 8, hex, 8);
+    t.text.replace (t.event_id, 8, hex, 8);
+    if (stamp.size () == 30)
+      t.text.replace (t.stamp, 30, stamp);
+    return t.text;
+  }
+
+  std::string blast_message (Conn *c, const Sub &sub, uint64_t i,
+      const std::string &message_id)
+  {
+    EventSubFake::BlastItem it = EventSubFake::blast_item (i);
+    const EventSubUser &bu = c->blast_user;
+    EventSubUser u{it.user_id, it.login, it.name};
     std::string frags, badges, reply;
-    if (i % 10 == 3) {
-      /* An emote fragment, as a Kappa in the text. */
-      text += " Kappa";
+    if (it.emote)
       frags = "[{\"type\":\"text\",\"text\":"
-              + q (std::string (kBlastTexts[i % G_N_ELEMENTS (kBlastTexts)])
-                   + " ")
+              + q (it.text.substr (0, it.text.size () - 5))
               + ",\"cheermote\":null,\"emote\":null,\"mention\":null},"
                 "{\"type\":\"emote\",\"text\":\"Kappa\",\"cheermote\":null,"
                 "\"emote\":{\"id\":\"25\",\"emote_set_id\":\"0\","
                 "\"owner_id\":\"0\",\"format\":[\"static\"]},"
                 "\"mention\":null}]";
-    }
-    if (i % 4 == 0)
+    if (it.subscriber)
       badges = "[{\"set_id\":\"subscriber\",\"id\":\"12\",\"info\":\"14\"},"
                "{\"set_id\":\"premium\",\"id\":\"1\",\"info\":\"\"}]";
-    if (i % 8 == 7) {
+    if (it.reply) {
       ChatRecord parent{bu.id, "500000001", "chatter0001", "Chatter0001",
-          "hello chat"};
-      reply = reply_json (parent, "b34ccfc7-4977-403a-8a94-33c6bac34fb8");
+          kBlastParentText};
+      reply = reply_json (parent, kBlastParentId);
     }
     return notification (
-        sub, chat_event (bu, u, uuid (), text, frags, reply, badges), {});
+        sub, chat_event (bu, u, message_id, it.text, frags, reply, badges), {});
   }
 
   static gboolean on_blast (gpointer data)
@@ -1077,8 +1115,9 @@ struct EventSubFake::State {
       c->blast_src = nullptr;
       return G_SOURCE_REMOVE;
     }
+    std::string stamp = now_stamp ();
     for (int k = 0; k < 64 && c->blast_left > 0; k++) {
-      send (c, blast_message (c, *sub));
+      send (c, blast_next (c, *sub, stamp));
       notifications++;
       c->blast_left--;
     }
@@ -1112,6 +1151,8 @@ struct EventSubFake::State {
     if (!c || count == 0)
       return;
     c->blast_broadcaster = broadcaster_id;
+    auto b = hooks.user_by_id (broadcaster_id);
+    c->blast_user = b ? *b : EventSubUser{broadcaster_id, "", ""};
     c->blast_left += count;
     if (!c->blast_src)
       schedule_pump (c);
@@ -1410,6 +1451,99 @@ EventSubFake::detach ()
   st.server = nullptr;
   std::lock_guard<std::mutex> g (st.attach_lock);
   st.context = nullptr;
+}
+
+std::string
+EventSubFake::color_of (const std::string &user_id)
+{
+  guint h = g_str_hash (user_id.c_str ());
+  return kColors[h % G_N_ELEMENTS (kColors)];
+}
+
+EventSubFake::BlastItem
+EventSubFake::blast_item (uint64_t i)
+{
+  BlastItem it;
+  int64_t n = static_cast<int64_t> (i % 250);
+  char buf[32];
+  snprintf (buf, sizeof buf, "chatter%04lld", static_cast<long long> (n));
+  it.login = buf;
+  snprintf (buf, sizeof buf, "Chatter%04lld", static_cast<long long> (n));
+  it.name = buf;
+  it.user_id = std::to_string (500000000 + n);
+  it.color = color_of (it.user_id);
+  it.text = kBlastTexts[i % G_N_ELEMENTS (kBlastTexts)];
+  /* One in ten ends with an emote, one in four has badges, one in eight
+   * is a reply. */
+  it.emote = i % 10 == 3;
+  if (it.emote) {
+    it.emote_start = g_utf8_strlen (it.text.c_str (), -1) + 1;
+    it.text += " Kappa";
+  }
+  it.subscriber = i % 4 == 0;
+  it.reply = i % 8 == 7;
+  return it;
+}
+
+/* The IRC tags escape spaces, semicolons, backslashes and line ends. */
+static std::string
+irc_tag (const std::string &v)
+{
+  std::string out;
+  for (char c : v) {
+    switch (c) {
+      case ' ':
+        out += "\\s";
+        break;
+      case ';':
+        out += "\\:";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string
+EventSubFake::blast_irc_line (uint64_t i, const EventSubUser &broadcaster,
+    const std::string &message_id, int64_t sent_ms)
+{
+  BlastItem it = blast_item (i);
+  std::string tags = "@badge-info=";
+  tags += it.subscriber ? "subscriber/14" : "";
+  tags += ";badges=";
+  tags += it.subscriber ? "subscriber/12,premium/1" : "";
+  tags += ";color=" + it.color + ";display-name=" + it.name + ";emotes=";
+  if (it.emote)
+    tags += "25:" + std::to_string (it.emote_start) + "-"
+            + std::to_string (it.emote_start + 4);
+  tags += ";first-msg=0;id=" + message_id + ";mod=0";
+  if (it.reply)
+    tags += ";reply-parent-display-name=Chatter0001;reply-parent-msg-body="
+            + irc_tag (kBlastParentText) + ";reply-parent-msg-id="
+            + kBlastParentId
+            + ";reply-parent-user-id=500000001;reply-parent-user-login="
+              "chatter0001;reply-thread-parent-display-name=Chatter0001;"
+              "reply-thread-parent-msg-id="
+            + kBlastParentId
+            + ";reply-thread-parent-user-id=500000001;"
+              "reply-thread-parent-user-login=chatter0001";
+  tags += ";returning-chatter=0;room-id=" + broadcaster.id
+          + ";subscriber=" + (it.subscriber ? "1" : "0")
+          + ";tmi-sent-ts=" + std::to_string (sent_ms)
+          + ";turbo=0;user-id=" + it.user_id + ";user-type=";
+  return tags + " :" + it.login + "!" + it.login + "@" + it.login
+         + ".tmi.twitch.tv PRIVMSG #" + broadcaster.login + " :" + it.text;
 }
 
 bool

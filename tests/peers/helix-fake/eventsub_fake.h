@@ -59,6 +59,20 @@ class EventSubFake
 
   std::string url () const;
 
+  /* The i-th message of a blast, for the benchmark's IRC line on the same
+   * messages: chatter, text, a Kappa at emote_start (code points), badges,
+   * colour and reply are the same in both forms. */
+  struct BlastItem {
+    std::string login, name, user_id, color, text;
+    bool emote = false, subscriber = false, reply = false;
+    long emote_start = 0;
+  };
+  static BlastItem blast_item (uint64_t i);
+  static std::string blast_irc_line (uint64_t i,
+      const EventSubUser &broadcaster, const std::string &message_id,
+      int64_t sent_ms);
+  static std::string color_of (const std::string &user_id);
+
   /* Scripting (any thread). */
   void notify (const std::string &type, const std::string &event_json,
       const std::string &message_id);

@@ -1449,6 +1449,10 @@ struct HelixFake::Impl {
     std::string p = path;
     if (p.compare (0, 6, "/mock/") == 0)
       p = "/helix/" + p.substr (6);
+    /* ... and its EventSub WebSocket server takes subscriptions at
+     * /eventsub/subscriptions (twurple's eventsub-ws with mockServerPort). */
+    if (p == "/eventsub/subscriptions")
+      p = "/helix" + p;
     Response r = self->handle (method, p, q, form, raw,
         soup_server_message_get_request_headers (msg));
     soup_server_message_set_status (msg, r.status, nullptr);
