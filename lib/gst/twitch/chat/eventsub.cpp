@@ -301,7 +301,7 @@ struct EventSubChat::Impl {
             GError *e = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_LOGIN,
                 "The OAuth token lacks the %s scope that chat over EventSub "
                 "(transport=eventsub) needs to read: log in again with it "
-                "(gst-twitch login --scopes %s,%s), or use transport=irc",
+                "(gst-twitch login --scopes \"%s %s\"), or use transport=irc",
                 kReadScope, kReadScope, kWriteScope);
             fatal_error (e);
             g_error_free (e);
