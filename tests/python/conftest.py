@@ -21,7 +21,8 @@ def start_helix_fake(*extra):
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     p.stdout.readline()  # the port
     env = {}
-    for _ in range(7):
+    # up to TWITCH_REFRESH_TOKEN, the last variable --env prints
+    while "TWITCH_REFRESH_TOKEN" not in env and len(env) < 32:
         key, _, value = p.stdout.readline().strip().partition("=")
         env[key] = value
     return p, env
