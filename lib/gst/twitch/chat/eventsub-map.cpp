@@ -34,42 +34,60 @@ fail (GError **error, std::string_view type, const std::string &what)
   return false;
 }
 
-JsonObject *
-member_object (JsonObject *o, const char *name)
+using Obj = simdjson::dom::object;
+using simdjson::dom::element;
+
+/* An empty object, for members that are absent (a default-constructed
+ * simdjson object may not be read). Parsed once; read-only after. */
+const Obj &
+empty_object ()
 {
-  if (o == nullptr)
-    return nullptr;
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : nullptr;
+  static simdjson::dom::parser parser;
+  static const Obj empty = [] {
+    Obj o;
+    element e;
+    if (parser.parse ("{}", 2).get (e) != simdjson::SUCCESS
+        || e.get_object ().get (o) != simdjson::SUCCESS)
+      g_error ("simdjson cannot parse {}");
+    return o;
+  }();
+  return empty;
 }
 
-JsonArray *
-member_array (JsonObject *o, const char *name)
+/* A member that is an object; an empty object when absent or not one. */
+Obj
+member_object (const Obj &o, const char *name, bool *found = nullptr)
 {
-  if (o == nullptr)
-    return nullptr;
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : nullptr;
+  Obj out;
+  bool ok = o[name].get_object ().get (out) == simdjson::SUCCESS;
+  if (found)
+    *found = ok;
+  return ok ? out : empty_object ();
+}
+
+bool
+member_array (const Obj &o, const char *name, simdjson::dom::array &out)
+{
+  return o[name].get_array ().get (out) == simdjson::SUCCESS;
 }
 
 /* A string member, valid UTF-8 (invalid bytes replaced) and at most
  * kMaxValueBytes; "" when absent, null or not a string. */
 std::string
-member_string (JsonObject *o, const char *name)
+member_string (const Obj &o, const char *name)
 {
-  if (o == nullptr)
+  std::string_view sv;
+  if (o[name].get_string ().get (sv) != simdjson::SUCCESS)
     return {};
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n)
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return {};
-  const char *s = json_node_get_string (n);
-  std::string v (s ? s : "");
+  std::string v (sv);
   if (v.size () > kMaxValueBytes) {
     /* Cut at a character boundary. */
-    const char *end = g_utf8_find_prev_char (v.data (), v.data () + kMaxValueBytes + 1);
+    const char *end
+        = g_utf8_find_prev_char (v.data (), v.data () + kMaxValueBytes + 1);
     v.resize (end ? (size_t)(end - v.data ()) : 0);
   }
+  /* simdjson checks UTF-8; a \u escape of a lone surrogate is the only
+   * way to invalid bytes. */
   if (!g_utf8_validate (v.data (), (gssize)v.size (), nullptr)) {
     gchar *fixed = g_utf8_make_valid (v.data (), (gssize)v.size ());
     v = fixed;
@@ -79,29 +97,24 @@ member_string (JsonObject *o, const char *name)
 }
 
 bool
-member_bool (JsonObject *o, const char *name)
+member_bool (const Obj &o, const char *name)
 {
-  if (o == nullptr)
-    return false;
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n)
-         && json_node_get_value_type (n) == G_TYPE_BOOLEAN
-         && json_node_get_boolean (n);
+  bool b = false;
+  return o[name].get_bool ().get (b) == simdjson::SUCCESS && b;
 }
 
-/* An integer member in [lo, hi], else nullopt. */
+/* An integer member in [lo, hi], else nullopt (doubles truncated, as
+ * json_double_to_int64 does). */
 std::optional<int64_t>
-member_int (JsonObject *o, const char *name, int64_t lo, int64_t hi)
+member_int (const Obj &o, const char *name, int64_t lo, int64_t hi)
 {
-  if (o == nullptr || !json_object_has_member (o, name))
-    return std::nullopt;
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n))
-    return std::nullopt;
-  GType t = json_node_get_value_type (n);
-  if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
-    return std::nullopt;
-  int64_t v = json_member_int64 (o, name, lo - 1);
+  int64_t v = 0;
+  double d = 0;
+  if (o[name].get_int64 ().get (v) != simdjson::SUCCESS) {
+    if (o[name].get_double ().get (d) != simdjson::SUCCESS)
+      return std::nullopt;
+    v = json_double_to_int64 (d, lo - 1);
+  }
   if (v < lo || v > hi)
     return std::nullopt;
   return v;
@@ -132,7 +145,7 @@ is_token (const std::string &s, size_t max = 128)
 }
 
 std::string
-login_of (JsonObject *o, const char *name)
+login_of (const Obj &o, const char *name)
 {
   std::string v = member_string (o, name), out;
   if (v.empty () || !twitch_name_normalize (v, false, name, &out, nullptr))
@@ -141,14 +154,14 @@ login_of (JsonObject *o, const char *name)
 }
 
 std::string
-user_id_of (JsonObject *o, const char *name)
+user_id_of (const Obj &o, const char *name)
 {
   std::string v = member_string (o, name);
   return is_user_id (v) ? v : std::string ();
 }
 
 std::string
-message_id_of (JsonObject *o, const char *name)
+message_id_of (const Obj &o, const char *name)
 {
   std::string v = member_string (o, name);
   return twitch_message_id_validate (v, name, nullptr) ? v : std::string ();
@@ -156,7 +169,7 @@ message_id_of (JsonObject *o, const char *name)
 
 /* "#1E90FF" or "". */
 std::string
-color_of (JsonObject *o)
+color_of (const Obj &o)
 {
   std::string v = member_string (o, "color");
   if (v.size () != 7 || v[0] != '#')
@@ -170,7 +183,7 @@ color_of (JsonObject *o)
 /* A display name: no control characters or spaces (IRC's display names
  * have none); otherwise the login stands in. */
 std::string
-display_name_of (JsonObject *o, const char *name, const std::string &login)
+display_name_of (const Obj &o, const char *name, const std::string &login)
 {
   std::string v = member_string (o, name);
   for (char c : v)
@@ -183,17 +196,19 @@ using Tags = std::map<std::string, std::string>;
 
 /* badges, badge-info, and the flags IRC derives from them. */
 void
-add_badges (JsonObject *event, Tags &tags, bool with_flags)
+add_badges (const Obj &event, Tags &tags, bool with_flags)
 {
   std::string badges, info;
   bool mod = false, sub = false, turbo = false, vip = false;
-  if (JsonArray *a = member_array (event, "badges")) {
-    guint n = std::min<guint> (json_array_get_length (a), 64);
-    for (guint i = 0; i < n; ++i) {
-      JsonNode *bn = json_array_get_element (a, i);
-      if (!bn || !JSON_NODE_HOLDS_OBJECT (bn))
+  simdjson::dom::array a;
+  if (member_array (event, "badges", a)) {
+    size_t n = 0;
+    for (element bn : a) {
+      if (++n > 64)
+        break;
+      Obj b;
+      if (bn.get_object ().get (b) != simdjson::SUCCESS)
         continue;
-      JsonObject *b = json_node_get_object (bn);
       std::string set = member_string (b, "set_id");
       std::string id = member_string (b, "id");
       std::string inf = member_string (b, "info");
@@ -230,22 +245,20 @@ add_badges (JsonObject *event, Tags &tags, bool with_flags)
  * when the fragments add up to exactly @text (else none: a range that
  * does not fit the text would point at the wrong characters). */
 std::string
-emotes_of (JsonObject *message, const std::string &text)
+emotes_of (const Obj &message, const std::string &text)
 {
-  JsonArray *frags = member_array (message, "fragments");
-  if (!frags)
+  simdjson::dom::array frags;
+  if (!member_array (message, "fragments", frags))
     return {};
-  guint n = json_array_get_length (frags);
-  if (n > kMaxFragments)
+  if (frags.size () > kMaxFragments)
     return {};
   std::string joined;
   std::vector<std::pair<std::string, std::string>> ranges; /* id, "s-e" */
   size_t cp = 0;
-  for (guint i = 0; i < n; ++i) {
-    JsonNode *fn = json_array_get_element (frags, i);
-    if (!fn || !JSON_NODE_HOLDS_OBJECT (fn))
+  for (element fn : frags) {
+    Obj f;
+    if (fn.get_object ().get (f) != simdjson::SUCCESS)
       return {};
-    JsonObject *f = json_node_get_object (fn);
     std::string ftext = member_string (f, "text");
     size_t len = utf8_code_points (ftext);
     if (member_string (f, "type") == "emote" && len > 0) {
@@ -295,7 +308,7 @@ int_str (std::optional<int64_t> v)
 
 /* Twitch's sub_tier "1000"/"2000"/"3000", "Prime" when is_prime. */
 std::string
-sub_plan (JsonObject *o)
+sub_plan (const Obj &o)
 {
   if (member_bool (o, "is_prime"))
     return "Prime";
@@ -305,9 +318,9 @@ sub_plan (JsonObject *o)
 
 /* The typed fields of a notification as IRC's msg-param-* tags. */
 void
-add_notice_params (JsonObject *event, const std::string &notice, Tags &tags)
+add_notice_params (const Obj &event, const std::string &notice, Tags &tags)
 {
-  JsonObject *o = member_object (event, notice.c_str ());
+  Obj o = member_object (event, notice.c_str ());
   const int64_t kBig = 1000000000;
   if (notice == "sub") {
     set_if (tags, "msg-param-sub-plan", sub_plan (o));
@@ -380,10 +393,11 @@ add_notice_params (JsonObject *event, const std::string &notice, Tags &tags)
 
 } // namespace
 
-EventSubFrame::~EventSubFrame ()
+bool
+EventSubFrame::event (simdjson::dom::object &out) const
 {
-  if (parser)
-    g_object_unref (parser);
+  return has_payload
+         && payload["event"].get_object ().get (out) == simdjson::SUCCESS;
 }
 
 int64_t
@@ -404,48 +418,57 @@ eventsub_parse_timestamp (std::string_view s)
 bool
 eventsub_frame_parse (std::string_view text, EventSubFrame &out, GError **error)
 {
-  if (out.parser) {
-    g_object_unref (out.parser);
-    out.parser = nullptr;
-    out.payload = nullptr;
-  }
+  out.has_payload = false;
+  out.message_id.clear ();
+  out.message_type.clear ();
+  out.subscription_type.clear ();
+  out.timestamp_ms = -1;
   JsonLimits limits;
   limits.max_bytes = kEventSubMaxFrameBytes;
   limits.max_depth = kEventSubMaxDepth;
   GError *e = nullptr;
-  JsonParser *parser = json_parse_bounded (text, limits, true, &e);
-  if (!parser) {
+  if (!json_check_bounds (text, limits, &e)) {
     g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
         "EventSub message is not the JSON Twitch documents: %s", e->message);
     g_error_free (e);
     return false;
   }
-  JsonObject *root = json_parser_root_object (parser);
-  JsonObject *meta = member_object (root, "metadata");
-  JsonObject *payload = member_object (root, "payload");
+  element root;
+  Obj o;
+  auto err = out.parser.parse (text.data (), text.size ()).get (root);
+  if (err == simdjson::SUCCESS)
+    err = root.get_object ().get (o);
+  if (err != simdjson::SUCCESS) {
+    g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
+        "EventSub message is not the JSON Twitch documents: %s",
+        simdjson::error_message (err));
+    return false;
+  }
+  Obj meta = member_object (o, "metadata");
+  bool has_payload = false;
+  Obj payload = member_object (o, "payload", &has_payload);
   out.message_id = member_string (meta, "message_id");
   out.message_type = member_string (meta, "message_type");
   out.subscription_type = member_string (meta, "subscription_type");
   out.timestamp_ms
       = eventsub_parse_timestamp (member_string (meta, "message_timestamp"));
   if (out.message_id.empty () || out.message_id.size () > 128
-      || out.message_type.empty () || payload == nullptr) {
-    g_object_unref (parser);
+      || out.message_type.empty () || !has_payload) {
     g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
         "EventSub message without metadata.message_id, "
         "metadata.message_type or payload");
     return false;
   }
-  out.parser = parser;
   out.payload = payload;
+  out.has_payload = true;
   return true;
 }
 
 bool
 eventsub_session_parse (
-    JsonObject *payload, EventSubSessionInfo &out, GError **error)
+    const Obj &payload, EventSubSessionInfo &out, GError **error)
 {
-  JsonObject *s = member_object (payload, "session");
+  Obj s = member_object (payload, "session");
   out = EventSubSessionInfo ();
   out.id = member_string (s, "id");
   out.status = member_string (s, "status");
@@ -492,13 +515,11 @@ eventsub_notice_msg_id (std::string_view t)
 }
 
 bool
-eventsub_event_to_irc (std::string_view type, JsonObject *event,
+eventsub_event_to_irc (std::string_view type, const Obj &event,
     int64_t timestamp_ms, std::string &line, std::string &text, GError **error)
 {
   line.clear ();
   text.clear ();
-  if (event == nullptr)
-    return fail (error, type, "no event object");
   std::string channel = login_of (event, "broadcaster_user_login");
   std::string room = user_id_of (event, "broadcaster_user_id");
   if (channel.empty () || room.empty ())
@@ -524,8 +545,9 @@ eventsub_event_to_irc (std::string_view type, JsonObject *event,
     if (login.empty () || user_id.empty () || id.empty ())
       return fail (error, type,
           "no valid chatter_user_login, chatter_user_id or message_id");
-    JsonObject *message = member_object (event, "message");
-    if (!notification && message == nullptr)
+    bool has_message = false;
+    Obj message = member_object (event, "message", &has_message);
+    if (!notification && !has_message)
       return fail (error, type, "no message");
     text = member_string (message, "text");
     add_badges (event, tags, true);
@@ -539,9 +561,11 @@ eventsub_event_to_irc (std::string_view type, JsonObject *event,
       command = "PRIVMSG";
       prefix = login + "!" + login + "@" + login + ".tmi.twitch.tv";
       has_trailing = true;
-      if (JsonObject *cheer = member_object (event, "cheer"))
-        set_if (tags, "bits", int_str (member_int (cheer, "bits", 1, 10000000)));
-      if (JsonObject *r = member_object (event, "reply")) {
+      Obj cheer = member_object (event, "cheer");
+      set_if (tags, "bits", int_str (member_int (cheer, "bits", 1, 10000000)));
+      bool has_reply = false;
+      Obj r = member_object (event, "reply", &has_reply);
+      if (has_reply) {
         std::string pid = message_id_of (r, "parent_message_id");
         if (!pid.empty ()) {
           std::string pl = login_of (r, "parent_user_login");
@@ -633,7 +657,28 @@ eventsub_event_to_irc (std::string_view type, JsonObject *event,
 }
 
 bool
-eventsub_event_to_chat (std::string_view type, JsonObject *event,
+eventsub_event_json_to_chat (std::string_view type,
+    std::string_view event_json, int64_t timestamp_ms, ChatMessage &out,
+    GError **error)
+{
+  JsonLimits limits;
+  limits.max_bytes = kEventSubMaxFrameBytes;
+  limits.max_depth = kEventSubMaxDepth;
+  if (!json_check_bounds (event_json, limits, error))
+    return false;
+  simdjson::dom::parser parser;
+  element root;
+  Obj o;
+  auto err = parser.parse (event_json.data (), event_json.size ()).get (root);
+  if (err == simdjson::SUCCESS)
+    err = root.get_object ().get (o);
+  if (err != simdjson::SUCCESS)
+    return fail (error, type, simdjson::error_message (err));
+  return eventsub_event_to_chat (type, o, timestamp_ms, out, error);
+}
+
+bool
+eventsub_event_to_chat (std::string_view type, const Obj &event,
     int64_t timestamp_ms, ChatMessage &out, GError **error)
 {
   std::string line, text;

@@ -211,6 +211,8 @@ struct EventSubChat::Impl {
   size_t in_flight = 0;
   std::unordered_set<uint64_t> seen_ids;
   std::deque<uint64_t> seen_order;
+  /* Reused: keeps the parser's buffers between frames. */
+  EventSubFrame frame;
 
   Impl (const ChatConfig &c, const ChatCallbacks &k) : cfg (c), cb (k)
   {
@@ -677,7 +679,7 @@ struct EventSubChat::Impl {
 
   void handle_frame (Socket *s, std::string_view text)
   {
-    EventSubFrame f;
+    EventSubFrame &f = frame;
     GError *err = nullptr;
     if (!eventsub_frame_parse (text, f, &err)) {
       n_parse_errors.fetch_add (1, std::memory_order_relaxed);
@@ -705,10 +707,11 @@ struct EventSubChat::Impl {
           info.reconnect_url.c_str ());
       connect (info.reconnect_url, true);
     } else if (t == "revocation") {
-      JsonNode *sub = json_object_get_member (f.payload, "subscription");
+      std::string_view st;
       std::string status;
-      if (sub && JSON_NODE_HOLDS_OBJECT (sub))
-        status = str_member (json_node_get_object (sub), "status");
+      if (f.payload["subscription"]["status"].get_string ().get (st)
+          == simdjson::SUCCESS)
+        status = std::string (st);
       if (status.size () > 64 || !irc_text_is_safe (status))
         status = "?";
       GST_WARNING ("Twitch revoked the %s subscription (%s)",
@@ -783,12 +786,12 @@ struct EventSubChat::Impl {
           f.message_id.c_str ());
       return;
     }
-    JsonNode *ev = json_object_get_member (f.payload, "event");
+    simdjson::dom::object ev;
     ChatMessage m;
     GError *err = nullptr;
-    if (!ev || !JSON_NODE_HOLDS_OBJECT (ev)
-        || !eventsub_event_to_chat (f.subscription_type,
-            json_node_get_object (ev), f.timestamp_ms, m, &err)) {
+    if (!f.event (ev)
+        || !eventsub_event_to_chat (
+            f.subscription_type, ev, f.timestamp_ms, m, &err)) {
       n_parse_errors.fetch_add (1, std::memory_order_relaxed);
       GST_WARNING ("%s", err ? err->message : "EventSub notification without event");
       g_clear_error (&err);
