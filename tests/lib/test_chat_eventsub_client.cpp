@@ -440,3 +440,33 @@ TEST_F (EventSubClient, PlainWebSocketOnlyToLoopback)
       std::string::npos);
   g_error_free (error);
 }
+
+namespace
+{
+/* Helix answers after 300 ms: a send is still waiting for Twitch when the
+ * client stops. */
+class EventSubClientSlowHelix : public EventSubClient
+{
+ public:
+  EventSubClientSlowHelix () { options.latency_ms = 300; }
+};
+} // namespace
+
+TEST_F (EventSubClientSlowHelix, StopReportsEverySendOnce)
+{
+  start ();
+  ASSERT_TRUE (wait ([&] { return !seen.joined.empty (); }));
+  for (const char *t : {"a", "b", "c"})
+    client->send (kChannel, t);
+  /* The first is posted (waiting for the answer), the others queued. */
+  ASSERT_TRUE (wait_fake ([&] { return client->stats ().queued == 2; }));
+  client->stop ();
+  std::lock_guard<std::mutex> lk (seen.mu);
+  ASSERT_EQ (seen.sends.size (), 3u);
+  std::map<std::string, int> per_text;
+  for (const auto &r : seen.sends) {
+    per_text[r.text]++;
+    EXPECT_NE (r.outcome, SendOutcome::SENT) << r.text;
+  }
+  EXPECT_EQ (per_text, (std::map<std::string, int>{{"a", 1}, {"b", 1}, {"c", 1}}));
+}

@@ -248,12 +248,16 @@ struct EventSubChat::Impl {
     Impl *self;
     std::function<void (GCancellable *)> work;
     std::function<void ()> done;
+    bool done_when_stopping;
   };
 
+  /* @done runs on the client thread; while stopping only with
+   * @done_when_stopping (a send's outcome is always reported). */
   void run_job (std::function<void (GCancellable *)> work,
-      std::function<void ()> done)
+      std::function<void ()> done, bool done_when_stopping = false)
   {
-    auto *job = new Job{this, std::move (work), std::move (done)};
+    auto *job = new Job{
+        this, std::move (work), std::move (done), done_when_stopping};
     ++pending_jobs;
     GTask *task = g_task_new (nullptr, cancel, &Impl::job_done, job);
     g_task_set_task_data (task, job, nullptr);
@@ -270,7 +274,7 @@ struct EventSubChat::Impl {
     auto *job = static_cast<Job *> (data);
     Impl *self = job->self;
     --self->pending_jobs;
-    if (!self->stopping && job->done)
+    if ((!self->stopping || job->done_when_stopping) && job->done)
       job->done ();
     delete job;
   }
@@ -1175,7 +1179,8 @@ struct EventSubChat::Impl {
               piece, r->answer ? &*r->answer : nullptr, r->error);
           g_clear_error (&r->error);
           pump ();
-        });
+        },
+        true);
   }
 
   void handle_send_answer (
