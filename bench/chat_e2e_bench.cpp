@@ -10,6 +10,7 @@
 
 #include "support/tmi_fake.h"
 #include "chat_corpus.h"
+#include "tmi_flooder.h"
 
 #include <gio/gio.h>
 
@@ -34,113 +35,6 @@ rss_mib ()
   return resident * (double)sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
 }
 
-/* A minimal TMI for the flood: login, JOIN -> ROOMSTATE, then N lines. */
-struct Flooder {
-  GSocketListener *listener = nullptr;
-  int port = 0;
-  guint64 n = 0;
-  std::atomic<bool> joined{false};
-  std::atomic<bool> go{false};
-  double write_secs = 0;
-  GThread *thread = nullptr;
-
-  bool start (guint64 count)
-  {
-    n = count;
-    listener = g_socket_listener_new ();
-    GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
-    GSocketAddress *eff = nullptr;
-    bool ok
-        = g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM,
-            G_SOCKET_PROTOCOL_TCP, nullptr, (GSocketAddress **)&eff, nullptr);
-    g_object_unref (addr);
-    g_object_unref (lo);
-    if (!ok)
-      return false;
-    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (eff));
-    g_object_unref (eff);
-    thread = g_thread_new ("flooder", &Flooder::run, this);
-    return true;
-  }
-
-  static gpointer run (gpointer d)
-  {
-    auto *self = static_cast<Flooder *> (d);
-    GSocketConnection *c
-        = g_socket_listener_accept (self->listener, nullptr, nullptr, nullptr);
-    if (!c)
-      return nullptr;
-    GDataInputStream *in = g_data_input_stream_new (
-        g_io_stream_get_input_stream (G_IO_STREAM (c)));
-    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c));
-    auto say = [out] (const std::string &l) {
-      std::string x = l + "\r\n";
-      g_output_stream_write_all (
-          out, x.data (), x.size (), nullptr, nullptr, nullptr);
-    };
-    while (!self->joined) {
-      gchar *line
-          = g_data_input_stream_read_line (in, nullptr, nullptr, nullptr);
-      if (!line)
-        return nullptr;
-      std::string l (line);
-      g_free (line);
-      if (l.rfind ("CAP REQ", 0) == 0)
-        say (":tmi.twitch.tv CAP * ACK :twitch.tv/tags twitch.tv/commands "
-             "twitch.tv/membership");
-      else if (l.rfind ("NICK ", 0) == 0)
-        say (":tmi.twitch.tv 001 " + l.substr (5) + " :Welcome, GLHF!");
-      else if (l.rfind ("JOIN #", 0) == 0) {
-        say ("@emote-only=0;followers-only=-1;r9k=0;room-id=1;slow=0;subs-only="
-             "0 "
-             ":tmi.twitch.tv ROOMSTATE "
-             + l.substr (5));
-        self->joined = true;
-      }
-    }
-    while (!self->go)
-      g_usleep (1000);
-    /* One block of real-shaped lines; each copy gets unique ids by
-     * patching the first 8 hex digits of every id. */
-    auto lines = chat_bench_corpus (10000);
-    std::string block;
-    std::vector<size_t> id_at;
-    for (auto &l : lines) {
-      size_t p = l.find (";id=");
-      id_at.push_back (block.size () + p + 4);
-      block += l + "\r\n";
-    }
-    gint64 t0 = g_get_monotonic_time ();
-    guint64 sent = 0;
-    for (guint64 k = 0; sent < self->n; ++k) {
-      char hex[9];
-      snprintf (hex, sizeof (hex), "%08x", (unsigned)k);
-      for (size_t at : id_at)
-        memcpy (&block[at], hex, 8);
-      size_t count = std::min<guint64> (lines.size (), self->n - sent);
-      size_t len = count == lines.size () ? block.size () : id_at[count] - 0;
-      if (count < lines.size ()) {
-        /* Up to the end of line count-1. */
-        len = block.find ("\r\n", id_at[count - 1]) + 2;
-      }
-      if (!g_output_stream_write_all (
-              out, block.data (), len, nullptr, nullptr, nullptr))
-        break;
-      sent += count;
-    }
-    self->write_secs = (g_get_monotonic_time () - t0) / 1e6;
-    /* Keep the socket open until the client is done. */
-    gchar *rest;
-    while (
-        (rest = g_data_input_stream_read_line (in, nullptr, nullptr, nullptr)))
-      g_free (rest);
-    g_object_unref (in);
-    g_object_unref (c);
-    return nullptr;
-  }
-};
-
 static std::atomic<guint64> received{0};
 
 static GstPadProbeReturn
@@ -158,7 +52,7 @@ main (int argc, char **argv)
   bool json = argc > 2 && std::string (argv[2]) == "json";
   bool python = argc > 3 && std::string (argv[3]) == "python";
   twitch_test::TmiFake fake;
-  Flooder flooder;
+  TmiFlooder flooder (chat_bench_corpus (10000));
   GError *err = nullptr;
   std::string uri;
   if (python) {
@@ -208,7 +102,7 @@ main (int argc, char **argv)
       while (flooder.write_secs == 0 && received < n)
         g_usleep (10000);
       g_usleep (100000);
-      flood_reply = "done " + std::to_string (flooder.write_secs);
+      flood_reply = "done " + std::to_string (flooder.write_secs.load ());
     }
   });
   std::vector<double> rss;
@@ -251,8 +145,6 @@ main (int argc, char **argv)
   printf (" MiB, end %.1f MiB\n", rss_mib ());
   gst_structure_free (stats);
   gst_element_set_state (p, GST_STATE_NULL);
-  if (flooder.thread)
-    g_thread_join (flooder.thread);
   gst_object_unref (pad);
   gst_object_unref (sink);
   gst_object_unref (src);

@@ -14,11 +14,13 @@
  *   build/bench/chat-eventsub-bench [N=200000] [--no-twurple]
  *
  * The eventsub line says "not available" while twitchchatsrc has no
- * `transport` property. The first line is the stand-in's ceiling: a
- * libsoup WebSocket client that only counts frames, so that a client
- * slower than the stand-in is measured and not the stand-in. */
+ * `transport` property. The first line is a bare libsoup WebSocket client
+ * that only counts frames (what a libsoup-based client can reach here); each
+ * EventSub line also gives the stand-in's own CPU for it, which shows the
+ * stand-in is not what limits the line. */
 #include "eventsub_fake.h"
 #include "support/peer.h"
+#include "tmi_flooder.h"
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
@@ -71,7 +73,27 @@ struct Result {
   double secs = 0; /* first to last message */
   double rss_start = 0, rss_max = 0, rss_end = 0;
   double cpu = 0;
+  double fake_cpu = -1; /* the stand-in process's, during the line */
 };
+
+/* User + system CPU seconds of process @pid so far. */
+double
+proc_cpu_s (int pid)
+{
+  std::string stat = twitch_test::read_file (
+      "/proc/" + std::to_string (pid) + "/stat");
+  auto close = stat.rfind (')');
+  if (close == std::string::npos)
+    return 0;
+  /* Fields after the command: state is 3rd, utime 14th, stime 15th. */
+  gchar **f = g_strsplit (stat.c_str () + close + 2, " ", 16);
+  double s = 0;
+  if (g_strv_length (f) >= 13)
+    s = (g_ascii_strtod (f[11], nullptr) + g_ascii_strtod (f[12], nullptr))
+        / sysconf (_SC_CLK_TCK);
+  g_strfreev (f);
+  return s;
+}
 
 void
 print (const char *name, uint64_t n, const Result &r)
@@ -88,120 +110,14 @@ print (const char *name, uint64_t n, const Result &r)
         r.rss_max, r.rss_end);
   if (r.cpu > 0)
     printf ("; CPU %.1f s", r.cpu);
+  if (r.fake_cpu >= 0)
+    printf ("; stand-in CPU %.1f s", r.fake_cpu);
   if (!r.note.empty ())
     printf (" (%s)", r.note.c_str ());
   printf ("\n");
   fflush (stdout);
 }
 
-/* ---- IRC: the same messages as PRIVMSG lines from a minimal TMI ---------- */
-
-struct Flooder {
-  GSocketListener *listener = nullptr;
-  int port = 0;
-  uint64_t n = 0;
-  std::atomic<bool> joined{false};
-  GCancellable *cancel = g_cancellable_new ();
-  std::thread thread;
-
-  bool start (uint64_t count)
-  {
-    n = count;
-    listener = g_socket_listener_new ();
-    GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
-    GSocketAddress *eff = nullptr;
-    bool ok = g_socket_listener_add_address (listener, addr,
-        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr, &eff, nullptr);
-    g_object_unref (addr);
-    g_object_unref (lo);
-    if (!ok)
-      return false;
-    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (eff));
-    g_object_unref (eff);
-    thread = std::thread ([this] { run (); });
-    return true;
-  }
-  ~Flooder ()
-  {
-    g_cancellable_cancel (cancel);
-    if (thread.joinable ())
-      thread.join ();
-    g_object_unref (cancel);
-    if (listener) {
-      g_socket_listener_close (listener);
-      g_object_unref (listener);
-    }
-  }
-
-  void run ()
-  {
-    GSocketConnection *c
-        = g_socket_listener_accept (listener, nullptr, cancel, nullptr);
-    if (!c)
-      return;
-    GDataInputStream *in = g_data_input_stream_new (
-        g_io_stream_get_input_stream (G_IO_STREAM (c)));
-    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (c));
-    auto say = [this, out] (const std::string &l) {
-      std::string x = l + "\r\n";
-      g_output_stream_write_all (
-          out, x.data (), x.size (), nullptr, cancel, nullptr);
-    };
-    while (!joined) {
-      gchar *line
-          = g_data_input_stream_read_line (in, nullptr, cancel, nullptr);
-      if (!line)
-        break;
-      std::string l (line);
-      g_free (line);
-      if (l.rfind ("CAP REQ", 0) == 0)
-        say (":tmi.twitch.tv CAP * ACK :twitch.tv/tags twitch.tv/commands "
-             "twitch.tv/membership");
-      else if (l.rfind ("NICK ", 0) == 0)
-        say (":tmi.twitch.tv 001 " + l.substr (5) + " :Welcome, GLHF!");
-      else if (l.rfind ("JOIN #", 0) == 0) {
-        say ("@emote-only=0;followers-only=-1;r9k=0;room-id=" + kChannel.id
-             + ";slow=0;subs-only=0 :tmi.twitch.tv ROOMSTATE " + l.substr (5));
-        joined = true;
-      }
-    }
-    /* One period of the blast as lines; each copy gets unique ids by
-     * patching the first 8 hex digits of every id, as chat-e2e-bench. */
-    const uint64_t period = 3000;
-    std::string block;
-    std::vector<size_t> id_at, line_end;
-    gint64 now_ms = g_get_real_time () / 1000;
-    for (uint64_t i = 0; i < period; i++) {
-      gchar *id = g_uuid_string_random ();
-      std::string l = twitch_test::EventSubFake::blast_irc_line (
-          i, kChannel, id, now_ms);
-      g_free (id);
-      id_at.push_back (block.size () + l.find (";id=") + 4);
-      block += l + "\r\n";
-      line_end.push_back (block.size ());
-    }
-    uint64_t sent = 0;
-    for (uint64_t k = 0; joined && sent < n; ++k) {
-      char hex[9];
-      snprintf (hex, sizeof hex, "%08x", static_cast<unsigned> (k));
-      for (size_t at : id_at)
-        memcpy (&block[at], hex, 8);
-      uint64_t count = std::min<uint64_t> (period, n - sent);
-      if (!g_output_stream_write_all (out, block.data (), line_end[count - 1],
-              nullptr, cancel, nullptr))
-        break;
-      sent += count;
-    }
-    /* Open until the client leaves. */
-    gchar *rest;
-    while (
-        (rest = g_data_input_stream_read_line (in, nullptr, cancel, nullptr)))
-      g_free (rest);
-    g_object_unref (in);
-    g_object_unref (c);
-  }
-};
 
 /* ---- A pipeline into fakesink, counted at the sink ----------------------- */
 
@@ -260,6 +176,30 @@ run_pipeline (GstElement *pipeline, uint64_t n)
   }
   r.cpu = cpu_s () - cpu0;
   r.received = counter.n;
+  /* What the element says about what it did not pass on. */
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstStructure *stats = nullptr;
+  if (src)
+    g_object_get (src, "stats", &stats, nullptr);
+  if (stats) {
+    guint64 received = 0, dups = 0, parse_errors = 0, dropped = 0;
+    gst_structure_get_uint64 (stats, "received", &received);
+    gst_structure_get_uint64 (stats, "duplicates", &dups);
+    gst_structure_get_uint64 (stats, "parse-errors", &parse_errors);
+    gst_structure_get_uint64 (stats, "dropped-overflow", &dropped);
+    if (counter.n < n) {
+      char buf[160];
+      snprintf (buf, sizeof buf,
+          "element: received %" G_GUINT64_FORMAT ", duplicates %" G_GUINT64_FORMAT
+          ", parse errors %" G_GUINT64_FORMAT ", dropped for a slow downstream %"
+          G_GUINT64_FORMAT,
+          received, dups, parse_errors, dropped);
+      r.note += (r.note.empty () ? "" : "; ") + std::string (buf);
+    }
+    gst_structure_free (stats);
+  }
+  if (src)
+    gst_object_unref (src);
   r.secs = (counter.last_us - counter.first_us) / 1e6;
   r.ran = r.received > 0;
   if (!r.ran && r.note.empty ())
@@ -276,7 +216,18 @@ Result
 irc_line (uint64_t n)
 {
   Result r;
-  Flooder flooder;
+  /* One period of the blast as lines (3000: its chatters, texts, emotes,
+   * badges and replies repeat with it). */
+  std::vector<std::string> lines;
+  gint64 now_ms = g_get_real_time () / 1000;
+  for (uint64_t i = 0; i < 3000; i++) {
+    gchar *id = g_uuid_string_random ();
+    lines.push_back (twitch_test::EventSubFake::blast_irc_line (
+        i, kChannel, id, now_ms));
+    g_free (id);
+  }
+  TmiFlooder flooder (std::move (lines), kChannel.id);
+  flooder.go = true;
   if (!flooder.start (n)) {
     r.note = "cannot listen on 127.0.0.1";
     return r;
@@ -289,9 +240,12 @@ irc_line (uint64_t n)
                        + " ! fakesink name=sink sync=false";
   GError *err = nullptr;
   GstElement *p = gst_parse_launch (launch.c_str (), &err);
-  if (!p) {
-    r.note = err->message;
-    g_error_free (err);
+  if (!p || err) {
+    /* A missing element is a recoverable error: a pipeline without it. */
+    r.note = err ? err->message : "no pipeline";
+    g_clear_error (&err);
+    if (p)
+      gst_object_unref (p);
     return r;
   }
   r = run_pipeline (p, n);
@@ -302,11 +256,14 @@ irc_line (uint64_t n)
 /* ---- EventSub ------------------------------------------------------------ */
 
 std::unique_ptr<twitch_test::PeerProcess>
-start_fake (const std::string &exe, int port, uint64_t n)
+start_fake (const std::string &exe, int port, uint64_t n,
+    const std::string &log)
 {
+  /* Its port line and any complaint go to @log, not between the figures. */
   auto p = std::make_unique<twitch_test::PeerProcess> ("helix-fake",
       std::vector<std::string>{exe, "--port", std::to_string (port),
-          "--eventsub-blast", std::to_string (n)});
+          "--eventsub-blast", std::to_string (n)},
+      log);
   GError *error = nullptr;
   if (!p->start (&error) || !twitch_test::wait_for_tcp (port, 10000)) {
     g_printerr ("# helix-fake did not start: %s\n",
@@ -464,9 +421,12 @@ eventsub_line (int port, uint64_t n)
                        + " ! fakesink name=sink sync=false";
   GError *err = nullptr;
   GstElement *p = gst_parse_launch (launch.c_str (), &err);
-  if (!p) {
-    r.note = err->message;
-    g_error_free (err);
+  if (!p || err) {
+    /* A missing element is a recoverable error: a pipeline without it. */
+    r.note = err ? err->message : "no pipeline";
+    g_clear_error (&err);
+    if (p)
+      gst_object_unref (p);
     return r;
   }
   GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
@@ -589,22 +549,31 @@ main (int argc, char **argv)
           "messages as PRIVMSG lines over IRC\n",
       n);
   int port = twitch_test::free_loopback_port ();
-  auto fake = start_fake (TWITCH_HELIX_FAKE, port, n);
+  twitch_test::TempDir logs ("gst-twitch-chat-eventsub");
+  auto fake = start_fake (TWITCH_HELIX_FAKE, port, n, logs.file ("helix-fake.log"));
   if (!fake)
     return 77;
 
+  double f0 = proc_cpu_s (fake->pid ());
   Result ceiling = ceiling_line (port, n);
-  print ("stand-in ceiling (libsoup, frames counted)", n, ceiling);
+  ceiling.fake_cpu = proc_cpu_s (fake->pid ()) - f0;
+  print ("libsoup WebSocket client (frames counted)", n, ceiling);
   Result irc = irc_line (n);
   print ("twitchchatsrc (IRC) ! fakesink", n, irc);
+  f0 = proc_cpu_s (fake->pid ());
   Result es = eventsub_line (port, n);
+  if (es.ran)
+    es.fake_cpu = proc_cpu_s (fake->pid ()) - f0;
   print ("twitchchatsrc transport=eventsub ! fakesink", n, es);
   std::string tw_name;
   Result tw;
+  f0 = proc_cpu_s (fake->pid ());
   if (twurple)
     tw = twurple_line (port, n, tw_name);
   else
     tw.note = "--no-twurple";
+  if (tw.ran)
+    tw.fake_cpu = proc_cpu_s (fake->pid ()) - f0;
   print (tw_name.empty () ? "@twurple/eventsub-ws (node)" : tw_name.c_str (), n,
       tw);
 

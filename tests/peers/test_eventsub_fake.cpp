@@ -4,6 +4,7 @@
  * tests prove nothing. Timing is scaled down through the URL's
  * keepalive_timeout_seconds and the fake's options; nothing here asserts a
  * duration. */
+#include "eventsub_fake.h"
 #include "helix_fake.h"
 
 #include <gtest/gtest.h>
@@ -734,6 +735,81 @@ TEST_F (EventSubFakeTest, FixturesAreDeliveredAsTheyAre)
   EXPECT_FALSE (fake->eventsub_notify_fixture ("no-such-fixture.json"));
 }
 
+/* The IRC mirror of the fixtures (conversation.irc) says the same thing,
+ * line for line in time order: what the cross-transport test relies on. */
+TEST (EventSubFixtures, ConversationIrcMirrorsTheNotifications)
+{
+  const std::string dir = std::string (TWITCH_TEST_FIXTURES) + "/eventsub/";
+  std::vector<std::pair<std::string, std::string>> by_time; /* stamp, text */
+  GDir *d = g_dir_open (dir.c_str (), 0, nullptr);
+  ASSERT_NE (d, nullptr);
+  while (const char *name = g_dir_read_name (d)) {
+    if (!g_str_has_suffix (name, ".json"))
+      continue;
+    gchar *text = nullptr;
+    ASSERT_TRUE (g_file_get_contents ((dir + name).c_str (), &text, nullptr, nullptr));
+    by_time.emplace_back (Json (text).str ("metadata.message_timestamp"), text);
+    g_free (text);
+  }
+  g_dir_close (d);
+  std::sort (by_time.begin (), by_time.end ());
+  gchar *irc = nullptr;
+  ASSERT_TRUE (g_file_get_contents ((dir + "conversation.irc").c_str (), &irc,
+      nullptr, nullptr));
+  std::vector<std::string> lines;
+  gchar **parts = g_strsplit (irc, "\n", -1);
+  for (gchar **p = parts; *p; p++)
+    if (**p && **p != '#')
+      lines.emplace_back (*p);
+  g_strfreev (parts);
+  g_free (irc);
+  ASSERT_EQ (lines.size (), by_time.size ());
+  auto tag = [] (const std::string &line, const std::string &name) {
+    auto end = line.find (' ');
+    std::string tags = ";" + line.substr (1, end - 1) + ";";
+    auto at = tags.find (";" + name + "=");
+    if (at == std::string::npos)
+      return std::string ("<none>");
+    at += name.size () + 2;
+    return tags.substr (at, tags.find (';', at) - at);
+  };
+  for (size_t i = 0; i < lines.size (); i++) {
+    const std::string &line = lines[i];
+    Json n (by_time[i].second);
+    SCOPED_TRACE (n.str ("metadata.subscription_type") + ": " + line);
+    GDateTime *t = g_date_time_new_from_iso8601 (
+        n.str ("metadata.message_timestamp").c_str (), nullptr);
+    ASSERT_NE (t, nullptr);
+    EXPECT_EQ (tag (line, "tmi-sent-ts"),
+        std::to_string (g_date_time_to_unix (t) * 1000
+                        + g_date_time_get_microsecond (t) / 1000));
+    g_date_time_unref (t);
+    EXPECT_EQ (tag (line, "room-id"), n.str ("payload.event.broadcaster_user_id"));
+    std::string type = n.str ("metadata.subscription_type");
+    auto trailing = line.find (" :", line.find (" :") + 2);
+    std::string text = trailing == std::string::npos ? std::string ()
+                                                     : line.substr (trailing + 2);
+    if (type == "channel.chat.message" || type == "channel.chat.notification") {
+      EXPECT_EQ (tag (line, "id"), n.str ("payload.event.message_id"));
+      EXPECT_EQ (tag (line, "user-id"), n.str ("payload.event.chatter_user_id"));
+      EXPECT_EQ (tag (line, "color"), n.str ("payload.event.color"));
+      EXPECT_EQ (text, n.str ("payload.event.message.text"));
+      EXPECT_NE (line.find (type == "channel.chat.message" ? " PRIVMSG #twitchdev"
+                                                            : " USERNOTICE #twitchdev"),
+          std::string::npos);
+    } else if (type == "channel.chat.clear_user_messages") {
+      EXPECT_EQ (tag (line, "target-user-id"), n.str ("payload.event.target_user_id"));
+      EXPECT_EQ (text, n.str ("payload.event.target_user_login"));
+    } else if (type == "channel.chat.clear") {
+      EXPECT_NE (line.find (" CLEARCHAT #twitchdev"), std::string::npos);
+      EXPECT_EQ (tag (line, "target-user-id"), "<none>");
+    } else if (type == "channel.chat.message_delete") {
+      EXPECT_EQ (tag (line, "target-msg-id"), n.str ("payload.event.message_id"));
+      EXPECT_EQ (tag (line, "login"), n.str ("payload.event.target_user_login"));
+    }
+  }
+}
+
 TEST_F (EventSubFakeTest, NotifyWithIdGivesEverySessionTheSameId)
 {
   Client a (loop, fake->eventsub_url ());
@@ -1000,8 +1076,9 @@ TEST_F (EventSubFakeTest, BlastSendsEveryNotification)
 {
   Client c (loop, fake->eventsub_url ());
   ASSERT_EQ (subscribe ("channel.chat.message", c.session_id ()).status, 202u);
-  fake->eventsub_blast ("twitchdev", 2000);
-  ASSERT_TRUE (loop.until ([&] { return c.inbox ().size () >= 2000; }, 60));
+  /* Past one period of the blast's templates (3000): ids stay unique. */
+  fake->eventsub_blast ("twitchdev", 3500);
+  ASSERT_TRUE (loop.until ([&] { return c.inbox ().size () >= 3500; }, 60));
   std::set<std::string> ids;
   size_t replies = 0, emotes = 0;
   for (const auto &m : c.inbox ()) {
@@ -1011,10 +1088,115 @@ TEST_F (EventSubFakeTest, BlastSendsEveryNotification)
     replies += !j.is_null ("payload.event.reply");
     emotes += j.len ("payload.event.message.fragments") > 1;
   }
-  EXPECT_EQ (ids.size (), 2000u);
-  EXPECT_EQ (replies, 250u);
-  EXPECT_EQ (emotes, 200u);
-  EXPECT_EQ (fake->eventsub_notifications (), 2000u);
+  EXPECT_EQ (ids.size (), 3500u);
+  EXPECT_EQ (replies, 437u);
+  EXPECT_EQ (emotes, 350u);
+  EXPECT_EQ (fake->eventsub_notifications (), 3500u);
+  /* The benchmark's IRC line carries the same message: text, chatter,
+   * colour, and the emote at the same code points. */
+  for (uint64_t i = 0; i < 24; i++) {
+    SCOPED_TRACE (i);
+    Json j (c.inbox ()[i]);
+    std::string line = twitch_test::EventSubFake::blast_irc_line (i,
+        {"141981764", "twitchdev", "TwitchDev"}, "id-" + std::to_string (i),
+        1717243200000);
+    std::string text = j.str ("payload.event.message.text");
+    EXPECT_TRUE (g_str_has_suffix (line.c_str (), (" PRIVMSG #twitchdev :" + text).c_str ()))
+        << line;
+    EXPECT_NE (line.find (";user-id=" + j.str ("payload.event.chatter_user_id") + ";"),
+        std::string::npos);
+    EXPECT_NE (line.find (";color=" + j.str ("payload.event.color") + ";"),
+        std::string::npos);
+    EXPECT_EQ (line.find ("reply-parent-msg-id") != std::string::npos,
+        !j.is_null ("payload.event.reply"));
+    auto e = line.find (";emotes=25:");
+    EXPECT_EQ (e != std::string::npos,
+        j.str ("payload.event.message.fragments.1.type") == "emote");
+    if (e != std::string::npos) {
+      long from = g_ascii_strtoll (line.c_str () + e + 11, nullptr, 10);
+      gchar *start = g_utf8_offset_to_pointer (text.c_str (), from);
+      EXPECT_EQ (std::string (start, 5), "Kappa");
+    }
+  }
+}
+
+/* A client that never answers pings: the WebSocket handshake by hand, then
+ * frames read and never answered. Returns the close code Twitch sent, or 0. */
+unsigned
+raw_client_close_code (int port, int seconds)
+{
+  GSocketClient *sc = g_socket_client_new ();
+  g_socket_client_set_timeout (sc, static_cast<guint> (seconds));
+  GSocketConnection *conn = g_socket_client_connect_to_host (
+      sc, "127.0.0.1", static_cast<guint16> (port), nullptr, nullptr);
+  g_object_unref (sc);
+  if (!conn)
+    return 0;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  std::string req = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: "
+                    "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                    "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: "
+                    "13\r\n\r\n";
+  g_output_stream_write_all (
+      out, req.data (), req.size (), nullptr, nullptr, nullptr);
+  std::string buf;
+  char chunk[4096];
+  auto need = [&] (size_t n) {
+    while (buf.size () < n) {
+      gssize got
+          = g_input_stream_read (in, chunk, sizeof chunk, nullptr, nullptr);
+      if (got <= 0)
+        return false;
+      buf.append (chunk, static_cast<size_t> (got));
+    }
+    return true;
+  };
+  unsigned code = 0;
+  /* The 101 answer, then frames: 2 bytes, extended length, payload. */
+  while (buf.find ("\r\n\r\n") == std::string::npos && need (buf.size () + 1))
+    ;
+  auto head = buf.find ("\r\n\r\n");
+  if (head != std::string::npos && buf.rfind ("HTTP/1.1 101", 0) == 0) {
+    buf.erase (0, head + 4);
+    while (need (2)) {
+      unsigned op = static_cast<unsigned char> (buf[0]) & 0x0f;
+      size_t len = static_cast<unsigned char> (buf[1]) & 0x7f, at = 2;
+      if (len == 126) {
+        if (!need (4))
+          break;
+        len = (static_cast<unsigned char> (buf[2]) << 8)
+              | static_cast<unsigned char> (buf[3]);
+        at = 4;
+      } else if (len == 127) {
+        break; /* nothing that big here */
+      }
+      if (!need (at + len))
+        break;
+      if (op == 0x8 && len >= 2) {
+        code = (static_cast<unsigned char> (buf[at]) << 8)
+               | static_cast<unsigned char> (buf[at + 1]);
+        break;
+      }
+      buf.erase (0, at + len);
+    }
+  }
+  g_object_unref (conn);
+  return code;
+}
+
+TEST_F (EventSubFakeTest, PingsAnsweredKeepTheSessionMissedOnesEndItWith4002)
+{
+  HelixFakeOptions opt;
+  opt.eventsub_ping_s = 1;
+  start (opt);
+  /* libsoup answers pings by itself. */
+  Client c (loop, fake->eventsub_url ());
+  ASSERT_EQ (subscribe ("channel.chat.message", c.session_id ()).status, 202u);
+  loop.idle (3500);
+  EXPECT_FALSE (c.closed ());
+  /* A client that does not. */
+  EXPECT_EQ (raw_client_close_code (fake->port (), 30), 4002u);
 }
 
 TEST_F (EventSubFakeTest, ConnectionsPerUserAreLimited)

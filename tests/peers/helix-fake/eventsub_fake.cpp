@@ -326,7 +326,9 @@ struct Conn {
   gint64 last_send_us = 0;
   int keepalive_s = 10;
   GSource *keepalive = nullptr;
-  gulong on_message = 0, on_closed = 0;
+  gulong on_message = 0, on_closed = 0, on_pong = 0;
+  gint64 last_pong_us = 0;
+  GSource *ping_check = nullptr;
   /* Blast in progress. */
   uint64_t blast_left = 0;
   uint64_t blast_seq = 0;
@@ -558,6 +560,7 @@ struct EventSubFake::State {
   void forget (Conn *c)
   {
     destroy_source (c->keepalive);
+    destroy_source (c->ping_check);
     destroy_source (c->blast_src);
     if (!c->session_id.empty ()) {
       auto it = sessions.find (c->session_id);
@@ -567,6 +570,8 @@ struct EventSubFake::State {
     if (c->ws) {
       g_signal_handler_disconnect (c->ws, c->on_message);
       g_signal_handler_disconnect (c->ws, c->on_closed);
+      if (c->on_pong)
+        g_signal_handler_disconnect (c->ws, c->on_pong);
       g_object_unref (c->ws);
       c->ws = nullptr;
     }
@@ -586,6 +591,27 @@ struct EventSubFake::State {
   {
     auto *c = static_cast<Conn *> (data);
     c->st->forget (c);
+  }
+
+  static void on_ws_pong (SoupWebsocketConnection *, GBytes *, gpointer data)
+  {
+    static_cast<Conn *> (data)->last_pong_us = g_get_monotonic_time ();
+  }
+
+  /* Twitch pings; a client that misses two pongs is closed with 4002. */
+  static gboolean on_ping_check (gpointer data)
+  {
+    auto *c = static_cast<Conn *> (data);
+    State *st = c->st;
+    gint64 limit = 2 * static_cast<gint64> (st->opt.eventsub_ping_s)
+                   * G_USEC_PER_SEC;
+    if (g_get_monotonic_time () - c->last_pong_us > limit) {
+      g_source_unref (c->ping_check);
+      c->ping_check = nullptr;
+      st->close_conn (c, 4002);
+      return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
   }
 
   static gboolean on_keepalive (gpointer data)
@@ -726,6 +752,13 @@ struct EventSubFake::State {
     c->on_closed
         = g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), c);
     c->last_send_us = g_get_monotonic_time ();
+    if (opt.eventsub_ping_s > 0) {
+      c->last_pong_us = c->last_send_us;
+      c->on_pong = g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), c);
+      soup_websocket_connection_set_keepalive_interval (
+          ws, static_cast<guint> (opt.eventsub_ping_s));
+      c->ping_check = timeout (opt.eventsub_ping_s * 1000, on_ping_check, c);
+    }
 
     Params query = query_of (msg);
     std::string reconnect_id = param_of (query, "reconnect_id");
@@ -1445,6 +1478,10 @@ EventSubFake::detach ()
       soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
           nullptr);
     st.forget (c);
+  }
+  for (auto &kv : st.sessions) {
+    State::destroy_source (kv.second->unused);
+    State::destroy_source (kv.second->grace);
   }
   st.sessions.clear ();
   soup_server_remove_handler (st.server, "/ws");

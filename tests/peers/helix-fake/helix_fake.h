@@ -24,6 +24,8 @@
  * POST/GET/DELETE /helix/eventsub/subscriptions for the five channel.chat.*
  * types, POST /helix/chat/messages (Send Chat Message), and the scripting
  * methods below (notifications, session_reconnect, close codes, drops).
+ * As the Twitch CLI's mock server (twurple's mockServerPort), Helix is also
+ * served under /mock/ and subscriptions at /eventsub/subscriptions.
  */
 #pragma once
 
@@ -88,6 +90,9 @@ struct HelixFakeOptions {
   /* After session_reconnect, the old connection is closed with 4004 unless
    * the client connected to reconnect_url within this time. */
   int eventsub_reconnect_grace_s = 30;
+  /* WebSocket pings every N s; a client that answers none for 2N s is
+   * closed with 4002 (0: no pings). */
+  int eventsub_ping_s = 0;
   /* Standalone benchmark: every channel.chat.message subscription for
    * eventsub_blast_login gets eventsub_blast notifications at once. */
   uint64_t eventsub_blast = 0;

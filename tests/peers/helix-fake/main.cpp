@@ -91,7 +91,7 @@ main (int argc, char **argv)
   gchar *pidfile = nullptr;
   gint es_keepalive = opt.eventsub_keepalive_s,
        es_unused = opt.eventsub_unused_close_s,
-       es_grace = opt.eventsub_reconnect_grace_s;
+       es_grace = opt.eventsub_reconnect_grace_s, es_ping = 0;
   gint64 es_blast = 0;
   gchar *es_blast_login = nullptr;
   GOptionEntry entries[] = {
@@ -149,6 +149,10 @@ main (int argc, char **argv)
           "S"},
       {"eventsub-reconnect-grace", 0, 0, G_OPTION_ARG_INT, &es_grace,
           "Seconds a client has to follow session_reconnect (30)", "S"},
+      {"eventsub-ping", 0, 0, G_OPTION_ARG_INT, &es_ping,
+          "WebSocket ping every S s; no pong for 2S s closes with 4002 (0: "
+          "no pings)",
+          "S"},
       {"eventsub-blast", 0, 0, G_OPTION_ARG_INT64, &es_blast,
           "Send N channel.chat.message notifications to every new chat "
           "subscription of --eventsub-blast-login (benchmark)",
@@ -195,15 +199,17 @@ main (int argc, char **argv)
   if (no_user_token)
     opt.user_token.clear ();
   if (es_keepalive < 1 || es_keepalive > 600 || es_unused < 0 || es_grace < 1
-      || es_blast < 0) {
+      || es_blast < 0 || es_ping < 0) {
     g_printerr ("helix-fake: --eventsub-keepalive must be 1..600, "
-                "--eventsub-unused-close and --eventsub-blast at least 0, "
+                "--eventsub-unused-close, --eventsub-ping and --eventsub-blast at "
+                "least 0, "
                 "--eventsub-reconnect-grace at least 1\n");
     return 2;
   }
   opt.eventsub_keepalive_s = es_keepalive;
   opt.eventsub_unused_close_s = es_unused;
   opt.eventsub_reconnect_grace_s = es_grace;
+  opt.eventsub_ping_s = es_ping;
   opt.eventsub_blast = static_cast<uint64_t> (es_blast);
   if (es_blast_login)
     opt.eventsub_blast_login = es_blast_login;
