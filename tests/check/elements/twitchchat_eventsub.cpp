@@ -13,6 +13,8 @@
 #include "support/require.h"
 #include "support/tmi_fake.h"
 
+#include <sys/wait.h>
+
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -312,6 +314,47 @@ GST_START_TEST (test_same_records_over_irc_and_eventsub)
 }
 GST_END_TEST;
 
+
+/* At GST_DEBUG=*:9 the token appears nowhere (the WebSocket, the Helix
+ * calls, the subscriptions and sends are all logged). */
+GST_START_TEST (test_token_never_in_debug_output)
+{
+  auto fake = start_helix ();
+  std::string launcher = twitch_test::find_program ("gst-launch-1.0");
+  fail_if (launcher.empty (), "gst-launch-1.0 not found");
+  twitch_test::TempDir dir;
+  std::string log = dir.file ("debug.log");
+  std::string cmd = "exec /usr/bin/timeout -s INT 120 '" + launcher
+                    + "' -v -m twitchchatsrc channels=twitchdev "
+                      "transport=eventsub num-buffers=2 ! fakesink "
+                      "silent=false > /dev/null 2>&1";
+  const gchar *argv[] = {"/bin/sh", "-c", cmd.c_str (), nullptr};
+  gchar **envp = g_get_environ ();
+  envp = g_environ_setenv (envp, "GST_DEBUG", "*:9", TRUE);
+  envp = g_environ_setenv (envp, "GST_DEBUG_FILE", log.c_str (), TRUE);
+  envp = g_environ_setenv (envp, "GST_DEBUG_NO_COLOR", "1", TRUE);
+  GPid pid = 0;
+  fail_unless (g_spawn_async (nullptr, (gchar **)argv, envp,
+      G_SPAWN_DO_NOT_REAP_CHILD, nullptr, nullptr, &pid, nullptr));
+  g_strfreev (envp);
+  bool subscribed = poll_until (
+      [&] { return fake->eventsub_subscriptions () == 5; }, 60000);
+  if (subscribed) {
+    fake->eventsub_chat_message ("twitchdev", "chatter0001", "one");
+    fake->eventsub_chat_message ("twitchdev", "chatter0002", "two");
+  }
+  int wstatus = 0;
+  waitpid (pid, &wstatus, 0);
+  g_spawn_close_pid (pid);
+  fail_unless (subscribed, "gst-launch never subscribed");
+  std::string l = twitch_test::read_file (log);
+  fail_unless (l.find ("subscribed to the chat of twitchdev") != std::string::npos,
+      "the debug log does not show the session");
+  fail_unless (l.find (fake->current_user_token ()) == std::string::npos,
+      "the token is in the debug log");
+}
+GST_END_TEST;
+
 static Suite *
 twitchchat_eventsub_suite (void)
 {
@@ -324,6 +367,7 @@ twitchchat_eventsub_suite (void)
   tcase_add_test (tc, test_sink_sends_through_helix);
   tcase_add_test (tc, test_missing_scope_is_one_clear_error);
   tcase_add_test (tc, test_same_records_over_irc_and_eventsub);
+  tcase_add_test (tc, test_token_never_in_debug_output);
   return s;
 }
 
@@ -334,6 +378,9 @@ main (int argc, char **argv)
   if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
     missing = "/usr/bin/python3 not found, the fake TMI server's interpreter "
               "(apt-get install python3)";
+  else if (twitch_test::find_program ("gst-launch-1.0").empty ())
+    missing = "gst-launch-1.0 not found on PATH (apt-get install "
+              "gstreamer1.0-tools)";
   twitch_test::require_peer_or_exit (missing);
   gst_check_init (&argc, &argv);
   return gst_check_run_suite (
