@@ -20,7 +20,10 @@
  * rejoins every channel and never delivers a message twice, and a send
  * queue that keeps within Twitch's rate limits (20 messages in 30 s, 100 as
  * a moderator, one a second per channel; long texts split at 500
- * characters).
+ * characters). With #GstTwitchChatClient:transport set to
+ * %GST_TWITCH_CHAT_TRANSPORT_EVENTSUB it reads over Twitch's EventSub
+ * WebSocket and sends through Helix instead, with the same signals and
+ * messages.
  *
  * Signals are emitted on the thread-default main context of the thread that
  * called gst_twitch_chat_client_start() (the GLib convention): an
