@@ -1,6 +1,6 @@
 /* Benchmark: `gst-twitch followers` of 100 000 followers from the Helix fake
- * into a file. Prints rows/s and the program's peak memory (max RSS from
- * wait4), for 10 000 and 100 000 followers (memory must not grow with the
+ * into a file. Prints wall and CPU seconds, rows/s and the program's peak
+ * memory (max RSS from wait4), for 10 000 and 100 000 followers (memory must not grow with the
  * row count), newest first and -d asc, tsv and json.
  *
  *   meson test -C build --benchmark gst_twitch_cli_bench -v
@@ -31,6 +31,7 @@ namespace
 struct Run {
   int status = -1;
   double seconds = 0;
+  double cpu_seconds = 0; /* user + system of the program */
   long max_rss_kb = 0;
   int64_t rows = 0;
   int64_t bytes = 0;
@@ -74,6 +75,8 @@ run_cli (const std::string &cli, const std::vector<std::string> &args,
   r.seconds = (g_get_monotonic_time () - t0) / 1e6;
   r.status = WIFEXITED (status) ? WEXITSTATUS (status) : 128;
   r.max_rss_kb = ru.ru_maxrss;
+  r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+                  + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 
   gchar *text = nullptr;
   gsize len = 0;
@@ -109,8 +112,8 @@ main (int argc, char **argv)
   std::string out = dir.path () + "/followers.out";
 
   printf ("gst-twitch followers from the Helix fake into a file\n");
-  printf ("%-9s %-5s %-4s %9s %9s %11s %12s\n", "followers", "dir", "fmt",
-      "rows", "seconds", "rows/s", "peak RSS KB");
+  printf ("%-9s %-5s %-4s %9s %9s %9s %11s %12s\n", "followers", "dir", "fmt",
+      "rows", "seconds", "cpu s", "rows/s", "peak RSS KB");
 
   for (int64_t followers : {int64_t (10000), int64_t (100000)}) {
     twitch_test::HelixFakeOptions opt;
@@ -153,8 +156,9 @@ main (int argc, char **argv)
         return 1;
       }
       printf ("%-9" G_GINT64_FORMAT " %-5s %-4s %9" G_GINT64_FORMAT
-              " %9.2f %11.0f %12ld\n",
-          followers, c.dir, c.fmt, rows, r.seconds, rows / r.seconds,
+              " %9.2f %9.2f %11.0f %12ld\n",
+          followers, c.dir, c.fmt, rows, r.seconds, r.cpu_seconds,
+          rows / r.seconds,
           r.max_rss_kb);
       fflush (stdout);
     }

@@ -52,37 +52,30 @@
  *
  * Since: 1.0
  */
+/* How it is built: this file is the element (properties, start/stop,
+ * create() taking polls from a queue); gsttwitchapisrc-poll.cpp is the HTTP
+ * thread polling twitch::channel_snapshot(); gsttwitchapisrc-state.cpp the
+ * state and its renderings; gsttwitchapisrc-output.cpp the tags, events,
+ * bus messages, gaps and fatal errors create() sends. */
 #include "config.h"
 
-#include "gsttwitchapisrc.h"
+#include "gsttwitchapisrc-private.h"
 #include "gsttwitchelements.h"
 
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/helix.h>
 
-#include <json-glib/json-glib.h>
-
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-GST_DEBUG_CATEGORY_STATIC (gst_twitch_api_src_debug);
-#define GST_CAT_DEFAULT gst_twitch_api_src_debug
+using namespace apisrc;
 
-#define DEFAULT_CHANNEL nullptr
-#define DEFAULT_INTERVAL 30
-#define MIN_INTERVAL 1
-#define MAX_INTERVAL (24 * 3600)
-#define DEFAULT_FORMAT "{viewer_count} viewers"
-#define DEFAULT_OFFLINE_FORMAT "offline"
-#define DEFAULT_ONLY_CHANGES FALSE
-/* Results waiting for create(): older ones are dropped past this. */
-#define MAX_QUEUED 16
+GST_DEBUG_CATEGORY (gst_twitch_api_src_debug);
+#define GST_CAT_DEFAULT gst_twitch_api_src_debug
 
 enum {
   PROP_0,
@@ -96,266 +89,9 @@ enum {
   PROP_OAUTH_TOKEN,
 };
 
-#define TAG_VIEWERS "twitch-viewers"
-#define TAG_FOLLOWERS "twitch-followers"
-#define TAG_LIVE "twitch-live"
-#define TAG_CHANNEL "twitch-channel"
-
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) utf8; application/json"));
-
-namespace
-{
-
-struct ChannelState {
-  std::string login;
-  std::string user_id;
-  std::string display_name;
-  std::string title;
-  std::string category;
-  std::string category_id;
-  std::string language;
-  bool live = false;
-  int64_t viewers = 0;
-  int64_t followers = -1;
-  twitch::TimeUs started_at = 0;
-};
-
-/* Names of the fields that differ (all of them when @before is null). */
-std::vector<std::string>
-changed_fields (const ChannelState *before, const ChannelState &now)
-{
-  std::vector<std::string> out;
-  auto diff = [&] (bool differs, const char *name) {
-    if (before == nullptr || differs)
-      out.emplace_back (name);
-  };
-  diff (before && before->live != now.live, "live");
-  diff (before && before->title != now.title, "title");
-  diff (before && before->category != now.category, "category");
-  diff (before && before->viewers != now.viewers, "viewer-count");
-  diff (before && before->followers != now.followers, "follower-count");
-  diff (before && before->started_at != now.started_at, "started-at");
-  diff (before && before->display_name != now.display_name, "display-name");
-  return out;
-}
-
-std::string
-uptime (const ChannelState &s)
-{
-  if (!s.live || s.started_at == 0)
-    return "";
-  int64_t secs = (g_get_real_time () - s.started_at) / G_USEC_PER_SEC;
-  if (secs < 0)
-    secs = 0;
-  char buf[32];
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT ":%02d:%02d", secs / 3600,
-      static_cast<int> ((secs / 60) % 60), static_cast<int> (secs % 60));
-  return buf;
-}
-
-/* Replaces {name} with the state's fields; {{ and }} are literal braces;
- * unknown names are kept as written. */
-std::string
-render (const std::string &tmpl, const ChannelState &s)
-{
-  std::string out;
-  out.reserve (tmpl.size () + 32);
-  for (size_t i = 0; i < tmpl.size ();) {
-    char c = tmpl[i];
-    if (c == '{' && i + 1 < tmpl.size () && tmpl[i + 1] == '{') {
-      out += '{';
-      i += 2;
-      continue;
-    }
-    if (c == '}' && i + 1 < tmpl.size () && tmpl[i + 1] == '}') {
-      out += '}';
-      i += 2;
-      continue;
-    }
-    if (c != '{') {
-      out += c;
-      i++;
-      continue;
-    }
-    size_t end = tmpl.find ('}', i);
-    if (end == std::string::npos) {
-      out += tmpl.substr (i);
-      break;
-    }
-    std::string key = tmpl.substr (i + 1, end - i - 1);
-    if (key == "viewer_count" || key == "viewers")
-      out += std::to_string (s.viewers);
-    else if (key == "follower_count" || key == "followers")
-      out += s.followers >= 0 ? std::to_string (s.followers) : "";
-    else if (key == "title")
-      out += s.title;
-    else if (key == "category" || key == "game" || key == "game_name")
-      out += s.category;
-    else if (key == "category_id" || key == "game_id")
-      out += s.category_id;
-    else if (key == "channel" || key == "login")
-      out += s.login;
-    else if (key == "display_name")
-      out += s.display_name;
-    else if (key == "user_id")
-      out += s.user_id;
-    else if (key == "language")
-      out += s.language;
-    else if (key == "live")
-      out += s.live ? "live" : "offline";
-    else if (key == "started_at")
-      out += twitch::time_to_iso8601 (s.started_at);
-    else if (key == "uptime")
-      out += uptime (s);
-    else
-      out += tmpl.substr (i, end - i + 1);
-    i = end + 1;
-  }
-  return out;
-}
-
-GstStructure *
-state_structure (const char *name, const ChannelState &s,
-    const std::vector<std::string> &changed)
-{
-  std::string changed_list;
-  for (const auto &c : changed)
-    changed_list += (changed_list.empty () ? "" : ",") + c;
-  GstStructure *st = gst_structure_new (name, "channel", G_TYPE_STRING,
-      s.login.c_str (), "user-id", G_TYPE_STRING, s.user_id.c_str (),
-      "display-name", G_TYPE_STRING, s.display_name.c_str (), "live",
-      G_TYPE_BOOLEAN, s.live, "title", G_TYPE_STRING, s.title.c_str (),
-      "category", G_TYPE_STRING, s.category.c_str (), "category-id",
-      G_TYPE_STRING, s.category_id.c_str (), "language", G_TYPE_STRING,
-      s.language.c_str (), "viewer-count", G_TYPE_INT64, s.viewers,
-      "follower-count", G_TYPE_INT64, s.followers, "changed", G_TYPE_STRING,
-      changed_list.c_str (), nullptr);
-  if (s.live && s.started_at != 0) {
-    GDateTime *dt = twitch::time_to_gdatetime (s.started_at);
-    if (dt) {
-      GstDateTime *gdt = gst_date_time_new_from_g_date_time (dt);
-      gst_structure_set (st, "started-at", GST_TYPE_DATE_TIME, gdt, nullptr);
-      gst_date_time_unref (gdt);
-    }
-  }
-  return st;
-}
-
-std::string
-state_json (const ChannelState &s)
-{
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "channel");
-  json_builder_add_string_value (b, s.login.c_str ());
-  json_builder_set_member_name (b, "user_id");
-  json_builder_add_string_value (b, s.user_id.c_str ());
-  json_builder_set_member_name (b, "display_name");
-  json_builder_add_string_value (b, s.display_name.c_str ());
-  json_builder_set_member_name (b, "live");
-  json_builder_add_boolean_value (b, s.live);
-  json_builder_set_member_name (b, "title");
-  json_builder_add_string_value (b, s.title.c_str ());
-  json_builder_set_member_name (b, "category");
-  json_builder_add_string_value (b, s.category.c_str ());
-  json_builder_set_member_name (b, "category_id");
-  json_builder_add_string_value (b, s.category_id.c_str ());
-  json_builder_set_member_name (b, "language");
-  json_builder_add_string_value (b, s.language.c_str ());
-  json_builder_set_member_name (b, "viewer_count");
-  json_builder_add_int_value (b, s.viewers);
-  json_builder_set_member_name (b, "follower_count");
-  if (s.followers >= 0)
-    json_builder_add_int_value (b, s.followers);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "started_at");
-  if (s.live && s.started_at)
-    json_builder_add_string_value (
-        b, twitch::time_to_iso8601 (s.started_at).c_str ());
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out (text);
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
-}
-
-/* One poll's outcome, handed from the HTTP thread to create(). */
-struct PollResult {
-  bool ok = false;
-  ChannelState state;
-  /* Failure: fatal ones stop the source with an element error. */
-  bool fatal = false;
-  bool network = false; /* no answer at all (G_IO_ERROR, resolver) */
-  int gst_code = GST_RESOURCE_ERROR_FAILED;
-  std::string message;
-  std::string debug;
-};
-
-struct Settings {
-  std::string channel;
-  guint interval = DEFAULT_INTERVAL;
-  std::string format = DEFAULT_FORMAT;
-  std::string offline_format = DEFAULT_OFFLINE_FORMAT;
-  bool only_changes = DEFAULT_ONLY_CHANGES;
-  std::string client_id;
-  std::string client_secret;
-  std::string oauth_token;
-};
-
-} // namespace
-
-struct GstTwitchApiSrcPrivate {
-  std::mutex settings_lock;
-  Settings settings;
-
-  /* Runtime state: the HTTP thread with its own GMainContext. */
-  Settings running; /* copied in start() */
-  std::unique_ptr<twitch::Helix> helix;
-  std::thread thread;
-  GMainContext *context = nullptr;
-  GMainLoop *loop = nullptr;
-
-  std::mutex queue_lock;
-  std::condition_variable queue_cond;
-  std::deque<PollResult> queue;
-  bool flushing = false;
-  bool stopping = false;               /* stop(): no new poll starts */
-  GCancellable *cancellable = nullptr; /* under queue_lock */
-
-  /* Streaming thread only. */
-  bool have_state = false;
-  ChannelState last;
-  bool json = false;
-  bool segment_sent = false;
-  GstClockTime position = 0; /* running time covered by buffers and gaps */
-  /* HTTP thread only. */
-  std::string user_id;
-  std::string display_name;
-  guint failed_polls = 0;   /* in a row, since the last good one */
-  gint64 failing_since = 0; /* monotonic, first failure of the run */
-  /* Set up by change_state (READY->PAUSED) or start(). */
-  bool prepared = false;
-
-  ~GstTwitchApiSrcPrivate ()
-  {
-    twitch::secrets_unregister (settings.client_secret);
-    twitch::secrets_unregister (settings.oauth_token);
-    g_clear_object (&cancellable);
-  }
-};
-
-struct _GstTwitchApiSrc {
-  GstPushSrc parent;
-  GstTwitchApiSrcPrivate *priv;
-};
 
 #define gst_twitch_api_src_parent_class parent_class
 G_DEFINE_TYPE (GstTwitchApiSrc, gst_twitch_api_src, GST_TYPE_PUSH_SRC);
@@ -525,7 +261,7 @@ gst_twitch_api_src_class_init (GstTwitchApiSrcClass *klass)
       "Source/Network",
       "Polls Twitch's Helix API for a channel's live state, title, category, "
       "viewers and followers",
-      "gst-twitch <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
 
   element_class->change_state
       = GST_DEBUG_FUNCPTR (gst_twitch_api_src_change_state);
@@ -553,14 +289,6 @@ gst_twitch_api_src_finalize (GObject *object)
   GstTwitchApiSrc *self = GST_TWITCH_API_SRC (object);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-static void
-replace_secret (std::string &slot, const gchar *value)
-{
-  twitch::secrets_unregister (slot);
-  slot = value ? value : "";
-  twitch::secrets_register (slot);
 }
 
 static void
@@ -600,10 +328,12 @@ gst_twitch_api_src_set_property (
       break;
     }
     case PROP_CLIENT_SECRET:
-      replace_secret (s.client_secret, g_value_get_string (value));
+      s.client_secret = twitch::secret_share (
+          g_value_get_string (value) ? g_value_get_string (value) : "");
       break;
     case PROP_OAUTH_TOKEN:
-      replace_secret (s.oauth_token, g_value_get_string (value));
+      s.oauth_token = twitch::secret_share (
+          g_value_get_string (value) ? g_value_get_string (value) : "");
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -645,215 +375,6 @@ gst_twitch_api_src_get_property (
   }
 }
 
-/* ---- HTTP thread --------------------------------------------------------- */
-
-/* Classifies a failed poll: auth and unknown channel are fatal; network,
- * server, rate limit and bad answers are retried at the next poll. */
-static PollResult
-failure_of (const GError *error, const std::string &channel)
-{
-  PollResult r;
-  r.debug = "domain " + std::string (g_quark_to_string (error->domain))
-            + ", code " + std::to_string (error->code);
-  r.message = twitch::secrets_redact (error->message);
-  r.network = error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR
-              || (error->domain == TWITCH_API_ERROR
-                  && error->code == twitch::API_ERROR_NETWORK);
-  if (error->domain == TWITCH_API_ERROR) {
-    switch (error->code) {
-      case twitch::API_ERROR_UNAUTHORIZED:
-      case twitch::API_ERROR_MISSING_SCOPE:
-        r.fatal = true;
-        r.gst_code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-        break;
-      case twitch::API_ERROR_NOT_FOUND:
-        r.fatal = true;
-        r.gst_code = GST_RESOURCE_ERROR_NOT_FOUND;
-        r.message = "No Twitch channel named \"" + channel
-                    + "\": check the channel property";
-        break;
-      case twitch::API_ERROR_BAD_REQUEST:
-        r.fatal = true;
-        r.gst_code = GST_RESOURCE_ERROR_SETTINGS;
-        break;
-      default:
-        break;
-    }
-  }
-  return r;
-}
-
-static PollResult
-poll_once (GstTwitchApiSrc *self, GCancellable *cancellable)
-{
-  GstTwitchApiSrcPrivate *p = self->priv;
-  const std::string &channel = p->running.channel;
-  GError *error = nullptr;
-  PollResult r;
-
-  if (p->user_id.empty ()) {
-    auto user = p->helix->user_by_login (channel, cancellable, &error);
-    if (!user)
-      goto failed;
-    p->user_id = user->id;
-    p->display_name = user->display_name;
-    GST_INFO_OBJECT (
-        self, "channel %s is user %s", channel.c_str (), p->user_id.c_str ());
-  }
-  {
-    ChannelState &s = r.state;
-    s.login = channel;
-    s.user_id = p->user_id;
-    s.display_name = p->display_name;
-    auto streams = p->helix->streams ({p->user_id}, {}, cancellable, &error);
-    if (!streams)
-      goto failed;
-    if (!streams->empty ()) {
-      const twitch::Stream &st = streams->front ();
-      s.live = st.type == "live" || st.type.empty ();
-      s.title = st.title;
-      s.category = st.game_name;
-      s.category_id = st.game_id;
-      s.language = st.language;
-      s.viewers = st.viewer_count;
-      s.started_at = st.started_at;
-    } else {
-      auto ch = p->helix->channels ({p->user_id}, cancellable, &error);
-      if (!ch)
-        goto failed;
-      if (!ch->empty ()) {
-        s.title = ch->front ().title;
-        s.category = ch->front ().game_name;
-        s.category_id = ch->front ().game_id;
-        s.language = ch->front ().broadcaster_language;
-      }
-    }
-    auto total = p->helix->followers_total (p->user_id, cancellable, &error);
-    if (!total)
-      goto failed;
-    s.followers = *total;
-  }
-  r.ok = true;
-  return r;
-
-failed:
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    GST_DEBUG_OBJECT (self, "poll cancelled");
-    g_error_free (error);
-    PollResult cancelled;
-    cancelled.message = "cancelled";
-    return cancelled;
-  }
-  PollResult f = failure_of (error, channel);
-  if (f.fatal)
-    GST_WARNING_OBJECT (self, "poll failed for good: %s", f.message.c_str ());
-  else
-    GST_WARNING_OBJECT (
-        self, "poll failed, retrying at the next one: %s", f.message.c_str ());
-  g_error_free (error);
-  return f;
-}
-
-/* What a user sees on a gst-launch line: one warning at the first failed
- * poll (the cause and when the next one runs), one when polls work again.
- * Fatal failures are an error of their own, posted by create(). */
-static void
-report_connection (GstTwitchApiSrc *self, const PollResult &r)
-{
-  GstTwitchApiSrcPrivate *p = self->priv;
-  const char *channel = p->running.channel.c_str ();
-  if (r.ok) {
-    if (p->failed_polls > 0) {
-      gint64 secs
-          = (g_get_monotonic_time () - p->failing_since) / G_USEC_PER_SEC;
-      GST_ELEMENT_WARNING (self, RESOURCE, READ,
-          ("Twitch's Helix API answers again for channel \"%s\" after %u "
-           "failed polls (%" G_GINT64_FORMAT " s)",
-              channel, p->failed_polls, secs),
-          ("recovered"));
-    }
-    p->failed_polls = 0;
-    return;
-  }
-  if (r.fatal)
-    return;
-  if (p->failed_polls++ > 0)
-    return;
-  p->failing_since = g_get_monotonic_time ();
-  if (r.network)
-    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
-        ("Cannot reach Twitch's Helix API for channel \"%s\": %s; retrying "
-         "every %u s (one more message when it answers again)",
-            channel, r.message.c_str (), p->running.interval),
-        ("%s", r.debug.c_str ()));
-  else
-    GST_ELEMENT_WARNING (self, RESOURCE, READ,
-        ("Polling Twitch's Helix API for channel \"%s\" failed: %s; "
-         "retrying every %u s (one more message when it answers again)",
-            channel, r.message.c_str (), p->running.interval),
-        ("%s", r.debug.c_str ()));
-}
-
-static gboolean
-poll_tick (gpointer data)
-{
-  GstTwitchApiSrc *self = GST_TWITCH_API_SRC (data);
-  GstTwitchApiSrcPrivate *p = self->priv;
-  GCancellable *cancellable;
-  {
-    std::lock_guard<std::mutex> g (p->queue_lock);
-    if (p->stopping)
-      return G_SOURCE_REMOVE;
-    /* A cancel from unlock() ends the request in flight, not the polling. */
-    if (p->cancellable == nullptr
-        || g_cancellable_is_cancelled (p->cancellable)) {
-      g_clear_object (&p->cancellable);
-      p->cancellable = g_cancellable_new ();
-    }
-    cancellable = G_CANCELLABLE (g_object_ref (p->cancellable));
-  }
-  PollResult r = poll_once (self, cancellable);
-  g_object_unref (cancellable);
-  if (!r.ok && !r.fatal && r.message == "cancelled")
-    return G_SOURCE_CONTINUE;
-  report_connection (self, r);
-  bool fatal = r.fatal;
-  {
-    std::lock_guard<std::mutex> g (p->queue_lock);
-    p->queue.push_back (std::move (r));
-    while (p->queue.size () > MAX_QUEUED)
-      p->queue.pop_front ();
-  }
-  p->queue_cond.notify_all ();
-  return fatal ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
-}
-
-static void
-http_thread (GstTwitchApiSrc *self)
-{
-  GstTwitchApiSrcPrivate *p = self->priv;
-  g_main_context_push_thread_default (p->context);
-  GSource *first = g_idle_source_new ();
-  g_source_set_callback (
-      first,
-      [] (gpointer data) -> gboolean {
-        GstTwitchApiSrc *self = GST_TWITCH_API_SRC (data);
-        if (poll_tick (data) == G_SOURCE_CONTINUE) {
-          GSource *timer
-              = g_timeout_source_new_seconds (self->priv->running.interval);
-          g_source_set_callback (timer, poll_tick, data, nullptr);
-          g_source_attach (timer, self->priv->context);
-          g_source_unref (timer);
-        }
-        return G_SOURCE_REMOVE;
-      },
-      self, nullptr);
-  g_source_attach (first, p->context);
-  g_source_unref (first);
-  g_main_loop_run (p->loop);
-  g_main_context_pop_thread_default (p->context);
-}
-
 /* ---- GstBaseSrc ---------------------------------------------------------- */
 
 /* Copies the settings and checks them: a clear error here, from
@@ -877,8 +398,8 @@ prepare (GstTwitchApiSrc *self)
   }
   twitch::HelixConfig config;
   config.client_id = p->running.client_id;
-  config.client_secret = p->running.client_secret;
-  config.oauth_token = p->running.oauth_token;
+  config.client_secret = twitch::secret_reveal (p->running.client_secret);
+  config.oauth_token = twitch::secret_reveal (p->running.oauth_token);
   /* Live data: no cache; a request slower than an interval is retried at
    * the next poll rather than piling up. */
   config.timeout_sec
@@ -919,8 +440,7 @@ gst_twitch_api_src_start (GstBaseSrc *src)
   p->position = 0;
   p->failed_polls = 0;
   p->have_state = false;
-  p->user_id.clear ();
-  p->display_name.clear ();
+  p->user.reset ();
   {
     std::lock_guard<std::mutex> g (p->queue_lock);
     p->queue.clear ();
@@ -1022,117 +542,6 @@ gst_twitch_api_src_query (GstBaseSrc *src, GstQuery *query)
     return TRUE;
   }
   return GST_BASE_SRC_CLASS (parent_class)->query (src, query);
-}
-
-static void
-announce (
-    GstTwitchApiSrc *self, const ChannelState *before, const ChannelState &now)
-{
-  std::vector<std::string> changed = changed_fields (before, now);
-  if (changed.empty ())
-    return;
-  GST_INFO_OBJECT (self, "%s: %s, %" G_GINT64_FORMAT " viewers, \"%s\"",
-      now.login.c_str (), now.live ? "live" : "offline", now.viewers,
-      now.title.c_str ());
-
-  GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, now.title.c_str (),
-      TAG_VIEWERS, now.viewers, TAG_LIVE, now.live, TAG_CHANNEL,
-      now.login.c_str (), nullptr);
-  if (!now.category.empty ())
-    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_GENRE,
-        now.category.c_str (), nullptr);
-  if (now.followers >= 0)
-    gst_tag_list_add (
-        tags, GST_TAG_MERGE_REPLACE, TAG_FOLLOWERS, now.followers, nullptr);
-  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
-  /* GstBaseSrc queues serialized events sent to the element and pushes
-   * them, after the segment, before the next buffer. */
-  gst_element_send_event (GST_ELEMENT (self), gst_event_new_tag (tags));
-  gst_element_send_event (GST_ELEMENT (self),
-      gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
-          state_structure ("twitchapi-state", now, changed)));
-
-  bool went_live = now.live && (before == nullptr || !before->live);
-  bool went_offline = !now.live && (before == nullptr || before->live);
-  if (went_live || went_offline)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self),
-            state_structure (
-                went_live ? "twitchapisrc-online" : "twitchapisrc-offline", now,
-                changed)));
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
-          state_structure ("twitchapisrc-changed", now, changed)));
-}
-
-static void
-post_fatal (GstTwitchApiSrc *self, const PollResult &r)
-{
-  const char *msg = r.message.c_str ();
-  const char *dbg = r.debug.c_str ();
-  switch (r.gst_code) {
-    case GST_RESOURCE_ERROR_NOT_AUTHORIZED:
-      GST_ELEMENT_ERROR (
-          self, RESOURCE, NOT_AUTHORIZED, ("%s", msg), ("%s", dbg));
-      break;
-    case GST_RESOURCE_ERROR_NOT_FOUND:
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", msg), ("%s", dbg));
-      break;
-    case GST_RESOURCE_ERROR_SETTINGS:
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", msg), ("%s", dbg));
-      break;
-    default:
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", msg), ("%s", dbg));
-      break;
-  }
-}
-
-/* How often downstream hears that no text is coming yet. */
-#define GAP_INTERVAL (100 * GST_MSECOND)
-
-static GstClockTime
-current_running_time (GstTwitchApiSrc *self)
-{
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (clock == nullptr)
-    return GST_CLOCK_TIME_NONE;
-  GstClockTime now = gst_clock_get_time (clock);
-  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
-  gst_object_unref (clock);
-  return now > base ? now - base : 0;
-}
-
-static void
-ensure_segment (GstTwitchApiSrc *self)
-{
-  GstBaseSrc *bsrc = GST_BASE_SRC (self);
-  if (self->priv->segment_sent)
-    return;
-  /* GstBaseSrc sends its segment only after create() returns a buffer: our
-   * gaps must not precede it. Its own copy follows, identical. */
-  gst_pad_push_event (
-      GST_BASE_SRC_PAD (bsrc), gst_event_new_segment (&bsrc->segment));
-  self->priv->segment_sent = true;
-}
-
-/* Streaming thread: a GAP event up to one GAP_INTERVAL ahead of now, so a
- * video frame never waits on textoverlay's text pad for us. */
-static void
-push_gap (GstTwitchApiSrc *self)
-{
-  GstTwitchApiSrcPrivate *p = self->priv;
-  GstClockTime now = current_running_time (self);
-  if (!GST_CLOCK_TIME_IS_VALID (now))
-    return;
-  GstClockTime until = now + GAP_INTERVAL;
-  if (until <= p->position)
-    return;
-  ensure_segment (self);
-  GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
-      GST_TIME_ARGS (p->position), GST_TIME_ARGS (until));
-  gst_pad_push_event (GST_BASE_SRC_PAD (self),
-      gst_event_new_gap (p->position, until - p->position));
-  p->position = until;
 }
 
 static GstFlowReturn

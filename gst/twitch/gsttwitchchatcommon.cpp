@@ -4,6 +4,7 @@
 #include "gsttwitchchatcommon.h"
 
 #include <gst/twitch/chat/names.h>
+#include <gst/twitch/common/gsterror.h>
 #include <gst/twitch/common/secrets.h>
 
 #include <atomic>
@@ -714,15 +715,9 @@ void
 gst_twitch_chat_post_fatal (
     GstElement *element, const GError *error, GstResourceError other_code)
 {
-  bool refused = g_error_matches (
-      error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_LOGIN);
-  bool certificate = g_error_matches (
-      error, TWITCH_CHAT_ERROR, twitch::TWITCH_CHAT_ERROR_CERTIFICATE);
   std::string text = twitch::secrets_redact (error->message);
   gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
-      refused       ? GST_RESOURCE_ERROR_NOT_AUTHORIZED
-      : certificate ? GST_RESOURCE_ERROR_OPEN_READ_WRITE
-                    : other_code,
+      twitch::gst_resource_error_of (error, other_code),
       g_strdup (text.c_str ()),
       g_strdup_printf (
           "domain %s, code %d", g_quark_to_string (error->domain), error->code),

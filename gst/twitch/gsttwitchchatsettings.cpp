@@ -4,7 +4,8 @@
 #include "gsttwitchchatsettings.h"
 
 #include <gst/twitch/chat/names.h>
-#include <gst/twitch/common/secrets.h>
+#include <gst/twitch/common/environment.h>
+#include <gst/twitch/common/secret.h>
 #include <gst/twitch/helix/helix.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_settings_debug);
@@ -183,11 +184,7 @@ gst_twitch_chat_settings_set_property (GstTwitchChatSettings &s,
   switch (which) {
     case GST_TWITCH_CHAT_SETTINGS_OAUTH_TOKEN:
       gst_twitch_chat_settings_check (s, object, "oauth-token", v);
-      if (!s.token.empty ())
-        twitch::secrets_unregister (s.token);
-      s.token = v ? v : "";
-      if (!s.token.empty ())
-        twitch::secrets_register (s.token);
+      s.token = twitch::secret_share (v ? v : "");
       break;
     case GST_TWITCH_CHAT_SETTINGS_LOGIN:
       gst_twitch_chat_settings_check (s, object, "login", v);
@@ -269,23 +266,15 @@ gst_twitch_chat_server_name (const twitch::ChatConfig &c)
 void
 gst_twitch_chat_settings_clear (GstTwitchChatSettings &s)
 {
-  if (!s.token.empty ())
-    twitch::secrets_unregister (s.token);
-  s.token.clear ();
-}
-
-/* The one place the environment fallback of the token is read. */
-static const char *
-env_token (void)
-{
-  const char *env = g_getenv ("TWITCH_OAUTH_TOKEN");
-  return env && *env ? env : nullptr;
+  s.token.reset ();
 }
 
 bool
 gst_twitch_chat_settings_has_token (const GstTwitchChatSettings &s)
 {
-  return !s.token.empty () || env_token () || twitch::stored_login_token ();
+  /* Through a Secret: the value read is wiped, not left in a copy. */
+  twitch::Secret env (twitch::env::oauth_token);
+  return s.token || env.resolve () || twitch::stored_login_token ();
 }
 
 bool
@@ -296,16 +285,16 @@ gst_twitch_chat_settings_configure (
     return false;
   c.tls_ca_file = s.tls_ca_file;
   c.login = s.login;
-  c.token = s.token;
+  c.token = twitch::secret_reveal (s.token);
   /* A token on a gst-launch command line is logged by the parser itself
    * (and shown by ps) before any element exists: the environment keeps it
    * out of both. */
-  if (c.token.empty ()) {
-    if (const char *env = env_token ()) {
-      if (!twitch::twitch_token_validate (env, "TWITCH_OAUTH_TOKEN", error))
-        return false;
-      c.token = env;
-    }
+  twitch::Secret env (twitch::env::oauth_token);
+  if (c.token.empty () && env.resolve ()) {
+    if (!twitch::twitch_token_validate (
+            env.reveal (), "TWITCH_OAUTH_TOKEN", error))
+      return false;
+    c.token = env.reveal ();
   }
   /* Then the token `gst-twitch login` stored, with its login (the same
    * order as the Helix client). */

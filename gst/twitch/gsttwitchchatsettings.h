@@ -26,6 +26,8 @@ struct _GstTwitchChatSettingsHandlerInterface {
 
 G_END_DECLS
 
+#include <gst/twitch/common/secret.h>
+
 #include <map>
 #include <string>
 
@@ -47,10 +49,9 @@ enum GstTwitchChatSettingsProp {
 
 /* The values of the shared properties (elements derive their settings
  * struct from it and hold it under their settings lock). Copyable: the
- * token is registered for redaction by the element's copy and unregistered
- * by gst_twitch_chat_settings_clear() at finalize. */
+ * copies share the token, registered for redaction while any holds it. */
 struct GstTwitchChatSettings {
-  std::string token;
+  twitch::SharedSecret token;
   std::string login;
   std::string server = GST_TWITCH_CHAT_DEFAULT_SERVER;
   std::string tls_ca_file;
@@ -83,7 +84,7 @@ bool gst_twitch_chat_settings_get_property (
 /* What warnings call the chat server: host:port, or EventSub's URL. */
 std::string gst_twitch_chat_server_name (const twitch::ChatConfig &config);
 
-/* Unregisters the token from redaction (finalize). */
+/* Lets go of the token (finalize). */
 void gst_twitch_chat_settings_clear (GstTwitchChatSettings &s);
 
 /* Whether a token is set, or TWITCH_OAUTH_TOKEN gives one. */

@@ -143,7 +143,7 @@ gst_twitch_chat_sink_class_init (GstTwitchChatSinkClass *klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "Twitch Chat Sink",
       "Sink/Network/Text", "Sends text buffers as Twitch chat messages",
-      "gst-twitch <gst-twitch@example.invalid>");
+      GST_TWITCH_AUTHOR);
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_twitch_chat_sink_start);
   basesink_class->stop = GST_DEBUG_FUNCPTR (gst_twitch_chat_sink_stop);

@@ -362,7 +362,7 @@ gst_twitch_chat_src_class_init (GstTwitchChatSrcClass *klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "Twitch Chat Source",
       "Source/Network/Text", "Twitch chat as text, events and bus messages",
-      "gst-twitch <gst-twitch@example.invalid>");
+      GST_TWITCH_AUTHOR);
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_twitch_chat_src_stop);

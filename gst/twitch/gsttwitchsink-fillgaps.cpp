@@ -491,7 +491,7 @@ gst_twitch_sink_fill_gaps_class_init (GstTwitchSinkFillGapsClass *klass)
       "Filter",
       "Repeats the last frame or inserts silence when a live producer "
       "under-feeds (internal to twitchsink)",
-      "gst-twitch developers <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
   GST_DEBUG_CATEGORY_INIT (
       fill_gaps_debug, "twitchsinkfillgaps", 0, "twitchsink's fill-gaps");
 }

@@ -165,7 +165,7 @@ twitch_sink_feed_class_init (TwitchSinkFeedClass *klass)
       element_class, &feed_audio_template);
   gst_element_class_set_static_metadata (element_class, "Twitch Sink Feed",
       "Generic", "Hands twitchsink's output to its private pipeline (internal)",
-      "gst-twitch developers <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
 }
 
 static void
@@ -243,7 +243,7 @@ twitch_sink_out_src_class_init (TwitchSinkOutSrcClass *klass)
   gst_element_class_set_static_metadata (element_class,
       "Twitch Sink Output Source", "Source",
       "Where twitchsink's private pipeline starts (internal)",
-      "gst-twitch developers <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include "gsttwitchsink-input.h"
 #include "gsttwitchsink-output.h"
 
+#include <gst/twitch/common/secret.h>
 #include <gst/twitch/ingest/ingest.h>
 
 #include <memory>
@@ -37,7 +38,7 @@ namespace twitchsink
 enum class Level { NORMAL, LOW, HIGH };
 
 struct Settings {
-  std::string stream_key;
+  twitch::SharedSecret stream_key; /* registered while any copy holds it */
   std::string server = DEFAULT_SERVER;
   bool bandwidth_test = false;
   twitchsink::EncoderSettings encoder;
@@ -79,7 +80,6 @@ struct GstTwitchSinkPrivate {
 
   std::mutex settings_lock;
   Settings settings;
-  std::string registered_key;      /* what secrets_register() holds for us */
   GstElement *user_sink = nullptr; /* the sink property, or nullptr */
 
   std::mutex input_lock;

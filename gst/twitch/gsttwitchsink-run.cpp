@@ -9,6 +9,7 @@
 
 #include <gst/video/video.h>
 
+#include <gst/twitch/common/environment.h>
 #include <gst/twitch/common/secrets.h>
 
 #define GST_CAT_DEFAULT gst_twitch_sink_debug
@@ -320,8 +321,7 @@ lookup_cb (gpointer user_data)
         ("Could not get Twitch's ingest list to look up the ingest '%s': use "
          "server=auto (which falls back to %s without the list) or an "
          "rtmps:// URL",
-            twitch::secrets_redact (s.server, s.stream_key).c_str (),
-            fallback.c_str ()),
+            twitch::secrets_redact (s.server).c_str (), fallback.c_str ()),
         ("%s", fetch_text.c_str ()));
     return G_SOURCE_REMOVE;
   }
@@ -331,13 +331,12 @@ lookup_cb (gpointer user_data)
         ("%s", fetch_text.c_str ()));
   GError *err = nullptr;
   auto target = twitch::ingest_resolve (s.server,
-      list ? *list : std::vector<twitch::Ingest> (), s.stream_key, true,
-      s.bandwidth_test, &err);
+      list ? *list : std::vector<twitch::Ingest> (),
+      twitch::secret_reveal (s.stream_key), true, s.bandwidth_test, &err);
   if (!target) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s", twitch::secrets_redact (err->message, s.stream_key).c_str ()),
-        ("server '%s'",
-            twitch::secrets_redact (s.server, s.stream_key).c_str ()));
+        ("%s", twitch::secrets_redact (err->message).c_str ()),
+        ("server '%s'", twitch::secrets_redact (s.server).c_str ()));
     g_clear_error (&err);
     return G_SOURCE_REMOVE;
   }
@@ -535,18 +534,13 @@ gst_twitch_sink_worker_stop (GstTwitchSink *self)
 /* ------------------------------------------------------------------------ */
 /* State changes */
 
-/* Replaces the registered secret: the new one first, never a moment
- * unprotected. Called with settings_lock held. */
+/* Replaces the key: the new one is registered before the old one is let
+ * go, never a moment unprotected. Called with settings_lock held. */
 void
 gst_twitch_sink_set_stream_key_locked (
     GstTwitchSinkPrivate *priv, const std::string &key)
 {
-  if (!key.empty ())
-    twitch::secrets_register (key);
-  if (!priv->registered_key.empty ())
-    twitch::secrets_unregister (priv->registered_key);
-  priv->registered_key = key;
-  priv->settings.stream_key = key;
+  priv->settings.stream_key = twitch::secret_share (key);
 }
 
 /* NULL->READY: copies the settings and checks them. No I/O: an ingest
@@ -561,9 +555,9 @@ gst_twitch_sink_start (GstTwitchSink *self)
     std::lock_guard<std::mutex> lk (priv->settings_lock);
     /* Keeps the key off command lines (gst-launch-1.0 logs its arguments
      * before any plugin is loaded). */
-    const char *env = g_getenv ("TWITCH_STREAM_KEY");
-    if (priv->settings.stream_key.empty () && env && *env) {
-      gst_twitch_sink_set_stream_key_locked (priv, env);
+    twitch::Secret env (twitch::env::stream_key);
+    if (!priv->settings.stream_key && env.resolve ()) {
+      priv->settings.stream_key = twitch::secret_share (std::move (env));
       GST_INFO_OBJECT (self, "stream key from TWITCH_STREAM_KEY");
     }
     s = priv->settings;
@@ -577,12 +571,11 @@ gst_twitch_sink_start (GstTwitchSink *self)
     /* Without the list: the URL checks, and the key's presence. */
     GError *err = nullptr;
     target = twitch::ingest_resolve (lookup ? "rtmp://check/app" : s.server, {},
-        s.stream_key, true, s.bandwidth_test, &err);
+        twitch::secret_reveal (s.stream_key), true, s.bandwidth_test, &err);
     if (!target) {
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("%s", twitch::secrets_redact (err->message, s.stream_key).c_str ()),
-          ("server '%s'",
-              twitch::secrets_redact (s.server, s.stream_key).c_str ()));
+          ("%s", twitch::secrets_redact (err->message).c_str ()),
+          ("server '%s'", twitch::secrets_redact (s.server).c_str ()));
       g_clear_error (&err);
       return false;
     }

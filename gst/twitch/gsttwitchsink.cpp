@@ -483,7 +483,7 @@ gst_twitch_sink_class_init (GstTwitchSinkClass *klass)
       "Sink/Network",
       "Streams video and audio to a Twitch ingest, encoding raw input with "
       "Twitch's settings, reconnecting and dropping frames by priority",
-      "gst-twitch developers <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
 
   gst_type_mark_as_plugin_api (
       GST_TYPE_TWITCH_SINK_SPEED_PRESET, (GstPluginAPIFlags)0);
@@ -517,8 +517,6 @@ static void
 gst_twitch_sink_finalize (GObject *object)
 {
   GstTwitchSink *self = GST_TWITCH_SINK (object);
-  if (!self->priv->registered_key.empty ())
-    twitch::secrets_unregister (self->priv->registered_key);
   delete self->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

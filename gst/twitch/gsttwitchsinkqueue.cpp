@@ -173,7 +173,7 @@ gst_twitch_sink_queue_class_init (GstTwitchSinkQueueClass *klass)
       element_class, &audio_src_template);
   gst_element_class_set_static_metadata (element_class, "Twitch Sink Queue",
       "Generic", "twitchsink's priority-dropping queue (internal)",
-      "gst-twitch developers <gst-twitch@lists.freedesktop.org>");
+      GST_TWITCH_AUTHOR);
 
   GST_DEBUG_CATEGORY_INIT (gst_twitch_sink_queue_debug, "twitchsinkqueue", 0,
       "twitchsink's inner queue");

@@ -18,12 +18,11 @@ plugin_init (GstPlugin *plugin)
   gboolean ret = FALSE;
 
   twitch_element_init (plugin);
-  /* ret |= GST_ELEMENT_REGISTER (twitchsink, plugin); one line per element */
+  /* As upstream plugins do: each element registers on its own, and the
+   * plugin fails to load only when none could. */
   ret |= GST_ELEMENT_REGISTER (twitchsink, plugin);
   ret |= GST_ELEMENT_REGISTER (twitchchatsrc, plugin);
   ret |= GST_ELEMENT_REGISTER (twitchchatsink, plugin);
-  ret = TRUE;
-
   ret |= GST_ELEMENT_REGISTER (twitchapisrc, plugin);
   return ret;
 }

@@ -1,10 +1,12 @@
 #include "reports.h"
 
 #include "cli-error.h"
+#include "spool.h"
 #include "store.h"
 
-#include <gst/twitch/common/json.h>
+#include <gst/twitch/chat/message.h>
 #include <gst/twitch/common/secrets.h>
+#include <gst/twitch/helix/snapshot.h>
 #include <gst/twitch/ingest/ingest.h>
 
 #include <glib/gstdio.h>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <unordered_map>
 
@@ -156,27 +159,8 @@ lower (const std::string &s)
   return r;
 }
 
-struct UserInfo {
-  std::string id, login, display_name, type, broadcaster_type;
-  int64_t created = 0;
-  bool has_created = false;
-};
-
-static UserInfo
-user_from (JsonObject *o)
-{
-  UserInfo u;
-  u.id = json_str (o, "id");
-  u.login = json_str (o, "login");
-  u.display_name = json_str (o, "display_name");
-  u.type = json_str (o, "type");
-  u.broadcaster_type = json_str (o, "broadcaster_type");
-  u.has_created = json_time (o, "created_at", &u.created);
-  return u;
-}
-
 /* The user named @login; NOT_FOUND when Twitch has none. */
-static UserInfo
+static twitch::User
 user_by_login (Context &ctx, const std::string &login_in)
 {
   std::string login = lower (login_in);
@@ -185,22 +169,15 @@ user_by_login (Context &ctx, const std::string &login_in)
         "'%s' is not a Twitch login (letters, digits and _ only, at most 25)",
         login_in.c_str ());
   GError *err = nullptr;
-  auto json
-      = ctx.api ().get ("users", {{"login", login}}, ResourceKind::USERS, &err);
-  if (!json)
+  auto users = ctx.api ().client ().users ({}, {login}, nullptr, &err);
+  if (!users)
     fail_from_gerror (err, "looking up " + login);
-  JsonArray *data = json_array (json->root (), "data");
-  if (data == nullptr)
-    fail (EXIT_BAD_RESPONSE, "GET /helix/users: the answer has no data list");
-  for (guint i = 0; i < json_array_get_length (data); i++) {
-    JsonObject *o = json_array_get_object_element (data, i);
-    if (o != nullptr && lower (json_str (o, "login")) == login) {
-      UserInfo u = user_from (o);
+  for (auto &u : *users)
+    if (lower (u.login) == login) {
       if (u.id.empty ())
         fail (EXIT_BAD_RESPONSE, "GET /helix/users: a user without an id");
       return u;
     }
-  }
   fail (EXIT_NOT_FOUND, "no Twitch channel or user named '%s'",
       login_in.c_str ());
 }
@@ -234,140 +211,73 @@ follower_total (Context &ctx, const std::string &broadcaster_id)
   return *total;
 }
 
+/* A time of a model (0: Twitch gave none) as Unix seconds or null. */
 static Value
-time_or_null (bool has, int64_t t)
+time_value (twitch::TimeUs t)
 {
-  return has ? Value::num (t) : Value::null ();
+  return t != 0 ? Value::num (twitch::time_to_unix_seconds (t))
+                : Value::null ();
 }
 
-/* Items of one page (or spool chunk), in output order. */
-using Items = std::vector<JsonObject *>;
-
-/* Spools items of a list to a temporary file so that -d asc can print the
- * oldest first without holding the list in memory: one JSON object a line,
- * and where each page starts. */
-class Spool
+/* How many items a pager fetches: everything for -d asc (Helix lists
+ * newest first; the spool prints the oldest -l). */
+static size_t
+fetch_limit (const Context &ctx)
 {
- public:
-  Spool ()
-  {
-    file_ = tmpfile ();
-    if (file_ == nullptr)
-      fail (EXIT_OTHER, "cannot create a temporary file for -d asc: %s",
-          g_strerror (errno));
-  }
-  ~Spool () { fclose (file_); }
+  return ctx.opt.ascending ? 0 : static_cast<size_t> (ctx.opt.limit);
+}
 
-  void add_page (JsonArray *data, guint count)
-  {
-    pages_.push_back ({ftell (file_), count});
-    JsonGenerator *g = json_generator_new ();
-    for (guint i = 0; i < count; i++) {
-      json_generator_set_root (g, json_array_get_element (data, i));
-      gsize len = 0;
-      gchar *text = json_generator_to_data (g, &len);
-      fwrite (text, 1, len, file_);
-      fputc ('\n', file_);
-      g_free (text);
-    }
-    g_object_unref (g);
-    if (ferror (file_))
-      fail (EXIT_OTHER, "cannot write the temporary file for -d asc: %s",
-          g_strerror (errno));
-    items_ += count;
-  }
-
-  int64_t items () const { return items_; }
-
-  /* Calls @fn with chunks of items from the last one back to the first,
-   * at most @limit items in all (0: all). */
-  template <typename F> void replay_reversed (int64_t limit, F fn)
-  {
-    int64_t left = limit > 0 ? limit : items_;
-    std::string line;
-    for (auto it = pages_.rbegin (); it != pages_.rend () && left > 0; ++it) {
-      fseek (file_, it->first, SEEK_SET);
-      std::vector<JsonParser *> parsers;
-      Items items;
-      char *buf = nullptr;
-      size_t cap = 0;
-      for (guint i = 0; i < it->second; i++) {
-        ssize_t n = getline (&buf, &cap, file_);
-        if (n <= 0)
-          break;
-        JsonParser *p = twitch::json_parse_bounded (
-            std::string_view (buf, static_cast<size_t> (n)), nullptr);
-        if (p) {
-          items.push_back (twitch::json_parser_root_object (p));
-          parsers.push_back (p);
-        }
-      }
-      free (buf);
-      std::reverse (items.begin (), items.end ());
-      if (static_cast<int64_t> (items.size ()) > left)
-        items.resize (static_cast<size_t> (left));
-      left -= static_cast<int64_t> (items.size ());
-      fn (items);
-      for (JsonParser *p : parsers)
-        g_object_unref (p);
-    }
-  }
-
- private:
-  FILE *file_;
-  std::vector<std::pair<long, guint>> pages_;
-  int64_t items_ = 0;
-};
-
-/* Runs a paged list through @convert into the writer: page by page in the
- * API's order (newest first) for -d desc; for -d asc the whole list is
- * spooled, then printed from its end. @check (optional) vets each raw page
- * before anything of it is printed. */
-template <typename ConvertFn, typename CheckFn>
+/* Runs a library pager through @convert (typed items of one page to rows)
+ * into the writer: page by page in the API's order (newest first) for
+ * -d desc; for -d asc the rows are spooled, then printed from the end.
+ * @on_error (optional) may turn a failure into a clearer one. */
+template <typename T, typename ConvertFn>
 static void
-run_list (Context &ctx, Writer &w, const std::string &path, Params params,
-    ResourceKind kind, ConvertFn convert, CheckFn check, int page_size = 100)
+run_list (Context &ctx, Writer &w, twitch::Pager<T> pager, ConvertFn convert,
+    const std::function<void (GError *, const twitch::Pager<T> &)> &on_error
+    = {})
 {
   const int64_t limit = ctx.opt.limit;
-  Pager pager (ctx.api (), path, std::move (params),
-      ctx.opt.ascending ? 0 : limit, kind, page_size);
   std::unique_ptr<Spool> spool;
   if (ctx.opt.ascending)
     spool = std::make_unique<Spool> ();
   bool first = true;
   GError *err = nullptr;
-  while (JsonArray *data = pager.next (&err)) {
+  std::vector<T> page;
+  while (pager.next (page, nullptr, &err)) {
     if (first) {
       first = false;
-      check (pager, data);
-      if (pager.total () >= 0)
-        w.set_expected (
-            limit > 0 ? std::min (limit, pager.total ()) : pager.total ());
+      if (auto total = pager.total ())
+        w.set_expected (limit > 0 ? std::min (limit, *total) : *total);
     }
+    std::vector<Row> rows = convert (page);
     if (spool) {
-      spool->add_page (data, pager.count ());
-      w.show_fetching (spool->items ());
+      spool->add_page (rows);
+      w.show_fetching (spool->rows ());
       continue;
     }
-    Items items;
-    for (guint i = 0; i < pager.count (); i++) {
-      JsonObject *o = json_array_get_object_element (data, i);
-      if (o != nullptr)
-        items.push_back (o);
-    }
-    w.write_page (convert (items));
+    w.write_page (rows);
   }
-  if (err != nullptr)
+  if (err != nullptr) {
+    if (on_error)
+      on_error (err, pager);
     fail_from_gerror (err, "");
+  }
   if (spool)
     spool->replay_reversed (
-        limit, [&] (const Items &items) { w.write_page (convert (items)); });
+        limit, [&] (const std::vector<Row> &rows) { w.write_page (rows); });
   w.finish ();
 }
 
+/* A list held whole (chatters, ingests): in the API's order, reversed for
+ * -d asc, as one page. */
 static void
-no_check (Pager &, JsonArray *)
+write_whole (Context &ctx, Writer &w, std::vector<Row> rows)
 {
+  if (ctx.opt.ascending)
+    std::reverse (rows.begin (), rows.end ());
+  w.write_page (rows);
+  w.finish ();
 }
 
 /* ---- reports ---------------------------------------------------------- */
@@ -385,50 +295,55 @@ cmd_followers (Context &ctx)
 {
   const std::string &channel = ctx.opt.args[0];
   ctx.require_scope ("moderator:read:followers", "followers");
-  UserInfo ch = user_by_login (ctx, channel);
+  twitch::User ch = user_by_login (ctx, channel);
   Writer &w = ctx.writer (follow_columns ());
-  auto convert = [&] (const Items &items) {
+  auto convert = [&] (const std::vector<twitch::Follower> &items) {
     std::vector<std::string> ids;
-    for (JsonObject *o : items)
-      ids.push_back (json_str (o, "user_id"));
+    ids.reserve (items.size ());
+    for (const auto &f : items)
+      ids.push_back (f.user_id);
     auto created = created_by_ids (ctx, ids);
     std::vector<Row> rows;
     rows.reserve (items.size ());
-    for (JsonObject *o : items) {
-      int64_t followed = 0;
-      bool has_followed = json_time (o, "followed_at", &followed);
-      auto c = created.find (json_str (o, "user_id"));
+    for (const auto &f : items) {
+      auto c = created.find (f.user_id);
       bool has_created = c != created.end ();
+      bool has_followed = f.followed_at != 0;
+      int64_t followed = twitch::time_to_unix_seconds (f.followed_at);
       /* An account deleted since it followed has no created time. */
-      rows.push_back (
-          {Value::str (json_str (o, "user_login")), Value::str (ch.login),
-              time_or_null (has_created, has_created ? c->second : 0),
-              time_or_null (has_followed, followed),
-              (has_created && has_followed) ? Value::num (followed - c->second)
-                                            : Value::null (),
-              Value::num (0)});
+      rows.push_back ({Value::str (f.user_login), Value::str (ch.login),
+          has_created ? Value::num (c->second) : Value::null (),
+          time_value (f.followed_at),
+          (has_created && has_followed) ? Value::num (followed - c->second)
+                                        : Value::null (),
+          Value::num (0)});
     }
     return rows;
   };
-  auto check = [&] (Pager &pager, JsonArray *data) {
-    /* To anyone but the broadcaster and its moderators Twitch answers with
-     * the total only: say so instead of printing an empty report. */
-    if (json_array_get_length (data) == 0 && pager.total () > 0)
+  /* To anyone but the broadcaster and its moderators Twitch answers with
+   * the total only, which the library's pager reports as MISSING_SCOPE:
+   * said here with who is logged in and the count. */
+  auto on_error = [&] (GError *err, const twitch::Pager<twitch::Follower> &p) {
+    if (g_error_matches (err, TWITCH_API_ERROR, twitch::API_ERROR_MISSING_SCOPE)
+        && p.total ()) {
+      g_error_free (err);
       fail (EXIT_UNAUTHORIZED,
           "Twitch lists the followers of %s only to its broadcaster and "
           "moderators, with the scope moderator:read:followers (logged in as "
           "%s): run `gst-twitch login --scopes moderator:read:followers` as "
           "one of them; its follower count is %" G_GINT64_FORMAT,
           ch.login.c_str (), ctx.api ().credentials ().login.c_str (),
-          pager.total ());
+          *p.total ());
+    }
   };
-  run_list (ctx, w, "channels/followers", {{"broadcaster_id", ch.id}},
-      ResourceKind::FOLLOWERS, convert, check);
+  run_list<twitch::Follower> (ctx, w,
+      ctx.api ().client ().followers (ch.id, fetch_limit (ctx)), convert,
+      on_error);
   return EXIT_OK;
 }
 
 static void
-require_self (Context &ctx, const UserInfo &user, const char *what)
+require_self (Context &ctx, const twitch::User &user, const char *what)
 {
   const Credentials &c = ctx.api ().credentials ();
   if (c.is_app || lower (c.login) != user.login)
@@ -444,29 +359,28 @@ static int
 cmd_following (Context &ctx)
 {
   ctx.require_scope ("user:read:follows", "following");
-  UserInfo user = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User user = user_by_login (ctx, ctx.opt.args[0]);
   require_self (ctx, user, "following");
   Writer &w = ctx.writer (follow_columns ());
-  auto convert = [&] (const Items &items) {
+  int64_t created = twitch::time_to_unix_seconds (user.created_at);
+  auto convert = [&] (const std::vector<twitch::FollowedChannel> &items) {
     std::vector<Row> rows;
     rows.reserve (items.size ());
-    for (JsonObject *o : items) {
-      int64_t followed = 0;
-      bool has_followed = json_time (o, "followed_at", &followed);
-      int64_t total = follower_total (ctx, json_str (o, "broadcaster_id"));
-      rows.push_back ({Value::str (user.login),
-          Value::str (json_str (o, "broadcaster_login")),
-          time_or_null (user.has_created, user.created),
-          time_or_null (has_followed, followed),
-          (user.has_created && has_followed)
-              ? Value::num (followed - user.created)
-              : Value::null (),
-          Value::num (total)});
+    for (const auto &f : items) {
+      int64_t followed = twitch::time_to_unix_seconds (f.followed_at);
+      int64_t total = follower_total (ctx, f.broadcaster_id);
+      rows.push_back (
+          {Value::str (user.login), Value::str (f.broadcaster_login),
+              time_value (user.created_at), time_value (f.followed_at),
+              (user.created_at != 0 && f.followed_at != 0)
+                  ? Value::num (followed - created)
+                  : Value::null (),
+              Value::num (total)});
     }
     return rows;
   };
-  run_list (ctx, w, "channels/followed", {{"user_id", user.id}},
-      ResourceKind::FOLLOWED, convert, no_check);
+  run_list<twitch::FollowedChannel> (ctx, w,
+      ctx.api ().client ().followed (user.id, fetch_limit (ctx)), convert);
   return EXIT_OK;
 }
 
@@ -474,8 +388,9 @@ static int
 cmd_chatters (Context &ctx)
 {
   ctx.require_scope ("moderator:read:chatters", "chatters");
-  UserInfo ch = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User ch = user_by_login (ctx, ctx.opt.args[0]);
   const Credentials &creds = ctx.api ().credentials ();
+  twitch::Helix &helix = ctx.api ().client ();
 
   /* The broadcaster, then moderators, then viewers, as the old TMI list
    * grouped them. Twitch lists a channel's moderators only to its
@@ -483,15 +398,14 @@ cmd_chatters (Context &ctx)
    * every other chatter. */
   std::set<std::string> mods;
   bool told_apart = false;
+  std::vector<twitch::Chatter> page;
   if (creds.user_id == ch.id && creds.has_scope ("moderation:read")) {
-    Pager mp (ctx.api (), "moderation/moderators", {{"broadcaster_id", ch.id}},
-        0, ResourceKind::CHATTERS);
+    auto mp = helix.moderators (ch.id, 0);
     GError *err = nullptr;
     std::set<std::string> found;
-    while (JsonArray *data = mp.next (&err))
-      for (guint i = 0; i < mp.count (); i++)
-        found.insert (
-            json_str (json_array_get_object_element (data, i), "user_id"));
+    while (mp.next (page, nullptr, &err))
+      for (const auto &m : page)
+        found.insert (m.user_id);
     if (err == nullptr) {
       mods.insert (found.begin (), found.end ());
       told_apart = true;
@@ -506,19 +420,14 @@ cmd_chatters (Context &ctx)
   }
 
   std::vector<std::string> broadcaster, moderators, viewers;
-  Pager pager (ctx.api (), "chat/chatters",
-      {{"broadcaster_id", ch.id}, {"moderator_id", creds.user_id}}, 0,
-      ResourceKind::CHATTERS);
+  auto pager = helix.chatters (ch.id, creds.user_id, 0);
   GError *err = nullptr;
-  while (JsonArray *data = pager.next (&err))
-    for (guint i = 0; i < pager.count (); i++) {
-      JsonObject *o = json_array_get_object_element (data, i);
-      std::string id = json_str (o, "user_id");
-      (id == ch.id              ? broadcaster
-          : mods.count (id) > 0 ? moderators
-                                : viewers)
-          .push_back (json_str (o, "user_login"));
-    }
+  while (pager.next (page, nullptr, &err))
+    for (const auto &c : page)
+      (c.user_id == ch.id          ? broadcaster
+          : mods.count (c.user_id) ? moderators
+                                   : viewers)
+          .push_back (c.user_login);
   if (err != nullptr)
     fail_from_gerror (err, "listing the chatters of " + ch.login);
 
@@ -536,19 +445,16 @@ cmd_chatters (Context &ctx)
       rows.push_back ({Value::str (name)});
       n++;
     }
-  if (ctx.opt.ascending)
-    std::reverse (rows.begin (), rows.end ());
-  w.write_page (rows);
-  w.finish ();
+  write_whole (ctx, w, std::move (rows));
   return EXIT_OK;
 }
 
 static int
 cmd_created (Context &ctx)
 {
-  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User u = user_by_login (ctx, ctx.opt.args[0]);
   Writer &w = ctx.writer ({{"name", Kind::STRING}, {"created", Kind::TIME}});
-  w.write_row ({Value::str (u.login), time_or_null (u.has_created, u.created)});
+  w.write_row ({Value::str (u.login), time_value (u.created_at)});
   w.finish ();
   return EXIT_OK;
 }
@@ -556,7 +462,7 @@ cmd_created (Context &ctx)
 static int
 cmd_num_followers (Context &ctx)
 {
-  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User u = user_by_login (ctx, ctx.opt.args[0]);
   int64_t total = follower_total (ctx, u.id);
   Writer &w = ctx.writer ({{"name", Kind::STRING}, {"followers", Kind::INT}});
   w.write_row ({Value::str (u.login), Value::num (total)});
@@ -568,7 +474,7 @@ static int
 cmd_num_following (Context &ctx)
 {
   ctx.require_scope ("user:read:follows", "num_following");
-  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User u = user_by_login (ctx, ctx.opt.args[0]);
   require_self (ctx, u, "num_following");
   GError *err = nullptr;
   auto total = ctx.api ().client ().followed_total (u.id, nullptr, &err);
@@ -580,90 +486,56 @@ cmd_num_following (Context &ctx)
   return EXIT_OK;
 }
 
-static int64_t
-parse_duration (const std::string &s)
-{
-  /* "3h8m33s", "45m", "59s" */
-  int64_t total = 0, cur = 0;
-  bool digits = false;
-  for (char c : s) {
-    if (g_ascii_isdigit (c)) {
-      cur = cur * 10 + (c - '0');
-      digits = true;
-    } else if (digits && (c == 'h' || c == 'm' || c == 's')) {
-      total += cur * (c == 'h' ? 3600 : c == 'm' ? 60 : 1);
-      cur = 0;
-      digits = false;
-    } else {
-      return -1;
-    }
-  }
-  return digits ? -1 : total;
-}
-
 static int
 cmd_streams (Context &ctx)
 {
-  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User u = user_by_login (ctx, ctx.opt.args[0]);
   Writer &w = ctx.writer ({{"start", Kind::TIME}, {"end", Kind::TIME}});
-  auto convert = [&] (const Items &items) {
+  auto convert = [&] (const std::vector<twitch::Video> &items) {
     std::vector<Row> rows;
-    for (JsonObject *o : items) {
-      int64_t start = 0;
-      int64_t dur = parse_duration (json_str (o, "duration"));
-      if (!json_time (o, "created_at", &start) || dur < 0)
+    rows.reserve (items.size ());
+    for (const auto &v : items) {
+      int64_t dur = twitch::duration_parse (v.duration);
+      if (v.created_at == 0 || dur < 0)
         fail (EXIT_BAD_RESPONSE,
             "GET /helix/videos: video %s has no valid created_at or duration",
-            json_str (o, "id").c_str ());
+            v.id.c_str ());
+      int64_t start = twitch::time_to_unix_seconds (v.created_at);
       rows.push_back ({Value::num (start), Value::num (start + dur)});
     }
     return rows;
   };
-  run_list (ctx, w, "videos",
-      {{"user_id", u.id}, {"type", "archive"}, {"sort", "time"}},
-      ResourceKind::VIDEOS, convert, no_check);
+  run_list<twitch::Video> (ctx, w,
+      ctx.api ().client ().videos (u.id, "archive", fetch_limit (ctx)),
+      convert);
   return EXIT_OK;
 }
 
 static int
 cmd_channel (Context &ctx)
 {
-  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User u = user_by_login (ctx, ctx.opt.args[0]);
   GError *err = nullptr;
-  auto json = ctx.api ().get (
-      "channels", {{"broadcaster_id", u.id}}, ResourceKind::CHANNELS, &err);
-  if (!json)
-    fail_from_gerror (err, "reading the channel " + u.login);
-  JsonArray *data = json_array (json->root (), "data");
-  JsonObject *c = (data && json_array_get_length (data) > 0)
-                      ? json_array_get_object_element (data, 0)
-                      : nullptr;
-  if (c == nullptr)
-    fail (EXIT_NOT_FOUND, "'%s' has no channel", u.login.c_str ());
   /* Twitch gives follower totals to user tokens only: empty with an app
    * token rather than no channel report at all. */
-  GError *ferr = nullptr;
-  auto followers = ctx.api ().client ().followers_total (u.id, nullptr, &ferr);
-  if (!followers) {
-    if (ferr->domain == TWITCH_API_ERROR
-        && (ferr->code == twitch::API_ERROR_UNAUTHORIZED
-            || ferr->code == twitch::API_ERROR_MISSING_SCOPE))
-      g_clear_error (&ferr);
-    else
-      fail_from_gerror (ferr, "counting followers");
-  }
+  auto snap = twitch::channel_snapshot (ctx.api ().client (), u,
+      twitch::CHANNEL_SNAPSHOT_INFO
+          | twitch::CHANNEL_SNAPSHOT_FOLLOWERS_OPTIONAL,
+      nullptr, &err);
+  if (!snap)
+    fail_from_gerror (err, "reading the channel " + u.login);
+  if (!snap->channel)
+    fail (EXIT_NOT_FOUND, "'%s' has no channel", u.login.c_str ());
   Writer &w = ctx.writer ({{"id", Kind::STRING}, {"name", Kind::STRING},
       {"display_name", Kind::STRING}, {"created", Kind::TIME},
       {"broadcaster_type", Kind::STRING}, {"language", Kind::STRING},
       {"game", Kind::STRING}, {"title", Kind::STRING},
       {"followers", Kind::INT}});
   w.write_row ({Value::str (u.id), Value::str (u.login),
-      Value::str (u.display_name), time_or_null (u.has_created, u.created),
-      Value::str (u.broadcaster_type),
-      Value::str (json_str (c, "broadcaster_language")),
-      Value::str (json_str (c, "game_name")),
-      Value::str (json_str (c, "title")),
-      followers ? Value::num (*followers) : Value::null ()});
+      Value::str (u.display_name), time_value (u.created_at),
+      Value::str (u.broadcaster_type), Value::str (snap->language ()),
+      Value::str (snap->category ()), Value::str (snap->title ()),
+      snap->followers ? Value::num (*snap->followers) : Value::null ()});
   w.finish ();
   return EXIT_OK;
 }
@@ -671,7 +543,7 @@ cmd_channel (Context &ctx)
 static int
 cmd_videos (Context &ctx)
 {
-  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User u = user_by_login (ctx, ctx.opt.args[0]);
   std::string type = ctx.opt.type.empty () ? "all" : ctx.opt.type;
   if (type != "all" && type != "archive" && type != "highlight"
       && type != "upload")
@@ -681,102 +553,91 @@ cmd_videos (Context &ctx)
       {"published", Kind::TIME}, {"duration", Kind::INT}, {"views", Kind::INT},
       {"type", Kind::STRING}, {"language", Kind::STRING},
       {"title", Kind::STRING}, {"url", Kind::STRING}});
-  auto convert = [&] (const Items &items) {
+  auto convert = [&] (const std::vector<twitch::Video> &items) {
     std::vector<Row> rows;
-    for (JsonObject *o : items) {
-      int64_t created = 0, published = 0;
-      bool hc = json_time (o, "created_at", &created);
-      bool hp = json_time (o, "published_at", &published);
-      int64_t dur = parse_duration (json_str (o, "duration"));
-      rows.push_back ({Value::str (json_str (o, "id")),
-          time_or_null (hc, created), time_or_null (hp, published),
+    rows.reserve (items.size ());
+    for (const auto &v : items) {
+      int64_t dur = twitch::duration_parse (v.duration);
+      rows.push_back ({Value::str (v.id), time_value (v.created_at),
+          time_value (v.published_at),
           dur >= 0 ? Value::num (dur) : Value::null (),
-          Value::num (json_int (o, "view_count")),
-          Value::str (json_str (o, "type")),
-          Value::str (json_str (o, "language")),
-          Value::str (json_str (o, "title")),
-          Value::str (json_str (o, "url"))});
+          Value::num (v.view_count), Value::str (v.type),
+          Value::str (v.language), Value::str (v.title), Value::str (v.url)});
     }
     return rows;
   };
-  run_list (ctx, w, "videos",
-      {{"user_id", u.id}, {"type", type}, {"sort", "time"}},
-      ResourceKind::VIDEOS, convert, no_check);
+  run_list<twitch::Video> (ctx, w,
+      ctx.api ().client ().videos (u.id, type, fetch_limit (ctx)), convert);
   return EXIT_OK;
 }
 
-static std::string
-game_id_by_name (Context &ctx, const std::string &name)
+/* The categories named, 100 a request, in Twitch's order. */
+static std::vector<twitch::Game>
+games_by_name (Context &ctx, const std::vector<std::string> &names)
 {
   GError *err = nullptr;
-  auto json
-      = ctx.api ().get ("games", {{"name", name}}, ResourceKind::GAMES, &err);
-  if (!json)
-    fail_from_gerror (err, "looking up the game " + name);
-  JsonArray *data = json_array (json->root (), "data");
-  if (data == nullptr || json_array_get_length (data) == 0)
-    fail (EXIT_NOT_FOUND,
-        "no Twitch category named '%s' (names are exact; try `gst-twitch "
-        "games`)",
-        name.c_str ());
-  return json_str (json_array_get_object_element (data, 0), "id");
+  auto games = ctx.api ().client ().games ({}, names, nullptr, &err);
+  if (!games)
+    fail_from_gerror (err, names.size () == 1
+                               ? "looking up the game " + names[0]
+                               : std::string ("looking up games"));
+  return std::move (*games);
 }
 
 static int
 cmd_live (Context &ctx)
 {
-  Params p;
-  if (!ctx.opt.game.empty ())
-    p.emplace_back ("game_id", game_id_by_name (ctx, ctx.opt.game));
+  twitch::StreamQuery q;
+  if (!ctx.opt.game.empty ()) {
+    auto games = games_by_name (ctx, {ctx.opt.game});
+    if (games.empty ())
+      fail (EXIT_NOT_FOUND,
+          "no Twitch category named '%s' (names are exact; try `gst-twitch "
+          "games`)",
+          ctx.opt.game.c_str ());
+    q.game_ids.push_back (games.front ().id);
+  }
   if (!ctx.opt.language.empty ())
-    p.emplace_back ("language", ctx.opt.language);
+    q.languages.push_back (ctx.opt.language);
   for (const auto &login : ctx.opt.args)
-    p.emplace_back ("user_login", lower (login));
+    q.user_logins.push_back (lower (login));
   Writer &w = ctx.writer ({{"name", Kind::STRING}, {"game", Kind::STRING},
       {"viewers", Kind::INT}, {"started", Kind::TIME},
       {"language", Kind::STRING}, {"title", Kind::STRING}});
-  auto convert = [&] (const Items &items) {
+  auto convert = [&] (const std::vector<twitch::Stream> &items) {
     std::vector<Row> rows;
-    for (JsonObject *o : items) {
-      int64_t started = 0;
-      bool hs = json_time (o, "started_at", &started);
-      rows.push_back ({Value::str (json_str (o, "user_login")),
-          Value::str (json_str (o, "game_name")),
-          Value::num (json_int (o, "viewer_count")), time_or_null (hs, started),
-          Value::str (json_str (o, "language")),
-          Value::str (json_str (o, "title"))});
-    }
+    rows.reserve (items.size ());
+    for (const auto &s : items)
+      rows.push_back ({Value::str (s.user_login), Value::str (s.game_name),
+          Value::num (s.viewer_count), time_value (s.started_at),
+          Value::str (s.language), Value::str (s.title)});
     return rows;
   };
-  run_list (ctx, w, "streams", p, ResourceKind::STREAMS, convert, no_check);
+  run_list<twitch::Stream> (
+      ctx, w, ctx.api ().client ().top_streams (q, fetch_limit (ctx)), convert);
   return EXIT_OK;
 }
 
 static int
 cmd_clips (Context &ctx)
 {
-  UserInfo u = user_by_login (ctx, ctx.opt.args[0]);
+  twitch::User u = user_by_login (ctx, ctx.opt.args[0]);
   Writer &w = ctx.writer ({{"id", Kind::STRING}, {"created", Kind::TIME},
       {"creator", Kind::STRING}, {"views", Kind::INT}, {"duration", Kind::REAL},
       {"title", Kind::STRING}, {"url", Kind::STRING}});
-  auto convert = [&] (const Items &items) {
+  auto convert = [&] (const std::vector<twitch::Clip> &items) {
     std::vector<Row> rows;
-    for (JsonObject *o : items) {
-      int64_t created = 0;
-      bool hc = json_time (o, "created_at", &created);
-      JsonNode *d = json_object_get_member (o, "duration");
-      double dur
-          = (d && JSON_NODE_HOLDS_VALUE (d)) ? json_node_get_double (d) : 0.0;
-      rows.push_back ({Value::str (json_str (o, "id")),
-          time_or_null (hc, created), Value::str (json_str (o, "creator_name")),
-          Value::num (json_int (o, "view_count")), Value::real (dur),
-          Value::str (json_str (o, "title")),
-          Value::str (json_str (o, "url"))});
-    }
+    rows.reserve (items.size ());
+    for (const auto &c : items)
+      rows.push_back ({Value::str (c.id), time_value (c.created_at),
+          Value::str (c.creator_name), Value::num (c.view_count),
+          Value::real (c.duration), Value::str (c.title), Value::str (c.url)});
     return rows;
   };
-  run_list (ctx, w, "clips", {{"broadcaster_id", u.id}}, ResourceKind::CLIPS,
-      convert, no_check);
+  twitch::ClipQuery q;
+  q.broadcaster_id = u.id;
+  run_list<twitch::Clip> (
+      ctx, w, ctx.api ().client ().clips (q, fetch_limit (ctx)), convert);
   return EXIT_OK;
 }
 
@@ -785,39 +646,24 @@ cmd_games (Context &ctx)
 {
   Writer &w = ctx.writer ({{"id", Kind::STRING}, {"name", Kind::STRING},
       {"igdb_id", Kind::STRING}});
-  auto convert = [&] (const Items &items) {
+  auto convert = [&] (const std::vector<twitch::Game> &items) {
     std::vector<Row> rows;
-    for (JsonObject *o : items)
+    rows.reserve (items.size ());
+    for (const auto &g : items)
       rows.push_back (
-          {Value::str (json_str (o, "id")), Value::str (json_str (o, "name")),
-              Value::str (json_str (o, "igdb_id"))});
+          {Value::str (g.id), Value::str (g.name), Value::str (g.igdb_id)});
     return rows;
   };
   if (ctx.opt.args.empty ()) {
-    run_list (
-        ctx, w, "games/top", {}, ResourceKind::STREAMS, convert, no_check);
+    run_list<twitch::Game> (
+        ctx, w, ctx.api ().client ().top_games (fetch_limit (ctx)), convert);
     return EXIT_OK;
   }
-  /* Named games, 100 a request, in the order given. */
-  for (size_t start = 0; start < ctx.opt.args.size (); start += 100) {
-    Params p;
-    for (size_t i = start; i < ctx.opt.args.size () && i < start + 100; i++)
-      p.emplace_back ("name", ctx.opt.args[i]);
-    GError *err = nullptr;
-    auto json = ctx.api ().get ("games", p, ResourceKind::GAMES, &err);
-    if (!json)
-      fail_from_gerror (err, "looking up games");
-    JsonArray *data = json_array (json->root (), "data");
-    if (data == nullptr)
-      fail (EXIT_BAD_RESPONSE, "GET /helix/games: the answer has no data list");
-    Items items;
-    for (guint i = 0; i < json_array_get_length (data); i++)
-      items.push_back (json_array_get_object_element (data, i));
-    if (items.empty () && ctx.opt.args.size () == 1)
-      fail (EXIT_NOT_FOUND, "no Twitch category named '%s'",
-          ctx.opt.args[0].c_str ());
-    w.write_page (convert (items));
-  }
+  auto games = games_by_name (ctx, ctx.opt.args);
+  if (games.empty () && ctx.opt.args.size () == 1)
+    fail (EXIT_NOT_FOUND, "no Twitch category named '%s'",
+        ctx.opt.args[0].c_str ());
+  w.write_page (convert (games));
   w.finish ();
   return EXIT_OK;
 }
@@ -847,10 +693,7 @@ cmd_ingests (Context &ctx)
         Value::real (i.availability), Value::str (i.url_template),
         Value::str (i.url_template_secure)});
   }
-  if (ctx.opt.ascending)
-    std::reverse (rows.begin (), rows.end ());
-  w.write_page (rows);
-  w.finish ();
+  write_whole (ctx, w, std::move (rows));
   return EXIT_OK;
 }
 
@@ -876,23 +719,18 @@ cmd_chatlog (Context &ctx)
     gchar *s = g_strstrip (line);
     if (*s == '\0')
       continue;
-    /* Bounded: a line nested 100 000 deep is garbage, not a crash. */
-    JsonParser *p = twitch::json_parse_bounded (s, nullptr);
-    if (p == nullptr) {
+    /* The library's reader of recordings (bounded: a line nested 100 000
+     * deep is garbage, not a crash). */
+    twitch::ChatMessage m;
+    if (!twitch::chat_message_from_json (s, m, nullptr, nullptr)) {
       if (bad++ == 0)
         first_bad = lineno;
       continue;
     }
-    JsonObject *o = twitch::json_parser_root_object (p);
-    if (json_str (o, "command") != "PRIVMSG") {
-      g_object_unref (p);
+    if (m.command != "PRIVMSG")
       continue;
-    }
-    std::string from = json_str (o, "display-name");
-    if (from.empty ())
-      from = json_str (o, "login");
-    out = from + " : " + json_str (o, "text") + "\n";
-    g_object_unref (p);
+    /* display_name falls back to the login. */
+    out = m.display_name + " : " + m.text + "\n";
     if (fwrite (out.data (), 1, out.size (), stdout) != out.size ())
       break;
     printed++;
@@ -1019,8 +857,13 @@ cmd_logout (Context &)
     return EXIT_OK;
   }
   twitch::secrets_register (creds->access_token);
+  /* The library's client revokes (the environment gives TWITCH_AUTH_URL). */
+  twitch::HelixConfig config;
+  config.client_id = creds->client_id;
+  config.oauth_token = creds->access_token;
+  twitch::Helix client (std::move (config));
   GError *err = nullptr;
-  if (!oauth_revoke (*creds, &err)) {
+  if (!client.revoke (nullptr, &err)) {
     g_printerr ("gst-twitch: warning: could not revoke the token at Twitch "
                 "(%s); it was forgotten here and expires by itself\n",
         err->message);

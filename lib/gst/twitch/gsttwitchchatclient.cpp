@@ -3,6 +3,8 @@
 #include <gst/twitch/gsttwitch-private.h>
 #include <gst/twitch/chat/client.h>
 #include <gst/twitch/chat/irc.h>
+#include <gst/twitch/common/environment.h>
+#include <gst/twitch/common/secret.h>
 #include <gst/twitch/helix/helix.h>
 
 #include <atomic>
@@ -55,8 +57,8 @@ namespace
 struct Settings {
   std::string server = "ircs://irc.chat.twitch.tv:6697";
   std::string login;
-  std::string token;
-  bool token_set = false; /* "" set on purpose: anonymous, no fallback */
+  /* Set to "" on purpose: anonymous, no fallback. */
+  twitch::Secret token{twitch::env::oauth_token};
   std::string tls_ca_file;
   std::set<std::string> channels;
   GstTwitchChatTransport transport = GST_TWITCH_CHAT_TRANSPORT_IRC;
@@ -121,8 +123,10 @@ gst_twitch_chat_client_set_property (
       self->settings->login = v;
       break;
     case PROP_OAUTH_TOKEN:
-      self->settings->token = v;
-      self->settings->token_set = str != nullptr;
+      if (str != nullptr)
+        self->settings->token.set (v);
+      else
+        self->settings->token.clear ();
       break;
     case PROP_TLS_CA_FILE:
       self->settings->tls_ca_file = v;
@@ -508,21 +512,19 @@ gst_twitch_chat_client_start (GstTwitchChatClient *self, GError **error)
   std::lock_guard<std::mutex> guard (*self->lock);
   if (self->client)
     return TRUE;
-  const Settings &s = *self->settings;
+  Settings &s = *self->settings;
   twitch::ChatConfig config;
   if (!twitch::chat_config_set_server (config, s.server, error)) {
     gst_twitch_internal::to_public_error (error);
     return FALSE;
   }
   config.login = s.login;
-  config.token = s.token;
-  if (!s.token_set) {
-    /* The Helix order: the property, TWITCH_OAUTH_TOKEN, then the token
-     * `gst-twitch login` stored (with its login). */
-    const char *env = g_getenv ("TWITCH_OAUTH_TOKEN");
-    if (env != nullptr && *env) {
-      config.token = env;
-    } else if (auto stored = twitch::stored_login_token ()) {
+  /* The Helix order: the property, TWITCH_OAUTH_TOKEN, then the token
+   * `gst-twitch login` stored (with its login). */
+  s.token.resolve ();
+  config.token = s.token.reveal ();
+  if (!s.token.is_set () && config.token.empty ()) {
+    if (auto stored = twitch::stored_login_token ()) {
       config.token = stored->access_token;
       if (config.login.empty ())
         config.login = stored->login;

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <gst/twitch/gsttwitchsecrets.h>
+#include <gst/twitch/common/environment.h>
 #include <gst/twitch/common/secrets.h>
 
 #include <gst/gst.h>
@@ -66,12 +67,12 @@ replace_all (std::string &text, std::string_view needle)
 FILE *
 open_log_output ()
 {
-  const char *name = g_getenv ("GST_DEBUG_FILE");
-  if (name == nullptr || name[0] == '\0')
+  std::optional<std::string> name = twitch::env::debug_file ();
+  if (!name)
     return stderr;
-  if (g_str_equal (name, "-"))
+  if (*name == "-")
     return stdout;
-  FILE *f = g_fopen (name, "a");
+  FILE *f = g_fopen (name->c_str (), "a");
   return f ? f : stderr;
 }
 

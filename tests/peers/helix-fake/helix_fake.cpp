@@ -1117,6 +1117,17 @@ struct HelixFake::Impl {
     }
     if (method != "POST")
       return oauth_error (405, "method not allowed");
+    if (path == "/oauth2/revoke") {
+      /* Twitch: 200 and the token is dead; 400 for a token it does not
+       * know. */
+      if (param (form, "client_id") != opt.client_id)
+        return oauth_error (400, "invalid client");
+      auto it = tokens.find (param (form, "token"));
+      if (it == tokens.end () || !it->second.valid)
+        return oauth_error (400, "Invalid token");
+      it->second.valid = false;
+      return json (200, "{}");
+    }
     if (path == "/oauth2/device") {
       if (param (form, "client_id") != opt.client_id)
         return oauth_error (400, "invalid client");

@@ -1,6 +1,7 @@
 /* gst-twitch (tools/cli): every report's columns and rows, -l, -d, the
  * caches, the output formats and the documented exit codes, run as a user
  * would run the program, against the Helix fake on 127.0.0.1. */
+#include "cli_run.h"
 #include "helix_fake.h"
 #include "output.h"
 #include "support/memcached_peer.h"
@@ -34,10 +35,7 @@ namespace
 const char *const kMain = "twitchdev";
 const int64_t kMainCreated = 1481747548; /* 2016-12-14T20:32:28Z */
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using cli_test::Result;
 
 std::vector<std::string>
 split (const std::string &s, char sep)
@@ -158,18 +156,6 @@ class CliTest : public ::testing::Test
   Result run (const std::vector<std::string> &args,
       const std::map<std::string, std::string> &env = {})
   {
-    Result r;
-    const char *cli = g_getenv ("GST_TWITCH_CLI");
-    EXPECT_NE (cli, nullptr) << "GST_TWITCH_CLI is not set (meson test)";
-    if (cli == nullptr)
-      return r;
-    GSubprocessLauncher *l = g_subprocess_launcher_new (
-        (GSubprocessFlags)(G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                           | G_SUBPROCESS_FLAGS_STDERR_PIPE));
-    for (const char *v : {"TWITCH_OAUTH_TOKEN", "TWITCH_REFRESH_TOKEN",
-             "TWITCH_CLIENT_ID", "TWITCH_CLIENT_SECRET", "GST_DEBUG",
-             "REDIS_HOST", "REDIS_PORT", "MEMCACHE_SERVERS"})
-      g_subprocess_launcher_unsetenv (l, v);
     std::map<std::string, std::string> e = {
         {"XDG_CONFIG_HOME", config_dir ()},
         {"TWITCH_HELIX_URL", helix_url_},
@@ -179,31 +165,11 @@ class CliTest : public ::testing::Test
     };
     for (const auto &[k, v] : env)
       e[k] = v;
-    for (const auto &[k, v] : e)
-      g_subprocess_launcher_setenv (l, k.c_str (), v.c_str (), TRUE);
-    std::vector<const char *> argv = {cli};
-    for (const auto &a : args)
-      argv.push_back (a.c_str ());
-    argv.push_back (nullptr);
-    GError *err = nullptr;
-    GSubprocess *p = g_subprocess_launcher_spawnv (l, argv.data (), &err);
-    g_object_unref (l);
-    EXPECT_NE (p, nullptr) << (err ? err->message : "");
-    if (p == nullptr) {
-      g_clear_error (&err);
-      return r;
-    }
-    gchar *out = nullptr, *errs = nullptr;
-    g_subprocess_communicate_utf8 (p, nullptr, nullptr, &out, &errs, &err);
-    g_clear_error (&err);
-    r.out = out ? out : "";
-    r.err = errs ? errs : "";
-    g_free (out);
-    g_free (errs);
-    r.status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p)
-                                              : 128;
-    g_object_unref (p);
-    return r;
+    return cli_test::run_cli (args,
+        {"TWITCH_OAUTH_TOKEN", "TWITCH_REFRESH_TOKEN", "TWITCH_CLIENT_ID",
+            "TWITCH_CLIENT_SECRET", "GST_DEBUG", "REDIS_HOST", "REDIS_PORT",
+            "MEMCACHE_SERVERS"},
+        e);
   }
 
   TempDir dir_{"gst-twitch-cli-test"};
@@ -612,6 +578,8 @@ TEST_F (CliTest, ChattersBroadcasterThenModeratorsThenViewers)
       "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
       "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\","
       "\"moderation:read\"]}"));
+  /* As `login` writes it: a token readable by others is refused. */
+  g_chmod (token_path ().c_str (), 0600);
   std::string base = "http://127.0.0.1:" + std::to_string (helix.port ());
   helix_url_ = base + "/helix";
   std::map<std::string, std::string> env
@@ -627,6 +595,7 @@ TEST_F (CliTest, ChattersBroadcasterThenModeratorsThenViewers)
       "{\"client_id\":\"cid\",\"access_token\":\"streamerxtoken0001\","
       "\"refresh_token\":\"\",\"login\":\"streamerx\",\"user_id\":\"1000\","
       "\"expires_at\":0,\"scopes\":[\"moderator:read:chatters\"]}"));
+  g_chmod (token_path ().c_str (), 0600);
   helix.moderation_read_ = false;
   Result n = run ({"chatters", "streamerx"}, env);
   ASSERT_EQ (n.status, 0) << n.err;

@@ -2,6 +2,7 @@
  * 9): a page nested 100 000 deep, cursors that alternate A, B, A..., a chat
  * log line nested 100 000 deep. Each once crashed or never ended; each is
  * now one readable error line and a documented exit code. */
+#include "cli_run.h"
 #include "helix_fake.h"
 #include "support/peer.h"
 
@@ -22,10 +23,7 @@ namespace
 
 constexpr int kExitBadResponse = 8; /* tools/cli/cli-error.h */
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using cli_test::Result;
 
 class CliHostile : public ::testing::Test
 {
@@ -46,17 +44,6 @@ class CliHostile : public ::testing::Test
   /* gst-twitch with the fake's user token in the environment. */
   Result run (const std::vector<std::string> &args)
   {
-    Result r;
-    const char *cli = g_getenv ("GST_TWITCH_CLI");
-    EXPECT_NE (cli, nullptr) << "GST_TWITCH_CLI is not set (meson test)";
-    if (cli == nullptr)
-      return r;
-    GSubprocessLauncher *l = g_subprocess_launcher_new (
-        (GSubprocessFlags)(G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                           | G_SUBPROCESS_FLAGS_STDERR_PIPE));
-    for (const char *v : {"TWITCH_REFRESH_TOKEN", "TWITCH_CLIENT_SECRET",
-             "GST_DEBUG", "REDIS_HOST", "REDIS_PORT", "MEMCACHE_SERVERS"})
-      g_subprocess_launcher_unsetenv (l, v);
     std::map<std::string, std::string> e = {
         {"XDG_CONFIG_HOME", dir_.path () + "/config"},
         {"TWITCH_HELIX_URL", fake_->helix_url ()},
@@ -66,31 +53,10 @@ class CliHostile : public ::testing::Test
         {"TWITCH_CLIENT_ID", fake_->options ().client_id},
         {"TWITCH_OAUTH_TOKEN", fake_->options ().user_token},
     };
-    for (const auto &[k, v] : e)
-      g_subprocess_launcher_setenv (l, k.c_str (), v.c_str (), TRUE);
-    std::vector<const char *> argv = {cli};
-    for (const auto &a : args)
-      argv.push_back (a.c_str ());
-    argv.push_back (nullptr);
-    GError *err = nullptr;
-    GSubprocess *p = g_subprocess_launcher_spawnv (l, argv.data (), &err);
-    g_object_unref (l);
-    EXPECT_NE (p, nullptr) << (err ? err->message : "");
-    if (p == nullptr) {
-      g_clear_error (&err);
-      return r;
-    }
-    gchar *out = nullptr, *errs = nullptr;
-    g_subprocess_communicate_utf8 (p, nullptr, nullptr, &out, &errs, &err);
-    g_clear_error (&err);
-    r.out = out ? out : "";
-    r.err = errs ? errs : "";
-    g_free (out);
-    g_free (errs);
-    r.status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p)
-                                              : 128;
-    g_object_unref (p);
-    return r;
+    return cli_test::run_cli (args,
+        {"TWITCH_REFRESH_TOKEN", "TWITCH_CLIENT_SECRET", "GST_DEBUG",
+            "REDIS_HOST", "REDIS_PORT", "MEMCACHE_SERVERS"},
+        e);
   }
 
   /* Exactly one line on stderr, the program's own. */

@@ -143,7 +143,7 @@ struct CacheNetworkOptions {
 struct RedisCacheOptions {
   std::string host = "localhost";
   int port = 6379;
-  /* Sent with AUTH when not empty; registered with secrets_register(). */
+  /* Sent with AUTH when not empty; held in a twitch::Secret by the cache. */
   std::string password;
   int db = 1;
   CacheNetworkOptions net;

@@ -4,29 +4,35 @@
 
 #include "cache-private.h"
 
+#include <gst/twitch/common/environment.h>
+
+#include <optional>
+#include <string>
+
 namespace twitch
 {
 
 namespace
 {
 
-const char *
-env (const char *name)
+/* The cache's variables (itch's names) are read here and nowhere else,
+ * through the environment module's rules (empty is unset, bounded). */
+std::optional<std::string>
+env_value (const char *name)
 {
-  const char *v = g_getenv (name);
-  return v != nullptr && *v != '\0' ? v : nullptr;
+  return twitch::env::get (name);
 }
 
 bool
 env_int (const char *name, int min, int max, int *out, GError **error)
 {
-  const char *v = env (name);
-  if (v == nullptr)
+  auto v = env_value (name);
+  if (!v)
     return true;
   gint64 n;
-  if (!g_ascii_string_to_signed (v, 10, min, max, &n, nullptr)) {
+  if (!g_ascii_string_to_signed (v->c_str (), 10, min, max, &n, nullptr)) {
     g_set_error (error, TWITCH_CACHE_ERROR, CACHE_ERROR_SETTINGS,
-        "%s='%s' is not a number from %d to %d", name, v, min, max);
+        "%s='%s' is not a number from %d to %d", name, v->c_str (), min, max);
     return false;
   }
   *out = static_cast<int> (n);
@@ -36,14 +42,14 @@ env_int (const char *name, int min, int max, int *out, GError **error)
 bool
 env_size (const char *name, uint64_t *out, GError **error)
 {
-  const char *v = env (name);
-  if (v == nullptr)
+  auto v = env_value (name);
+  if (!v)
     return true;
-  if (!cache_parse_size (v, out)) {
+  if (!cache_parse_size (*v, out)) {
     g_set_error (error, TWITCH_CACHE_ERROR, CACHE_ERROR_SETTINGS,
         "%s='%s' is not a size: use bytes or a number with K, M or G "
         "(e.g. 512M)",
-        name, v);
+        name, v->c_str ());
     return false;
   }
   return true;
@@ -87,28 +93,28 @@ cache_new_from_name (std::string_view name_in, GError **error)
     FileCacheOptions o;
     if (!env_size ("TWITCH_CACHE_MAX_SIZE", &o.max_bytes, error))
       return nullptr;
-    const char *f = env ("TWITCH_CACHE_FSYNC");
-    o.fsync = f != nullptr && g_strcmp0 (f, "0") != 0;
+    auto f = env_value ("TWITCH_CACHE_FSYNC");
+    o.fsync = f && *f != "0";
     return cache_file_new (o, error);
   }
 
   if (name == "redis") {
     RedisCacheOptions o;
-    if (const char *h = env ("REDIS_HOST"))
-      o.host = h;
+    if (auto h = env_value ("REDIS_HOST"))
+      o.host = *h;
     if (!env_int ("REDIS_PORT", 1, 65535, &o.port, error)
         || !env_int ("REDIS_DB", 0, G_MAXINT, &o.db, error)
         || !env_net (&o.net, error))
       return nullptr;
-    if (const char *p = env ("REDIS_PASSWORD"))
-      o.password = p;
+    if (auto p = env_value ("REDIS_PASSWORD"))
+      o.password = *p;
     return cache_redis_new (o, error);
   }
 
   if (name == "memcache" || name == "memcached") {
     MemcachedCacheOptions o;
-    if (const char *s = env ("MEMCACHE_SERVERS"))
-      o.servers = s;
+    if (auto s = env_value ("MEMCACHE_SERVERS"))
+      o.servers = *s;
     if (!env_net (&o.net, error))
       return nullptr;
     return cache_memcached_new (o, error);

@@ -39,6 +39,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include <gst/twitch/common/environment.h>
+
 namespace twitch
 {
 
@@ -537,9 +539,8 @@ cache_file_new (const FileCacheOptions &options, GError **error)
   (void)debug_category ();
   std::string dir = options.dir;
   if (dir.empty ()) {
-    const gchar *env = g_getenv ("TWITCH_CACHE_TEMP");
-    if (env != nullptr && *env != '\0') {
-      dir = env;
+    if (auto temp = env::cache_temp ()) {
+      dir = *temp;
     } else {
       gchar *d
           = g_build_filename (g_get_user_cache_dir (), "gst-twitch", nullptr);

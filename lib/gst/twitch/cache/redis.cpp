@@ -9,6 +9,7 @@
 
 #include "cache-private.h"
 
+#include <gst/twitch/common/secret.h>
 #include <gst/twitch/common/secrets.h>
 
 #if HAVE_HIREDIS
@@ -97,20 +98,14 @@ class RedisCache final : public Cache
 {
  public:
   explicit RedisCache (const RedisCacheOptions &o)
-      : opts_ (o),
+      : opts_ (without_password (o)),
         gate_ ("Redis cache at " + o.host + ":" + std::to_string (o.port),
             o.net.retry_initial_ms, o.net.retry_max_ms)
   {
-    if (!opts_.password.empty ())
-      secrets_register (opts_.password);
+    password_.set (o.password);
   }
 
-  ~RedisCache () override
-  {
-    idle_.clear ();
-    if (!opts_.password.empty ())
-      secrets_unregister (opts_.password);
-  }
+  ~RedisCache () override { idle_.clear (); }
 
   const char *name () const override { return "redis"; }
 
@@ -262,9 +257,10 @@ class RedisCache final : public Cache
       return nullptr;
     }
     redisEnableKeepAlive (c.get ());
-    if (!opts_.password.empty ()) {
-      Reply r (static_cast<redisReply *> (redisCommand (c.get (), "AUTH %b",
-          opts_.password.data (), opts_.password.size ())));
+    if (!password_.empty ()) {
+      const std::string &password = password_.reveal ();
+      Reply r (static_cast<redisReply *> (redisCommand (
+          c.get (), "AUTH %b", password.data (), password.size ())));
       if (!r) {
         *why = io_error (c.get ());
         return nullptr;
@@ -293,7 +289,15 @@ class RedisCache final : public Cache
     return c;
   }
 
+  /* The options but the password, which only password_ holds. */
+  static RedisCacheOptions without_password (RedisCacheOptions o)
+  {
+    secret_wipe (o.password);
+    return o;
+  }
+
   const RedisCacheOptions opts_;
+  Secret password_;
   OutageGate gate_;
   std::mutex lock_;
   std::vector<Context> idle_;

@@ -6,6 +6,7 @@
 #include <gst/twitch/chat/client.h>
 #include <gst/twitch/chat/eventsub.h>
 #include <gst/twitch/chat/names.h>
+#include <gst/twitch/common/environment.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/helix.h>
 
@@ -1411,16 +1412,10 @@ ChatClient::ChatClient (ChatConfig config, ChatCallbacks callbacks)
   Impl &d = *impl_;
   /* Test hooks: scaled keepalive (docs/chat.md); never needed against
    * Twitch. */
-  if (const char *v = g_getenv ("GST_TWITCH_CHAT_PING_IDLE_MS")) {
-    gint64 ms = g_ascii_strtoll (v, nullptr, 10);
-    if (ms > 0)
-      d.cfg.ping_idle_us = ms * 1000;
-  }
-  if (const char *v = g_getenv ("GST_TWITCH_CHAT_PONG_TIMEOUT_MS")) {
-    gint64 ms = g_ascii_strtoll (v, nullptr, 10);
-    if (ms > 0)
-      d.cfg.pong_timeout_us = ms * 1000;
-  }
+  if (auto ms = env::chat_ping_idle_ms ())
+    d.cfg.ping_idle_us = *ms * 1000;
+  if (auto ms = env::chat_pong_timeout_ms ())
+    d.cfg.pong_timeout_us = *ms * 1000;
   /* Nothing from the configuration reaches the wire unchecked: a bad
    * value makes start() fail instead. */
   if (!chat_config_validate (d.cfg, &d.config_error)) {

@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <gst/twitch/helix/helix.h>
+#include <gst/twitch/helix/saved-login.h>
 
 #include <gst/twitch/common/json.h>
-#include <gst/twitch/common/secrets.h>
+#include <gst/twitch/common/environment.h>
+#include <gst/twitch/common/secret.h>
 
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
@@ -55,9 +57,8 @@ env_or (const char *name, const std::string &given, bool use_env,
   if (!given.empty ())
     return given;
   if (use_env) {
-    const char *v = g_getenv (name);
-    if (v && *v)
-      return v;
+    if (auto v = env::get (name))
+      return *v;
   }
   return dflt;
 }
@@ -246,8 +247,8 @@ is_clear_text_remote (const std::string &url)
   return clear && !local;
 }
 
-/* The token `gst-twitch login` stores ($XDG_CONFIG_HOME/gst-twitch/
- * token.json, 0600): the fallback after the environment. */
+/* The token `gst-twitch login` stores (saved-login.h): the fallback after
+ * the environment. */
 struct StoredLogin {
   std::string path;
   std::string client_id;
@@ -257,62 +258,29 @@ struct StoredLogin {
   int64_t expires_at = 0; /* Unix seconds */
 };
 
-std::string
-stored_login_path ()
-{
-  gchar *p = g_build_filename (
-      g_get_user_config_dir (), "gst-twitch", "token.json", nullptr);
-  std::string out (p);
-  g_free (p);
-  return out;
-}
-
-/* Read without following a link, only a regular file of this user that
- * nobody else can read; nullopt (logged) otherwise. */
+/* nullopt (logged) when there is none or it is unusable. */
 std::optional<StoredLogin>
 stored_login_load ()
 {
-  StoredLogin s;
-  s.path = stored_login_path ();
-  int fd
-      = open (s.path.c_str (), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0)
-    return std::nullopt;
-  struct stat st;
-  std::string text;
-  bool ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
-            && st.st_uid == geteuid () && st.st_size < 65536;
-  if (ok && (st.st_mode & 0077) != 0) {
-    GST_WARNING ("ignoring the stored login %s: readable by others (mode %o); "
-                 "chmod 600 it or log in again",
-        s.path.c_str (), st.st_mode & 0777);
-    ok = false;
-  }
-  if (ok) {
-    text.resize (static_cast<size_t> (st.st_size));
-    ok = read (fd, text.data (), text.size ())
-         == static_cast<ssize_t> (text.size ());
-  }
-  close (fd);
-  if (!ok)
-    return std::nullopt;
   GError *e = nullptr;
-  JsonParser *parser = json_parse_bounded (text, &e);
-  if (parser == nullptr) {
-    GST_WARNING (
-        "ignoring the stored login %s: %s", s.path.c_str (), e->message);
-    g_error_free (e);
+  auto saved = saved_login_read (&e);
+  if (!saved) {
+    if (e != nullptr) {
+      GST_WARNING ("ignoring the stored login %s: %s",
+          saved_login_path ().c_str (), e->message);
+      g_error_free (e);
+    }
     return std::nullopt;
   }
-  JsonObject *o = json_parser_root_object (parser);
-  s.client_id = jstr (o, "client_id");
-  s.access_token = jstr (o, "access_token");
-  s.refresh_token = jstr (o, "refresh_token");
-  s.login = jstr (o, "login");
-  s.expires_at = json_member_int64 (o, "expires_at", 0);
-  g_object_unref (parser);
-  if (s.access_token.empty () && s.refresh_token.empty ())
+  if (saved->access_token.empty () && saved->refresh_token.empty ())
     return std::nullopt;
+  StoredLogin s;
+  s.path = saved_login_path ();
+  s.client_id = saved->client_id;
+  s.access_token = saved->access_token;
+  s.refresh_token = saved->refresh_token;
+  s.login = saved->login;
+  s.expires_at = saved->expires_at;
   return s;
 }
 
@@ -321,46 +289,25 @@ stored_login_load ()
 void
 stored_login_save (const std::string &path, const Token &t)
 {
-  gchar *text = nullptr;
-  gsize len = 0;
-  if (!g_file_get_contents (path.c_str (), &text, &len, nullptr))
-    return;
-  JsonParser *parser = json_parse_bounded (
-      std::string_view (text, len), JsonLimits (), true, nullptr);
-  g_free (text);
-  if (parser == nullptr)
-    return;
-  JsonNode *root = json_node_copy (json_parser_get_root (parser));
-  g_object_unref (parser);
-  JsonObject *o = json_node_get_object (root);
-  json_object_set_string_member (o, "access_token", t.access_token.c_str ());
-  if (!t.refresh_token.empty ())
-    json_object_set_string_member (
-        o, "refresh_token", t.refresh_token.c_str ());
-  json_object_set_int_member (
-      o, "expires_at", t.expires_at > 0 ? t.expires_at / G_USEC_PER_SEC : 0);
-  if (!t.scopes.empty ()) {
-    JsonArray *a = json_array_new ();
-    for (const auto &sc : t.scopes)
-      json_array_add_string_element (a, sc.c_str ());
-    json_object_set_array_member (o, "scopes", a);
-  }
-  JsonGenerator *g = json_generator_new ();
-  json_generator_set_root (g, root);
-  json_generator_set_pretty (g, TRUE);
-  gchar *out = json_generator_to_data (g, &len);
-  g_object_unref (g);
-  json_node_unref (root);
   GError *e = nullptr;
-  if (!g_file_set_contents_full (path.c_str (), out, static_cast<gssize> (len),
-          G_FILE_SET_CONTENTS_CONSISTENT, 0600, &e)) {
-    GST_WARNING ("could not store the refreshed token in %s: %s", path.c_str (),
-        e->message);
-    g_error_free (e);
-  } else {
-    GST_INFO ("stored the refreshed token in %s", path.c_str ());
+  auto saved = saved_login_read (&e);
+  if (saved) {
+    saved->access_token = t.access_token;
+    if (!t.refresh_token.empty ())
+      saved->refresh_token = t.refresh_token;
+    saved->expires_at = t.expires_at > 0 ? t.expires_at / G_USEC_PER_SEC : 0;
+    if (!t.scopes.empty ())
+      saved->scopes = t.scopes;
+    if (saved_login_write (*saved, &e)) {
+      GST_INFO ("stored the refreshed token in %s", path.c_str ());
+      return;
+    }
   }
-  g_free (out);
+  if (e != nullptr) {
+    GST_WARNING ("could not store the refreshed token in %s: %s",
+        path.c_str (), e->message);
+    g_error_free (e);
+  }
 }
 
 } // namespace
@@ -431,7 +378,7 @@ struct Helix::Private {
   std::string user_id; /* from validate, for the cache identity */
   bool identity_known = false;
   uint64_t token_generation = 0;
-  std::vector<std::string> registered; /* secrets we registered */
+  std::vector<Secret> registered; /* every token we were given */
   /* The token came from gst-twitch login's store: refreshes go back there. */
   std::string stored_login_path;
   /* The refresh token came from TWITCH_REFRESH_TOKEN, which cannot be
@@ -444,8 +391,6 @@ struct Helix::Private {
 
   ~Private ()
   {
-    for (const auto &s : registered)
-      secrets_unregister (s);
     if (session)
       g_object_unref (session);
   }
@@ -454,8 +399,7 @@ struct Helix::Private {
   {
     if (s.size () < 4)
       return;
-    secrets_register (s);
-    registered.push_back (s);
+    registered.emplace_back ().set (s);
   }
 
   void set_token_locked (const Token &t)
@@ -1470,6 +1414,31 @@ Helix::set_token (const Token &token)
   priv_->user_id.clear ();
 }
 
+bool
+Helix::revoke (GCancellable *cancellable, GError **error)
+{
+  Private &p = *priv_;
+  std::string id, access;
+  {
+    std::lock_guard<std::mutex> g (p.token_lock);
+    id = p.client_id;
+    access = p.token.access_token;
+  }
+  if (access.empty ())
+    return true;
+  std::string form = "client_id=" + escape (id) + "&token=" + escape (access);
+  auto a = p.exchange_retrying ("POST", p.auth_url + "/revoke", form, {}, false,
+      "POST oauth2/revoke", cancellable, error);
+  if (!a)
+    return false;
+  /* 400 "Invalid token": already revoked or expired, which is the aim. */
+  if (a->status != 200 && a->status != 400) {
+    api_error_set_from_http (error, a->status, a->body, "POST oauth2/revoke");
+    return false;
+  }
+  return true;
+}
+
 std::optional<HelixResponse>
 Helix::get (const std::string &path, const Query &query, ResourceKind kind,
     GCancellable *cancellable, GError **error)
@@ -1503,7 +1472,7 @@ Helix::send_json (const char *method, const std::string &path,
 std::string
 eventsub_websocket_url ()
 {
-  return env_or ("TWITCH_EVENTSUB_URL", {}, true, kDefaultEventSubUrl);
+  return env::eventsub_url ().value_or (kDefaultEventSubUrl);
 }
 
 namespace
@@ -1893,6 +1862,7 @@ Pager<T>::next (std::vector<T> &page, GCancellable *cancellable, GError **error)
   std::string next_cursor;
   std::optional<int64_t> total;
   if (!helix_parse_data (r->body, page, &total, &next_cursor, error)) {
+    g_prefix_error (error, "GET %s: ", path_.c_str ());
     done_ = true;
     return false;
   }

@@ -251,6 +251,9 @@ class GST_TWITCH_API Helix
   /* The token held now (for storing after a login). */
   Token token () const;
   void set_token (const Token &token);
+  /* POST /oauth2/revoke of the token held now (logging out): Twitch
+   * forgets it. A token it no longer knows (400) is revoked already. */
+  bool revoke (GCancellable *cancellable, GError **error);
 
   /* ---- Raw requests ------------------------------------------------------ */
   /* GET @path (relative to the Helix URL, e.g. "users") with @query, through

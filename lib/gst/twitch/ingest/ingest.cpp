@@ -9,6 +9,8 @@
 
 #include <memory>
 
+#include <gst/twitch/common/environment.h>
+
 namespace twitch
 {
 
@@ -71,8 +73,7 @@ RtmpTarget::redacted_url () const
 std::string
 ingest_list_url ()
 {
-  const char *env = g_getenv ("TWITCH_INGEST_URL");
-  return (env && *env) ? env : kDefaultIngestUrl;
+  return env::ingest_url ().value_or (kDefaultIngestUrl);
 }
 
 Ingest
