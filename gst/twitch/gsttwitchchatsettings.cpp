@@ -13,7 +13,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_twitch_chat_settings_debug);
 
 static const char *const kNames[GST_TWITCH_CHAT_SETTINGS_N_PROPS]
     = {"oauth-token", "login", "server", "tls-ca-file", "send-policy",
-        "max-age", "delivery"};
+        "max-age", "delivery", "transport"};
 
 G_DEFINE_INTERFACE (GstTwitchChatSettingsHandler,
     gst_twitch_chat_settings_handler, G_TYPE_OBJECT)
@@ -125,6 +125,29 @@ gst_twitch_chat_settings_handler_default_init (
           "at-most-once reports it unconfirmed, at-least-once writes it again",
           GST_TYPE_TWITCH_CHAT_DELIVERY, GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE,
           rw_ready));
+  /**
+   * GstTwitchChatSettingsHandler:transport:
+   *
+   * How chat is read and sent. irc (the default): Twitch's IRC, anonymous
+   * or with a chat:read / chat:edit token; server applies. eventsub: the
+   * EventSub WebSocket (TWITCH_EVENTSUB_URL, else
+   * wss://eventsub.wss.twitch.tv/ws) to read and Helix Send Chat Message
+   * to send, with a user token with user:read:chat (and user:write:chat
+   * to send); server is not used. Text, JSON records, events and bus
+   * messages are the same either way; the JSON record's "transport" says
+   * which.
+   *
+   * Since: 1.0
+   */
+  gst_type_mark_as_plugin_api (
+      GST_TYPE_TWITCH_CHAT_TRANSPORT, (GstPluginAPIFlags)0);
+  g_object_interface_install_property (iface,
+      g_param_spec_enum ("transport", "Transport",
+          "How chat is read and sent: irc (TMI) or eventsub (EventSub "
+          "WebSocket + Helix; a token with user:read:chat, user:write:chat "
+          "to send)",
+          GST_TYPE_TWITCH_CHAT_TRANSPORT, GST_TWITCH_CHAT_TRANSPORT_IRC,
+          rw_ready));
 }
 
 void
@@ -182,6 +205,9 @@ gst_twitch_chat_settings_set_property (GstTwitchChatSettings &s,
     case GST_TWITCH_CHAT_SETTINGS_DELIVERY:
       s.delivery = (GstTwitchChatDelivery)g_value_get_enum (value);
       break;
+    case GST_TWITCH_CHAT_SETTINGS_TRANSPORT:
+      s.transport = (GstTwitchChatTransport)g_value_get_enum (value);
+      break;
     case GST_TWITCH_CHAT_SETTINGS_N_PROPS:
       return false;
   }
@@ -219,10 +245,22 @@ gst_twitch_chat_settings_get_property (
     case GST_TWITCH_CHAT_SETTINGS_DELIVERY:
       g_value_set_enum (value, s.delivery);
       break;
+    case GST_TWITCH_CHAT_SETTINGS_TRANSPORT:
+      g_value_set_enum (value, s.transport);
+      break;
     case GST_TWITCH_CHAT_SETTINGS_N_PROPS:
       return false;
   }
   return true;
+}
+
+std::string
+gst_twitch_chat_server_name (const twitch::ChatConfig &c)
+{
+  if (c.transport == twitch::ChatTransport::EVENTSUB)
+    return c.eventsub_url.empty () ? twitch::eventsub_websocket_url ()
+                                   : c.eventsub_url;
+  return c.host + ":" + std::to_string (c.port);
 }
 
 void
@@ -287,6 +325,9 @@ gst_twitch_chat_settings_configure (
                    ? twitch::Delivery::AT_LEAST_ONCE
                    : twitch::Delivery::AT_MOST_ONCE;
   c.max_age_us = (int64_t)(s.max_age / 1000);
+  c.transport = s.transport == GST_TWITCH_CHAT_TRANSPORT_EVENTSUB
+                    ? twitch::ChatTransport::EVENTSUB
+                    : twitch::ChatTransport::IRC;
   /* The keepalive test hooks (GST_TWITCH_CHAT_PING_IDLE_MS, ...) are read
    * by the chat client itself. */
   return true;

@@ -1,13 +1,16 @@
 /* The connection settings twitchchatsrc and twitchchatsink share, in one
  * place: the GstTwitchChatSettingsHandler interface installs the
  * properties (oauth-token, login, server, tls-ca-file, send-policy,
- * max-age, delivery) with their docs; each element overrides them and
+ * max-age, delivery, transport) with their docs; each element overrides them and
  * keeps their values in one GstTwitchChatSettings, checked as they are set
  * (chat/names.h), with the TWITCH_OAUTH_TOKEN fallback resolved at start.
  * The model is rtmp2's GstRtmpLocationHandler. */
 #pragma once
 
 #include "gsttwitchchatcommon.h"
+
+#include <gst/twitch/gsttwitchchatenums.h>
+#include <gst/twitch/gsttwitch-enum-types.h>
 
 G_BEGIN_DECLS
 
@@ -40,6 +43,7 @@ enum GstTwitchChatSettingsProp {
   GST_TWITCH_CHAT_SETTINGS_SEND_POLICY,
   GST_TWITCH_CHAT_SETTINGS_MAX_AGE,
   GST_TWITCH_CHAT_SETTINGS_DELIVERY,
+  GST_TWITCH_CHAT_SETTINGS_TRANSPORT,
   GST_TWITCH_CHAT_SETTINGS_N_PROPS,
 };
 
@@ -54,6 +58,7 @@ struct GstTwitchChatSettings {
   GstTwitchChatSendPolicy send_policy = GST_TWITCH_CHAT_SEND_POLICY_ENQUEUE;
   guint64 max_age = 60 * GST_SECOND;
   GstTwitchChatDelivery delivery = GST_TWITCH_CHAT_DELIVERY_AT_MOST_ONCE;
+  GstTwitchChatTransport transport = GST_TWITCH_CHAT_TRANSPORT_IRC;
   /* Property name -> why its value cannot be used (reported at start);
    * the element's own checked properties go here too. */
   std::map<std::string, std::string> invalid;
@@ -75,6 +80,9 @@ bool gst_twitch_chat_settings_set_property (GstTwitchChatSettings &s,
     GObject *object, guint first, guint prop_id, const GValue *value);
 bool gst_twitch_chat_settings_get_property (
     const GstTwitchChatSettings &s, guint first, guint prop_id, GValue *value);
+
+/* What warnings call the chat server: host:port, or EventSub's URL. */
+std::string gst_twitch_chat_server_name (const twitch::ChatConfig &config);
 
 /* Lets go of the token (finalize). */
 void gst_twitch_chat_settings_clear (GstTwitchChatSettings &s);

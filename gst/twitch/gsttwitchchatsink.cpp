@@ -309,7 +309,7 @@ gst_twitch_chat_sink_start (GstBaseSink *sink)
   };
   {
     std::lock_guard<std::mutex> lk (p->watch.lock);
-    p->watch.server = cfg.host + ":" + std::to_string (cfg.port);
+    p->watch.server = gst_twitch_chat_server_name (cfg);
     p->watch.failing = false;
     p->watch.failures = 0;
   }

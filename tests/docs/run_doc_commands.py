@@ -34,7 +34,8 @@ report:
   - autovideosink/autoaudiosink become fakesink sync=true (no display), and
     VIDEO_SINK is set the same way for examples/chat-overlay.sh;
   - chat commands without a login run without TWITCH_OAUTH_TOKEN (anonymous,
-    as the chat pages assume).
+    as the chat pages assume), except transport=eventsub ones (EventSub
+    needs a token; TWITCH_EVENTSUB_URL points at the Helix fake).
 The scratch folder also holds what a reader would have: lines.txt (chat
 lines to send) and stream.mkv (a short recorded stream).
 Commands sharing a fenced block share its `export`s; the documents of one
@@ -250,7 +251,8 @@ class Peers:
                              stdout=subprocess.PIPE, text=True)
         self.procs.append(p)
         lines = []
-        while len(lines) < 8:   # the port, then 7 variables
+        # the port, then the variables up to TWITCH_REFRESH_TOKEN (the last)
+        while not lines or not lines[-1].startswith("TWITCH_REFRESH_TOKEN="):
             line = p.stdout.readline()
             if not line:
                 raise SystemExit("helix-fake ended: %r" % lines)
@@ -498,7 +500,7 @@ def main():
 
                 cmd_env = env
                 if re.search(r"twitchchat|chat-overlay|chat-colour-demo", c.text) \
-                        and not re.search(r"\blogin[= ]", c.text):
+                        and not re.search(r"\blogin[= ]|\btransport=eventsub\b", c.text):
                     # Anonymous chat, as the reader of the chat pages runs it:
                     # a token without a login is an error of its own.
                     cmd_env = {k: v for k, v in env.items()

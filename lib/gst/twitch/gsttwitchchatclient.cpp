@@ -22,7 +22,10 @@
  * rejoins every channel and never delivers a message twice, and a send
  * queue that keeps within Twitch's rate limits (20 messages in 30 s, 100 as
  * a moderator, one a second per channel; long texts split at 500
- * characters).
+ * characters). With #GstTwitchChatClient:transport set to
+ * %GST_TWITCH_CHAT_TRANSPORT_EVENTSUB it reads over Twitch's EventSub
+ * WebSocket and sends through Helix instead, with the same signals and
+ * messages.
  *
  * Signals are emitted on the thread-default main context of the thread that
  * called gst_twitch_chat_client_start() (the GLib convention): an
@@ -39,6 +42,8 @@
  * Since: 1.0
  */
 
+static_assert ((int)GST_TWITCH_CHAT_TRANSPORT_EVENTSUB
+               == (int)twitch::ChatTransport::EVENTSUB);
 static_assert ((int)GST_TWITCH_CHAT_STATE_RECONNECTING
                == (int)twitch::ChatState::RECONNECTING);
 static_assert (
@@ -56,6 +61,7 @@ struct Settings {
   twitch::Secret token{twitch::env::oauth_token};
   std::string tls_ca_file;
   std::set<std::string> channels;
+  GstTwitchChatTransport transport = GST_TWITCH_CHAT_TRANSPORT_IRC;
 };
 
 } // namespace
@@ -81,6 +87,7 @@ enum {
   PROP_OAUTH_TOKEN,
   PROP_TLS_CA_FILE,
   PROP_STATE,
+  PROP_TRANSPORT,
   N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -102,6 +109,10 @@ gst_twitch_chat_client_set_property (
 {
   GstTwitchChatClient *self = GST_TWITCH_CHAT_CLIENT (object);
   std::lock_guard<std::mutex> guard (*self->lock);
+  if (prop_id == PROP_TRANSPORT) {
+    self->settings->transport = (GstTwitchChatTransport)g_value_get_enum (value);
+    return;
+  }
   const char *str = g_value_get_string (value);
   std::string v = str ? str : "";
   switch (prop_id) {
@@ -148,6 +159,9 @@ gst_twitch_chat_client_get_property (
       break;
     case PROP_TLS_CA_FILE:
       set (self->settings->tls_ca_file);
+      break;
+    case PROP_TRANSPORT:
+      g_value_set_enum (value, self->settings->transport);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -238,6 +252,23 @@ gst_twitch_chat_client_class_init (GstTwitchChatClientClass *klass)
   props[PROP_STATE] = g_param_spec_enum ("state", nullptr, nullptr,
       GST_TYPE_TWITCH_CHAT_STATE, GST_TWITCH_CHAT_STATE_STOPPED,
       (GParamFlags)(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstTwitchChatClient:transport:
+   *
+   * How chat is read and sent: %GST_TWITCH_CHAT_TRANSPORT_IRC (the
+   * default; the only one that reads anonymously) or
+   * %GST_TWITCH_CHAT_TRANSPORT_EVENTSUB (the EventSub WebSocket,
+   * `TWITCH_EVENTSUB_URL` or `wss://eventsub.wss.twitch.tv/ws`, and Helix
+   * Send Chat Message; a user token with `user:read:chat`, and
+   * `user:write:chat` to send: a missing scope is the
+   * #GstTwitchChatClient::fatal-error naming it). Messages are the same
+   * either way. #GstTwitchChatClient:server is IRC's only. Read by
+   * gst_twitch_chat_client_start().
+   *
+   * Since: 1.0
+   */
+  props[PROP_TRANSPORT] = g_param_spec_enum ("transport", nullptr, nullptr,
+      GST_TYPE_TWITCH_CHAT_TRANSPORT, GST_TWITCH_CHAT_TRANSPORT_IRC, rw);
   g_object_class_install_properties (gobject_class, N_PROPS, props);
 
   /**
@@ -518,6 +549,7 @@ gst_twitch_chat_client_start (GstTwitchChatClient *self, GError **error)
   }
   config.tls_ca_file = s.tls_ca_file;
   config.channels.assign (s.channels.begin (), s.channels.end ());
+  config.transport = (twitch::ChatTransport)s.transport;
 
   GMainContext *context = g_main_context_ref_thread_default ();
   guint gen = self->generation->load ();

@@ -92,4 +92,23 @@ typedef enum {
   GST_TWITCH_SEND_OUTCOME_FAILED,
 } GstTwitchSendOutcome;
 
+/**
+ * GstTwitchChatTransport:
+ * @GST_TWITCH_CHAT_TRANSPORT_IRC: Twitch's IRC (TMI): reads anonymously or
+ *   with a `chat:read` token, sends with `chat:edit`
+ * @GST_TWITCH_CHAT_TRANSPORT_EVENTSUB: the EventSub WebSocket to read (a
+ *   user token with `user:read:chat`) and Helix Send Chat Message to send
+ *   (`user:write:chat`); what Twitch recommends for bots and tools
+ *
+ * How chat is read and sent. Messages look the same either way (the
+ * EventSub events are mapped into the IRC model); the JSON record's
+ * `transport` says which one it came from.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  GST_TWITCH_CHAT_TRANSPORT_IRC = 0,
+  GST_TWITCH_CHAT_TRANSPORT_EVENTSUB,
+} GstTwitchChatTransport;
+
 G_END_DECLS

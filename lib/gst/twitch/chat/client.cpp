@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <gst/twitch/chat/client.h>
+#include <gst/twitch/chat/eventsub.h>
 #include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/environment.h>
 #include <gst/twitch/common/secrets.h>
@@ -257,6 +258,8 @@ struct ChannelState {
 struct ChatClient::Impl {
   ChatConfig cfg;
   ChatCallbacks cb;
+  /* transport EVENTSUB: the whole client is this (chat/eventsub.h). */
+  std::unique_ptr<EventSubChat> eventsub;
   /* Written on the client thread (under mu) when the login is learnt from
    * the token; read by nick() from any thread. */
   std::string nick;
@@ -1434,12 +1437,15 @@ ChatClient::ChatClient (ChatConfig config, ChatCallbacks callbacks)
   }
   for (const auto &c : d.cfg.channels)
     d.add_channel (c);
+  if (d.cfg.transport == ChatTransport::EVENTSUB)
+    d.eventsub = std::make_unique<EventSubChat> (d.cfg, d.cb);
 }
 
 ChatClient::~ChatClient ()
 {
   stop ();
   Impl &d = *impl_;
+  d.eventsub.reset ();
   if (!d.cfg.token.empty ()) {
     std::string t = d.cfg.token;
     if (t.rfind ("oauth:", 0) == 0)
@@ -1462,6 +1468,8 @@ ChatClient::start (GError **error)
     g_propagate_error (error, g_error_copy (d.config_error));
     return false;
   }
+  if (d.eventsub)
+    return d.eventsub->start (error);
   /* A token without login: the thread learns it first (cancellable). */
   d.learn_login = !d.cfg.token.empty () && d.cfg.login.empty ();
   g_clear_object (&d.login_cancel);
@@ -1493,6 +1501,8 @@ void
 ChatClient::stop ()
 {
   Impl &d = *impl_;
+  if (d.eventsub)
+    d.eventsub->stop ();
   std::lock_guard<std::mutex> control (d.control_mu);
   if (!d.thread)
     return;
@@ -1530,6 +1540,8 @@ ChatClient::send (const std::string &channel, const std::string &text,
     const std::string &reply_parent_id)
 {
   Impl &d = *impl_;
+  if (d.eventsub)
+    return d.eventsub->send (channel, text, reply_parent_id);
   uint64_t id = d.next_id.fetch_add (1);
   std::string ch;
   std::string why;
@@ -1617,6 +1629,8 @@ queue_channels (ChatClient::Impl &d, const std::string &list, bool join)
 void
 ChatClient::join (const std::string &channel)
 {
+  if (impl_->eventsub)
+    return impl_->eventsub->join (channel);
   if (queue_channels (*impl_, channel, true))
     impl_->wake ();
 }
@@ -1624,6 +1638,8 @@ ChatClient::join (const std::string &channel)
 void
 ChatClient::part (const std::string &channel)
 {
+  if (impl_->eventsub)
+    return impl_->eventsub->part (channel);
   if (queue_channels (*impl_, channel, false))
     impl_->wake ();
 }
@@ -1632,6 +1648,10 @@ void
 ChatClient::send_raw (const std::string &line)
 {
   Impl &d = *impl_;
+  if (d.eventsub) {
+    GST_WARNING ("send_raw: raw IRC lines cannot go over EventSub");
+    return;
+  }
   if (!irc_text_is_safe (line)) {
     GST_WARNING ("send_raw: refusing a line with CR, LF or NUL");
     return;
@@ -1646,6 +1666,8 @@ ChatClient::send_raw (const std::string &line)
 ChatState
 ChatClient::state () const
 {
+  if (impl_->eventsub)
+    return impl_->eventsub->state ();
   std::lock_guard<std::mutex> lk (impl_->mu);
   return impl_->state;
 }
@@ -1653,6 +1675,8 @@ ChatClient::state () const
 ChatStats
 ChatClient::stats () const
 {
+  if (impl_->eventsub)
+    return impl_->eventsub->stats ();
   ChatStats s;
   {
     std::lock_guard<std::mutex> lk (impl_->mu);
@@ -1668,6 +1692,8 @@ ChatClient::stats () const
 std::string
 ChatClient::nick () const
 {
+  if (impl_->eventsub)
+    return impl_->eventsub->nick ();
   std::lock_guard<std::mutex> lk (impl_->mu);
   return impl_->nick;
 }

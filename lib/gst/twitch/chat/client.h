@@ -83,6 +83,17 @@ enum class ChatState {
 GST_TWITCH_API const char *chat_state_name (ChatState s);
 
 struct ChatConfig {
+  /* IRC (TMI, the default; the only one that reads anonymously) or
+   * EventSub: reading over the EventSub WebSocket, sending through Helix
+   * Send Chat Message (a user token with user:read:chat, and
+   * user:write:chat to send). The same callbacks and the same model either
+   * way (chat/eventsub.h). */
+  ChatTransport transport = ChatTransport::IRC;
+  /* EventSub only: the WebSocket URL; empty: TWITCH_EVENTSUB_URL, else
+   * wss://eventsub.wss.twitch.tv/ws (eventsub_websocket_url()). Helix as
+   * HelixConfig reads it (TWITCH_HELIX_URL), the token's validation at
+   * auth_url. */
+  std::string eventsub_url;
   std::string host = "irc.chat.twitch.tv";
   int port = 6697;
   bool tls = true;

@@ -563,6 +563,7 @@ reset (ChatMessage &m)
   m.ban_duration = -1;
   m.emote_only = m.followers_only = m.r9k = m.slow = m.subs_only = std::nullopt;
   m.emotes.clear ();
+  m.transport = ChatTransport::IRC;
   m.arrival_ms = 0;
 }
 
@@ -723,6 +724,12 @@ chat_message_parse (std::string_view line, ChatMessage &out, GError **error)
 
 /* JSON ------------------------------------------------------------------ */
 
+const char *
+chat_transport_name (ChatTransport t)
+{
+  return t == ChatTransport::EVENTSUB ? "eventsub" : "irc";
+}
+
 /* JSON strings must be UTF-8: invalid bytes become U+FFFD, so a line read
  * from chat always makes a readable recording. */
 static std::string
@@ -771,6 +778,7 @@ chat_message_to_json (const ChatMessage &m, int64_t pts)
   json_builder_add_int_value (b, m.timestamp_ms ());
   json_builder_set_member_name (b, "arrival");
   json_builder_add_int_value (b, m.arrival_ms);
+  add_str (b, "transport", chat_transport_name (m.transport));
   if (pts >= 0) {
     json_builder_set_member_name (b, "pts");
     json_builder_add_int_value (b, pts);
@@ -857,6 +865,8 @@ chat_message_from_json (
   m.action = json_bool_or (o, "action", false);
   m.arrival_ms
       = json_int64_or (o, "arrival", json_int64_or (o, "timestamp", 0));
+  if (json_string_or (o, "transport") == "eventsub")
+    m.transport = ChatTransport::EVENTSUB;
   if (pts) {
     /* A position in the stream or none (-1, what a negative one means: the
      * sink writes none for a message without a timestamp). */

@@ -42,6 +42,16 @@ enum class ChatKind {
 GST_TWITCH_API const char *chat_kind_name (ChatKind kind);
 GST_TWITCH_API ChatKind chat_kind_from_command (std::string_view command);
 
+/* Where a message came from: Twitch's IRC (TMI) or EventSub (the
+ * channel.chat.* events mapped into this model, chat/eventsub-map.h). */
+enum class ChatTransport {
+  IRC = 0,
+  EVENTSUB,
+};
+
+/* "irc", "eventsub". */
+GST_TWITCH_API const char *chat_transport_name (ChatTransport t);
+
 struct ChatBadge {
   std::string name;    /* "subscriber" */
   std::string version; /* "12" */
@@ -124,6 +134,7 @@ struct GST_TWITCH_API ChatMessage {
   /* USERSTATE/GLOBALUSERSTATE `emote-sets`. */
   std::string emote_sets;
 
+  ChatTransport transport = ChatTransport::IRC;
   /* Local arrival, ms since the epoch (set by the connection). */
   int64_t arrival_ms = 0;
   /* The raw line. */

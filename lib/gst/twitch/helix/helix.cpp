@@ -32,6 +32,7 @@ namespace
 constexpr const char *kDefaultHelixUrl = "https://api.twitch.tv/helix";
 constexpr const char *kDefaultAuthUrl = "https://id.twitch.tv/oauth2";
 constexpr const char *kDefaultIngestUrl = "https://ingest.twitch.tv/ingests";
+constexpr const char *kDefaultEventSubUrl = "wss://eventsub.wss.twitch.tv/ws";
 constexpr size_t kBatch = 100;
 constexpr int64_t kRefreshMarginUs = 60 * G_USEC_PER_SEC;
 /* Largest answer read: a Helix page of 100 rows is about 50 KB, the
@@ -387,7 +388,8 @@ struct Helix::Private {
   std::optional<Answer> exchange (const char *method, const std::string &url,
       const std::string &form, const std::string &authorization,
       bool send_client_id, const std::string &what, GCancellable *cancellable,
-      GError **error, bool *retryable = nullptr)
+      GError **error, bool *retryable = nullptr,
+      const char *content_type = "application/x-www-form-urlencoded")
   {
     SoupMessage *msg = soup_message_new (method, url.c_str ());
     if (msg == nullptr) {
@@ -413,8 +415,7 @@ struct Helix::Private {
     soup_message_headers_replace (h, "Accept", "application/json");
     if (!form.empty ()) {
       GBytes *b = g_bytes_new (form.data (), form.size ());
-      soup_message_set_request_body_from_bytes (
-          msg, "application/x-www-form-urlencoded", b);
+      soup_message_set_request_body_from_bytes (msg, content_type, b);
       g_bytes_unref (b);
     }
     {
@@ -590,7 +591,9 @@ struct Helix::Private {
   std::optional<Answer> exchange_retrying (const char *method,
       const std::string &url, const std::string &form,
       const std::string &authorization, bool send_client_id,
-      const std::string &what, GCancellable *cancellable, GError **error)
+      const std::string &what, GCancellable *cancellable, GError **error,
+      const char *content_type = "application/x-www-form-urlencoded",
+      bool retry_server_errors = true)
   {
     int attempt = 0;
     int limited = 0;
@@ -600,7 +603,7 @@ struct Helix::Private {
       GError *e = nullptr;
       bool retryable = true;
       auto a = exchange (method, url, form, authorization, send_client_id, what,
-          cancellable, &e, &retryable);
+          cancellable, &e, &retryable, content_type);
       if (!a) {
         if (e->domain != TWITCH_API_ERROR || e->code != API_ERROR_NETWORK
             || !retryable) {
@@ -617,10 +620,10 @@ struct Helix::Private {
         if (!wait_for_reset (true, cancellable, error))
           return std::nullopt;
         continue;
-      } else if (a->status < 500) {
+      } else if (a->status < 500 || !retry_server_errors) {
         return a;
       }
-      if (attempt >= config.retries) {
+      if (attempt >= config.retries || (e && !retry_server_errors)) {
         if (e)
           g_propagate_error (error, e);
         else
@@ -944,7 +947,8 @@ struct Helix::Private {
   /* An authenticated Helix exchange: token ensured, one renewal on 401. */
   std::optional<Answer> helix_exchange (const std::string &url,
       const std::string &what, GCancellable *cancellable, GError **error,
-      std::string *used_access = nullptr)
+      std::string *used_access = nullptr, const char *method = "GET",
+      const std::string &json_body = {}, bool retry_server_errors = true)
   {
     if (!ensure_token (cancellable, error))
       return std::nullopt;
@@ -966,8 +970,9 @@ struct Helix::Private {
       }
       if (used_access)
         *used_access = access;
-      auto a = exchange_retrying (
-          "GET", url, {}, "Bearer " + access, true, what, cancellable, error);
+      auto a = exchange_retrying (method, url, json_body, "Bearer " + access,
+          true, what, cancellable, error, "application/json",
+          retry_server_errors);
       if (!a)
         return std::nullopt;
       if (a->status == 401 && !renewed
@@ -1407,6 +1412,31 @@ Helix::get (const std::string &path, const Query &query, ResourceKind kind,
   if (!q.empty ())
     url += "?" + q;
   return priv_->get_url (url, "GET " + path, kind, true, cancellable, error);
+}
+
+std::optional<HelixResponse>
+Helix::send_json (const char *method, const std::string &path,
+    const Query &query, const std::string &json_body, bool idempotent,
+    GCancellable *cancellable, GError **error)
+{
+  std::string url = priv_->helix_url + "/" + path;
+  std::string q = encode_query (query);
+  if (!q.empty ())
+    url += "?" + q;
+  auto a = priv_->helix_exchange (url, std::string (method) + " " + path,
+      cancellable, error, nullptr, method, json_body, idempotent);
+  if (!a)
+    return std::nullopt;
+  HelixResponse r;
+  r.status = a->status;
+  r.body = std::move (a->body);
+  return r;
+}
+
+std::string
+eventsub_websocket_url ()
+{
+  return env::eventsub_url ().value_or (kDefaultEventSubUrl);
 }
 
 namespace

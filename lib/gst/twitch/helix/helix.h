@@ -266,6 +266,16 @@ class GST_TWITCH_API Helix
       GAsyncReadyCallback callback, gpointer user_data);
   std::optional<HelixResponse> get_finish (
       GAsyncResult *result, GError **error);
+  /* @method ("POST", "DELETE") @path with @query and a JSON body (may be
+   * empty), with the user token, rate limits and one renewal on 401;
+   * never cached. Any HTTP status is returned (the caller maps it with
+   * api_error_set_from_http); errors are transport failures. Not
+   * @idempotent: a 5xx or a dropped connection after the request went out
+   * is not sent again (Twitch may have acted on it). */
+  std::optional<HelixResponse> send_json (const char *method,
+      const std::string &path, const Query &query,
+      const std::string &json_body, bool idempotent,
+      GCancellable *cancellable, GError **error);
 
   /* ---- Endpoints --------------------------------------------------------- */
   /* GET /users by ids and logins, batched 100 a request. Unknown ones are
@@ -346,6 +356,10 @@ class GST_TWITCH_API Helix
  * when there is none, or when the file is a link, not the user's, readable
  * by others or not the JSON gst-twitch writes. A Helix built with the same
  * client id refreshes it and writes rotated tokens back. */
+/* The EventSub WebSocket URL: TWITCH_EVENTSUB_URL, else
+ * wss://eventsub.wss.twitch.tv/ws (read where the other URLs are). */
+GST_TWITCH_API std::string eventsub_websocket_url ();
+
 struct GST_TWITCH_API StoredLoginToken {
   std::string path;
   std::string client_id;
