@@ -2,6 +2,7 @@
 #include <gst/twitch/cache/cache.h>
 #include <gst/twitch/chat/irc.h>
 #include <gst/twitch/common/gsterror.h>
+#include <gst/twitch/common/json.h>
 #include <gst/twitch/helix/error.h>
 #include <gst/twitch/ingest/ingest.h>
 
@@ -88,4 +89,20 @@ TEST (GstError, CancellationIsRecognisedByCodeNotText)
   EXPECT_FALSE (twitch::error_is_cancelled (nullptr));
   g_error_free (cancelled);
   g_error_free (named);
+}
+
+/* The domains' names are what a debug log and an error's details print:
+ * "twitch-api-error-quark", never the formatter-spaced
+ * "twitch - api - error - quark" G_DEFINE_QUARK used to give three of them. */
+TEST (GstError, DomainNamesAreOneWord)
+{
+  EXPECT_STREQ (g_quark_to_string (TWITCH_API_ERROR), "twitch-api-error-quark");
+  EXPECT_STREQ (
+      g_quark_to_string (TWITCH_JSON_ERROR), "twitch-json-error-quark");
+  EXPECT_STREQ (
+      g_quark_to_string (TWITCH_INGEST_ERROR), "twitch-ingest-error-quark");
+  EXPECT_STREQ (
+      g_quark_to_string (TWITCH_CHAT_ERROR), "twitch-chat-error-quark");
+  EXPECT_STREQ (
+      g_quark_to_string (TWITCH_CACHE_ERROR), "twitch-cache-error-quark");
 }

@@ -9,9 +9,16 @@
 namespace twitch
 {
 
-// clang-format off: the first argument is stringified as the quark's name
-G_DEFINE_QUARK (twitch - json - error - quark, json_error);
-// clang-format on
+/* Spelled out rather than G_DEFINE_QUARK, whose stringified first argument
+ * a formatter would space ("twitch - api - ..."). */
+GQuark
+json_error_quark (void)
+{
+  static GQuark q = 0;
+  if (G_UNLIKELY (q == 0))
+    q = g_quark_from_static_string ("twitch-json-error-quark");
+  return q;
+}
 
 namespace
 {

@@ -8,9 +8,16 @@
 namespace twitch
 {
 
-// clang-format off: the first argument is stringified as the quark's name
-G_DEFINE_QUARK (twitch - ingest - error - quark, ingest_error);
-// clang-format on
+/* Spelled out rather than G_DEFINE_QUARK, whose stringified first argument
+ * a formatter would space ("twitch - api - ..."). */
+GQuark
+ingest_error_quark (void)
+{
+  static GQuark q = 0;
+  if (G_UNLIKELY (q == 0))
+    q = g_quark_from_static_string ("twitch-ingest-error-quark");
+  return q;
+}
 
 namespace
 {
