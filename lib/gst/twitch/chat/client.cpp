@@ -6,6 +6,7 @@
 #include <gst/twitch/chat/client.h>
 #include <gst/twitch/chat/eventsub.h>
 #include <gst/twitch/chat/names.h>
+#include <gst/twitch/chat/sendqueue.h>
 #include <gst/twitch/common/environment.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/helix.h>
@@ -220,29 +221,8 @@ chat_config_validate (ChatConfig &c, GError **error)
   return true;
 }
 
-/* One piece (<= 500 code points) of a send. */
-struct QueuedSend {
-  uint64_t id = 0;
-  std::string channel;
-  std::string text;
-  std::string reply_parent;
-  int64_t enqueued_us = 0;
-  bool policy_checked = false;
-  /* On the first piece of a send only: creates its SendBook. */
-  int book_pieces = 0;
-  std::string book_text;
-};
-
-struct SendBook {
-  int pieces_left = 0;
-  bool reported = false;
-  std::string full_text;
-  std::string channel;
-  std::string message_id;
-};
-
 struct Awaiting {
-  QueuedSend piece;
+  SendPiece piece;
   int64_t deadline_us;
 };
 
@@ -255,9 +235,12 @@ struct ChannelState {
   std::deque<Awaiting> awaiting;
 };
 
-struct ChatClient::Impl {
+struct ChatClient::Impl : SendTransport {
   ChatConfig cfg;
   ChatCallbacks cb;
+  /* Sends: validated, split, paced and reported there; written here as
+   * PRIVMSG lines (send_gate, send_write), confirmed by USERSTATE. */
+  SendQueue sendq;
   /* transport EVENTSUB: the whole client is this (chat/eventsub.h). */
   std::unique_ptr<EventSubChat> eventsub;
   /* Written on the client thread (under mu) when the login is learnt from
@@ -284,7 +267,6 @@ struct ChatClient::Impl {
 
   /* Guarded by mu: handed over from other threads. */
   mutable std::mutex mu;
-  std::vector<QueuedSend> inbox;
   std::vector<std::string> raw_inbox;
   std::vector<std::pair<std::string, bool>> join_inbox; /* channel, join */
   bool wake_pending = false;
@@ -293,7 +275,6 @@ struct ChatClient::Impl {
   std::atomic<uint64_t> n_messages{0}, n_bytes{0}, n_duplicates{0},
       n_parse_errors{0};
   ChatState state = ChatState::STOPPED;
-  std::atomic<uint64_t> next_id{1};
 
   /* Client thread only. */
   GSocketClient *sclient = nullptr;
@@ -319,9 +300,6 @@ struct ChatClient::Impl {
   int64_t last_rx_us = 0;
   int64_t ping_sent_us = 0;
   std::unique_ptr<Backoff> backoff;
-  ChatRateLimiter limiter;
-  std::deque<QueuedSend> queue;
-  std::map<uint64_t, SendBook> books;
   std::map<std::string, ChannelState> channels;
   std::vector<std::string> channel_order;
   /* 64-bit FNV-1a of recent message ids (a collision among a few
@@ -333,9 +311,10 @@ struct ChatClient::Impl {
   std::string line_batch;
   int64_t chunk_real_ms = 0;
 
-  Impl (ChatConfig c, ChatCallbacks k) : cfg (std::move (c)), cb (std::move (k))
+  Impl (ChatConfig c, ChatCallbacks k)
+      : cfg (std::move (c)), cb (std::move (k)),
+        sendq (cfg, cb.on_send_result, true)
   {
-    limiter.set_limits (cfg.limits);
     backoff = std::make_unique<Backoff> (cfg.backoff);
   }
 
@@ -674,7 +653,7 @@ struct ChatClient::Impl {
      * (Twitch confirms with USERSTATE, which the drop may have eaten).
      * At most once, they are reported UNCONFIRMED; at least once, they go
      * back to the queue head in order and are written again. */
-    std::vector<QueuedSend> back;
+    std::vector<SendPiece> back;
     for (auto &name : channel_order) {
       auto &cs = channels[name];
       for (auto &a : cs.awaiting)
@@ -684,15 +663,14 @@ struct ChatClient::Impl {
       cs.joined = false;
     }
     if (cfg.delivery == Delivery::AT_LEAST_ONCE) {
-      for (auto it = back.rbegin (); it != back.rend (); ++it)
-        queue.push_front (std::move (*it));
+      sendq.requeue_front (std::move (back));
     } else {
       for (auto &piece : back) {
         GST_INFO ("send %" G_GUINT64_FORMAT
                   " written but not confirmed before the connection "
                   "dropped: not written again (at-most-once)",
             piece.id);
-        finish_piece (piece, SendOutcome::UNCONFIRMED,
+        sendq.finish (piece, SendOutcome::UNCONFIRMED,
             "connection lost before Twitch confirmed it", {});
       }
     }
@@ -1006,7 +984,7 @@ struct ChatClient::Impl {
       cs.awaiting.pop_front ();
       GST_INFO ("send %" G_GUINT64_FORMAT " to #%s dropped by Twitch: %s",
           a.piece.id, m.channel.c_str (), m.msg_id.c_str ());
-      finish_piece (a.piece, SendOutcome::DROPPED, m.msg_id, {});
+      sendq.finish (a.piece, SendOutcome::DROPPED, m.msg_id, {});
     }
     return false;
   }
@@ -1026,7 +1004,7 @@ struct ChatClient::Impl {
     if (!cs.awaiting.empty () && (m.has_tag ("id") || cs.joined)) {
       Awaiting a = std::move (cs.awaiting.front ());
       cs.awaiting.pop_front ();
-      finish_piece (a.piece, SendOutcome::SENT, {}, m.tag ("id"));
+      sendq.finish (a.piece, SendOutcome::SENT, {}, m.tag ("id"));
     }
     schedule_pump (0);
   }
@@ -1053,55 +1031,16 @@ struct ChatClient::Impl {
     schedule_pump (0);
   }
 
-  /* ---- sending ---- */
-  void finish_piece (const QueuedSend &piece, SendOutcome outcome,
-      const std::string &reason, const std::string &message_id)
-  {
-    auto it = books.find (piece.id);
-    if (it == books.end ())
-      return;
-    SendBook &b = it->second;
-    if (!message_id.empty ())
-      b.message_id = message_id;
-    if (outcome == SendOutcome::SENT) {
-      {
-        std::lock_guard<std::mutex> lk (mu);
-        stats.sent++;
-      }
-      if (--b.pieces_left > 0)
-        return;
-    } else {
-      /* The other pieces of this id go with it. */
-      queue.erase (std::remove_if (queue.begin (), queue.end (),
-                       [&] (const QueuedSend &q) { return q.id == piece.id; }),
-          queue.end ());
-    }
-    SendResult r;
-    r.id = piece.id;
-    r.outcome = outcome;
-    r.channel = b.channel;
-    r.text = b.full_text;
-    r.reason = reason;
-    r.message_id = b.message_id;
-    books.erase (it);
-    if (cb.on_send_result)
-      cb.on_send_result (r);
-  }
-
+  /* ---- sending (the queue is chat/sendqueue.h) ---- */
   void fail_all_queued (const char *why)
   {
     take_inbox ();
-    while (!queue.empty ()) {
-      QueuedSend q = queue.front ();
-      finish_piece (q, SendOutcome::FAILED, why, {});
-      if (!queue.empty () && queue.front ().id == q.id)
-        queue.pop_front ();
-    }
+    sendq.fail_all (why);
     for (auto &kv : channels) {
       while (!kv.second.awaiting.empty ()) {
-        QueuedSend q = kv.second.awaiting.front ().piece;
+        SendPiece q = kv.second.awaiting.front ().piece;
         kv.second.awaiting.pop_front ();
-        finish_piece (q, SendOutcome::FAILED, why, {});
+        sendq.finish (q, SendOutcome::FAILED, why, {});
       }
     }
   }
@@ -1116,12 +1055,10 @@ struct ChatClient::Impl {
 
   void take_inbox ()
   {
-    std::vector<QueuedSend> in_sends;
     std::vector<std::string> raws;
     std::vector<std::pair<std::string, bool>> joins;
     {
       std::lock_guard<std::mutex> lk (mu);
-      in_sends.swap (inbox);
       raws.swap (raw_inbox);
       joins.swap (join_inbox);
       wake_pending = false;
@@ -1138,17 +1075,7 @@ struct ChatClient::Impl {
             channel_order.end ());
       }
     }
-    for (auto &q : in_sends) {
-      add_channel (q.channel);
-      if (q.book_pieces > 0) {
-        SendBook &b = books[q.id];
-        b.pieces_left = q.book_pieces;
-        b.channel = q.channel;
-        b.full_text = std::move (q.book_text);
-        q.book_pieces = 0;
-      }
-      queue.push_back (std::move (q));
-    }
+    sendq.take ([this] (const std::string &c) { add_channel (c); });
     for (auto &r : raws)
       if (connected_socket)
         write_line (r);
@@ -1190,7 +1117,7 @@ struct ChatClient::Impl {
         auto &cs = channels[name];
         if (cs.join_sent)
           continue;
-        int64_t t = limiter.next_join (now);
+        int64_t t = sendq.limiter ().next_join (now);
         if (t > now) {
           next = std::min (next, t);
           break;
@@ -1199,7 +1126,7 @@ struct ChatClient::Impl {
           connection_lost ("write failed");
           return;
         }
-        limiter.record_join (now);
+        sendq.limiter ().record_join (now);
         cs.join_sent = true;
         cs.join_failed_reported = false;
         cs.join_deadline_us = now + cfg.join_timeout_us;
@@ -1207,77 +1134,44 @@ struct ChatClient::Impl {
     }
 
     /* Sends, FIFO per channel. */
-    std::set<std::string> blocked;
-    for (size_t i = 0; i < queue.size ();) {
-      QueuedSend &q = queue[i];
-      if (now - q.enqueued_us > cfg.max_age_us) {
-        QueuedSend copy = q;
-        GST_INFO ("send %" G_GUINT64_FORMAT " expired after %" G_GINT64_FORMAT
-                  " ms in the queue",
-            copy.id, (now - copy.enqueued_us) / 1000);
-        queue.erase (queue.begin () + i);
-        finish_piece (copy, SendOutcome::EXPIRED, "max-age", {});
-        continue; /* finish_piece may have erased more; i still valid */
-      }
-      if (blocked.count (q.channel)) {
-        q.policy_checked = true;
-        ++i;
-        continue;
-      }
-      auto &cs = channels[q.channel];
-      bool ready = logged_in && cs.join_sent && cs.awaiting.size () < 8;
-      int64_t t
-          = ready ? limiter.next_message (now, q.channel, cs.mod) : INT64_MAX;
-      if (t > now) {
-        if (!q.policy_checked && cfg.send_policy != SendPolicy::ENQUEUE) {
-          QueuedSend copy = q;
-          queue.erase (queue.begin () + i);
-          if (cfg.send_policy == SendPolicy::DROP)
-            finish_piece (copy, SendOutcome::DROPPED, "policy", {});
-          else
-            finish_piece (copy, SendOutcome::FAILED,
-                logged_in ? "rate limited" : "not connected", {});
-          continue;
-        }
-        q.policy_checked = true;
-        blocked.insert (q.channel);
-        if (t != INT64_MAX)
-          next = std::min (next, t);
-        ++i;
-        continue;
-      }
-      std::string line;
-      if (!q.reply_parent.empty ())
-        line = "@reply-parent-msg-id=" + irc_escape_tag_value (q.reply_parent)
-               + " ";
-      line += "PRIVMSG #" + q.channel + " :" + q.text;
-      if (!write_line (line)) {
-        connection_lost ("write failed");
-        return;
-      }
-      limiter.record_message (now, q.channel);
-      QueuedSend piece = std::move (q);
-      queue.erase (queue.begin () + i);
-      if (twitch_commands) {
-        cs.awaiting.push_back (Awaiting{piece, now + cfg.confirm_timeout_us});
-      } else {
-        finish_piece (piece, SendOutcome::SENT, {}, {});
-      }
-      /* Re-evaluate this channel for the next piece. */
-      int64_t t2 = limiter.next_message (now, piece.channel, cs.mod);
-      if (t2 > now) {
-        blocked.insert (piece.channel);
-        next = std::min (next, t2);
-      }
-    }
-    {
-      std::lock_guard<std::mutex> lk (mu);
-      stats.queued = queue.size ();
-    }
-    if (next != INT64_MAX && !queue.empty ())
+    int64_t next_send;
+    if (!sendq.pump (now, *this, true, &next_send))
+      return;
+    next = std::min (next, next_send);
+    if (next != INT64_MAX && (!sendq.empty () || logged_in))
       schedule_pump (std::max<int64_t> (0, next - g_get_monotonic_time ()));
-    else if (next != INT64_MAX && logged_in)
-      schedule_pump (std::max<int64_t> (0, next - g_get_monotonic_time ()));
+  }
+
+  SendGate send_gate (const SendPiece &q) override
+  {
+    auto &cs = channels[q.channel];
+    SendGate g;
+    if (logged_in && cs.join_sent && cs.awaiting.size () < 8) {
+      g.kind = SendGate::READY;
+      g.mod = cs.mod;
+    } else {
+      g.reason = logged_in ? "rate limited" : "not connected";
+    }
+    return g;
+  }
+
+  bool send_write (const SendPiece &q, int64_t now) override
+  {
+    std::string line;
+    if (!q.reply_parent.empty ())
+      line = "@reply-parent-msg-id=" + irc_escape_tag_value (q.reply_parent)
+             + " ";
+    line += "PRIVMSG #" + q.channel + " :" + q.text;
+    if (!write_line (line)) {
+      connection_lost ("write failed");
+      return false;
+    }
+    if (twitch_commands)
+      channels[q.channel].awaiting.push_back (
+          Awaiting{q, now + cfg.confirm_timeout_us});
+    else
+      sendq.finish (q, SendOutcome::SENT, {}, {});
+    return true;
   }
 
   /* ---- periodic ---- */
@@ -1322,12 +1216,12 @@ struct ChatClient::Impl {
             !cs.awaiting.empty () && now > cs.awaiting.front ().deadline_us) {
           Awaiting a = std::move (cs.awaiting.front ());
           cs.awaiting.pop_front ();
-          finish_piece (a.piece, SendOutcome::UNCONFIRMED,
+          sendq.finish (a.piece, SendOutcome::UNCONFIRMED,
               "no confirmation from Twitch in time", {});
         }
       }
     }
-    if (!queue.empty ())
+    if (!sendq.empty ())
       pump ();
     return G_SOURCE_CONTINUE;
   }
@@ -1542,71 +1436,14 @@ ChatClient::send (const std::string &channel, const std::string &text,
   Impl &d = *impl_;
   if (d.eventsub)
     return d.eventsub->send (channel, text, reply_parent_id);
-  uint64_t id = d.next_id.fetch_add (1);
-  std::string ch;
-  std::string why;
-  GError *err = nullptr;
-  if (channel.empty ())
-    why = "no channel";
-  else if (!twitch_name_normalize (channel, true, "channel", &ch, &err))
-    why = err->message;
-  else if (!reply_parent_id.empty ()
-           && !twitch_message_id_validate (
-               reply_parent_id, "reply-parent-id", &err))
-    why = err->message;
-  else if (!irc_text_is_safe (text))
-    why = "text contains a line break or NUL";
-  else if (!g_utf8_validate (text.data (), text.size (), nullptr))
-    why = "text is not valid UTF-8";
-  else if (d.pass_line.empty ())
-    why = "anonymous chat cannot send: set oauth-token (or "
-          "TWITCH_OAUTH_TOKEN) and login";
-  g_clear_error (&err);
-  if (ch.empty ())
-    ch = channel;
-  const char *bad = why.empty () ? nullptr : why.c_str ();
-  auto pieces = bad ? std::vector<std::string> ()
-                    : chat_split_message (text, d.cfg.limits.max_message_chars);
-  if (!bad && pieces.empty ())
-    bad = "empty text";
-  bool full = false;
-  if (!bad) {
-    std::lock_guard<std::mutex> lk (d.mu);
-    full = d.stats.queued + d.inbox.size () >= d.cfg.max_queue;
-  }
-  if (bad || full) {
-    SendResult r;
-    r.id = id;
-    r.outcome = SendOutcome::FAILED;
-    r.channel = ch;
-    r.text = text;
-    r.reason = bad ? bad : "send queue full";
-    GST_WARNING (
-        "send %" G_GUINT64_FORMAT " refused: %s", id, r.reason.c_str ());
-    if (d.cb.on_send_result)
-      d.cb.on_send_result (r);
-    return id;
-  }
-  int64_t now = g_get_monotonic_time ();
-  {
-    std::lock_guard<std::mutex> lk (d.mu);
-    bool first = true;
-    for (auto &p : pieces) {
-      QueuedSend q;
-      q.id = id;
-      q.channel = ch;
-      q.text = p;
-      q.reply_parent = reply_parent_id;
-      q.enqueued_us = now;
-      if (first) {
-        q.book_pieces = static_cast<int> (pieces.size ());
-        q.book_text = text;
-        first = false;
-      }
-      d.inbox.push_back (std::move (q));
-    }
-  }
-  d.wake ();
+  bool queued;
+  uint64_t id = d.sendq.submit (channel, text, reply_parent_id,
+      d.pass_line.empty () ? "anonymous chat cannot send: set oauth-token (or "
+                             "TWITCH_OAUTH_TOKEN) and login"
+                           : "",
+      &queued);
+  if (queued)
+    d.wake ();
   return id;
 }
 
@@ -1682,6 +1519,8 @@ ChatClient::stats () const
     std::lock_guard<std::mutex> lk (impl_->mu);
     s = impl_->stats;
   }
+  s.sent = impl_->sendq.sent ();
+  s.queued = impl_->sendq.queued ();
   s.messages_received = impl_->n_messages.load ();
   s.bytes_received = impl_->n_bytes.load ();
   s.duplicates_dropped = impl_->n_duplicates.load ();

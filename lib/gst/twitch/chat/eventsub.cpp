@@ -7,6 +7,7 @@
 #include <gst/twitch/chat/eventsub-map.h>
 #include <gst/twitch/chat/irc.h>
 #include <gst/twitch/chat/names.h>
+#include <gst/twitch/chat/sendqueue.h>
 #include <gst/twitch/common/json.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/helix.h>
@@ -105,25 +106,6 @@ websocket_http_url (const std::string &url, std::string *why)
   return {};
 }
 
-struct QueuedSend {
-  uint64_t id = 0;
-  std::string channel;
-  std::string text;
-  std::string reply_parent;
-  int64_t enqueued_us = 0;
-  bool policy_checked = false;
-  int book_pieces = 0; /* on the first piece only */
-  std::string book_text;
-};
-
-struct SendBook {
-  int pieces_left = 0;
-  bool reported = false;
-  std::string full_text;
-  std::string channel;
-  std::string message_id;
-};
-
 struct ChannelSub {
   std::string broadcaster_id;
   bool lookup_done = false;
@@ -138,9 +120,12 @@ struct ChannelSub {
 
 } // namespace
 
-struct EventSubChat::Impl {
+struct EventSubChat::Impl : SendTransport {
   ChatConfig cfg;
   ChatCallbacks cb;
+  /* Sends: validated, split, paced and reported there; posted here to
+   * Helix (send_gate, send_write), one at a time. */
+  SendQueue sendq;
   std::string url; /* the configured WebSocket URL */
 
   std::mutex control_mu;
@@ -152,13 +137,11 @@ struct EventSubChat::Impl {
 
   /* Guarded by mu: handed over from other threads, and read by them. */
   mutable std::mutex mu;
-  std::vector<QueuedSend> inbox;
   std::vector<std::pair<std::string, bool>> join_inbox;
   bool wake_pending = false;
   ChatStats stats;
   ChatState state = ChatState::STOPPED;
   std::string nick;
-  std::atomic<uint64_t> next_id{1};
   std::atomic<uint64_t> n_messages{0}, n_bytes{0}, n_duplicates{0},
       n_parse_errors{0};
 
@@ -193,18 +176,15 @@ struct EventSubChat::Impl {
   std::map<std::string, ChannelSub> channels;
   std::vector<std::string> channel_order;
   bool lookup_running = false;
-  ChatRateLimiter limiter;
-  std::deque<QueuedSend> queue;
-  std::map<uint64_t, SendBook> books;
   size_t in_flight = 0;
   std::unordered_set<uint64_t> seen_ids;
   std::deque<uint64_t> seen_order;
   /* Reused: keeps the parser's buffers between frames. */
   EventSubFrame frame;
 
-  Impl (const ChatConfig &c, const ChatCallbacks &k) : cfg (c), cb (k)
+  Impl (const ChatConfig &c, const ChatCallbacks &k)
+      : cfg (c), cb (k), sendq (cfg, cb.on_send_result, false)
   {
-    limiter.set_limits (cfg.limits);
     backoff = std::make_unique<Backoff> (cfg.backoff);
     url = cfg.eventsub_url.empty () ? eventsub_websocket_url ()
                                     : cfg.eventsub_url;
@@ -953,64 +933,18 @@ struct EventSubChat::Impl {
     fail_all_queued (e->message);
   }
 
-  /* ---- sending ---- */
-  void finish_piece (const QueuedSend &q, SendOutcome o,
-      const std::string &reason, const std::string &message_id)
-  {
-    auto it = books.find (q.id);
-    if (it == books.end ())
-      return;
-    SendBook &b = it->second;
-    if (!message_id.empty ())
-      b.message_id = message_id;
-    if (o == SendOutcome::SENT) {
-      if (--b.pieces_left > 0)
-        return;
-    }
-    if (!b.reported) {
-      b.reported = true;
-      {
-        std::lock_guard<std::mutex> lk (mu);
-        if (o == SendOutcome::SENT)
-          stats.sent++;
-      }
-      SendResult r;
-      r.id = q.id;
-      r.outcome = o;
-      r.channel = b.channel;
-      r.text = b.full_text;
-      r.reason = reason;
-      r.message_id = b.message_id;
-      if (cb.on_send_result)
-        cb.on_send_result (r);
-    }
-    /* Later pieces of a failed send are not sent. */
-    if (o != SendOutcome::SENT) {
-      queue.erase (std::remove_if (queue.begin (), queue.end (),
-                       [&] (const QueuedSend &x) { return x.id == q.id; }),
-          queue.end ());
-    }
-    if (o != SendOutcome::SENT || b.pieces_left <= 0)
-      books.erase (it);
-  }
-
+  /* ---- sending (the queue is chat/sendqueue.h) ---- */
   void fail_all_queued (const std::string &why)
   {
     take_inbox ();
-    while (!queue.empty ()) {
-      QueuedSend q = queue.front ();
-      queue.pop_front ();
-      finish_piece (q, SendOutcome::FAILED, why, {});
-    }
+    sendq.fail_all (why);
   }
 
   void take_inbox ()
   {
-    std::vector<QueuedSend> in;
     std::vector<std::pair<std::string, bool>> joins;
     {
       std::lock_guard<std::mutex> lk (mu);
-      in.swap (inbox);
       joins.swap (join_inbox);
       wake_pending = false;
     }
@@ -1029,20 +963,12 @@ struct EventSubChat::Impl {
             channel_order.end ());
       }
     }
-    for (auto &q : in) {
-      if (!channels.count (q.channel)) {
-        add_channel (q.channel);
+    sendq.take ([&] (const std::string &c) {
+      if (!channels.count (c)) {
+        add_channel (c);
         added = true;
       }
-      if (q.book_pieces > 0) {
-        SendBook &b = books[q.id];
-        b.pieces_left = q.book_pieces;
-        b.channel = q.channel;
-        b.full_text = std::move (q.book_text);
-        q.book_pieces = 0;
-      }
-      queue.push_back (std::move (q));
-    }
+    });
     if (added && !stopping && !fatal) {
       lookup_channels ();
       subscribe_all ();
@@ -1058,77 +984,47 @@ struct EventSubChat::Impl {
       fail_all_queued ("chat stopped");
       return;
     }
-    int64_t now = g_get_monotonic_time ();
-    std::set<std::string> blocked;
-    for (size_t i = 0; i < queue.size ();) {
-      QueuedSend &q = queue[i];
-      if (now - q.enqueued_us > cfg.max_age_us) {
-        QueuedSend copy = q;
-        queue.erase (queue.begin () + i);
-        finish_piece (copy, SendOutcome::EXPIRED, "max-age", {});
-        continue;
-      }
-      if (validated && !can_send) {
-        QueuedSend copy = q;
-        queue.erase (queue.begin () + i);
-        finish_piece (copy, SendOutcome::FAILED,
-            std::string ("the OAuth token lacks the ") + kWriteScope
-                + " scope that sending over EventSub (Helix Send Chat "
-                  "Message) needs: log in again with it",
-            {});
-        continue;
-      }
-      if (blocked.count (q.channel)) {
-        q.policy_checked = true;
-        ++i;
-        continue;
-      }
-      auto &ch = channels[q.channel];
-      if (ch.failed) {
-        QueuedSend copy = q;
-        queue.erase (queue.begin () + i);
-        finish_piece (copy, SendOutcome::FAILED, "no such channel", {});
-        continue;
-      }
-      bool ready = validated && !ch.broadcaster_id.empty ();
-      if (ready && in_flight >= kMaxInFlight) {
-        /* Waiting for Twitch's answer to the previous one is not "cannot
-         * go out at once": the policy is applied after it. */
-        blocked.insert (q.channel);
-        ++i;
-        continue;
-      }
-      int64_t t = ready ? limiter.next_message (now, q.channel, ch.mod)
-                        : INT64_MAX;
-      if (t > now) {
-        if (!q.policy_checked && cfg.send_policy != SendPolicy::ENQUEUE) {
-          QueuedSend copy = q;
-          queue.erase (queue.begin () + i);
-          if (cfg.send_policy == SendPolicy::DROP)
-            finish_piece (copy, SendOutcome::DROPPED, "policy", {});
-          else
-            finish_piece (copy, SendOutcome::FAILED,
-                validated ? "rate limited" : "not connected", {});
-          continue;
-        }
-        q.policy_checked = true;
-        blocked.insert (q.channel);
-        ++i;
-        continue;
-      }
-      QueuedSend piece = std::move (q);
-      queue.erase (queue.begin () + i);
-      limiter.record_message (now, piece.channel);
-      post_message (std::move (piece), ch.broadcaster_id);
-      blocked.insert (piece.channel);
-    }
-    {
-      std::lock_guard<std::mutex> lk (mu);
-      stats.queued = queue.size ();
-    }
+    int64_t next_unused; /* tick() pumps again */
+    sendq.pump (g_get_monotonic_time (), *this, false, &next_unused);
   }
 
-  void post_message (QueuedSend piece, const std::string &broadcaster_id)
+  SendGate send_gate (const SendPiece &q) override
+  {
+    SendGate g;
+    if (validated && !can_send) {
+      g.kind = SendGate::REFUSE;
+      g.reason = std::string ("the OAuth token lacks the ") + kWriteScope
+                 + " scope that sending over EventSub (Helix Send Chat "
+                   "Message) needs: log in again with it";
+      return g;
+    }
+    auto &ch = channels[q.channel];
+    if (ch.failed) {
+      g.kind = SendGate::REFUSE;
+      g.reason = "no such channel";
+      return g;
+    }
+    bool ready = validated && !ch.broadcaster_id.empty ();
+    if (ready && in_flight >= kMaxInFlight) {
+      /* Waiting for Twitch's answer to the previous one is not "cannot
+       * go out at once": the policy is applied after it. */
+      g.kind = SendGate::BUSY;
+    } else if (ready) {
+      g.kind = SendGate::READY;
+      g.mod = ch.mod;
+    } else {
+      g.reason = validated ? "rate limited" : "not connected";
+    }
+    return g;
+  }
+
+  bool send_write (const SendPiece &q, int64_t) override
+  {
+    post_message (q, channels[q.channel].broadcaster_id);
+    return true;
+  }
+
+  void post_message (SendPiece piece, const std::string &broadcaster_id)
   {
     ++in_flight;
     struct Result {
@@ -1165,11 +1061,11 @@ struct EventSubChat::Impl {
   }
 
   void handle_send_answer (
-      const QueuedSend &piece, const HelixResponse *a, const GError *error)
+      const SendPiece &piece, const HelixResponse *a, const GError *error)
   {
     if (!a) {
       /* The request may have reached Twitch. */
-      finish_piece (piece,
+      sendq.finish (piece,
           error && error->domain == TWITCH_API_ERROR
                   && error->code == API_ERROR_RATE_LIMITED
               ? SendOutcome::DROPPED
@@ -1185,7 +1081,7 @@ struct EventSubChat::Impl {
           || (a->status == 403 && why.find (kWriteScope) == std::string::npos))
         why += std::string (" (sending needs the ") + kWriteScope + " scope)";
       g_error_free (e);
-      finish_piece (piece, SendOutcome::FAILED, why, {});
+      sendq.finish (piece, SendOutcome::FAILED, why, {});
       return;
     }
     JsonReader reader;
@@ -1194,7 +1090,7 @@ struct EventSubChat::Impl {
     if (!reader.parse_object (a->body, o, nullptr)
         || !json_require_array (o, "data", d, nullptr) || d.size () == 0
         || d.at (0).get_object ().get (d0) != simdjson::SUCCESS) {
-      finish_piece (piece, SendOutcome::UNCONFIRMED,
+      sendq.finish (piece, SendOutcome::UNCONFIRMED,
           "Send Chat Message answered no data", {});
       return;
     }
@@ -1202,7 +1098,7 @@ struct EventSubChat::Impl {
     if (!twitch_message_id_validate (mid, "message_id", nullptr))
       mid.clear ();
     if (json_bool_or (d0, "is_sent", false)) {
-      finish_piece (piece, SendOutcome::SENT, {}, mid);
+      sendq.finish (piece, SendOutcome::SENT, {}, mid);
       return;
     }
     std::string code = "dropped";
@@ -1217,7 +1113,7 @@ struct EventSubChat::Impl {
     }
     GST_INFO ("Twitch did not post send %" G_GUINT64_FORMAT ": %s", piece.id,
         code.c_str ());
-    finish_piece (piece, SendOutcome::DROPPED, code, mid);
+    sendq.finish (piece, SendOutcome::DROPPED, code, mid);
   }
 
   /* ---- periodic: the keepalive watchdog and send expiry ---- */
@@ -1247,7 +1143,7 @@ struct EventSubChat::Impl {
       GST_WARNING ("no welcome on the reconnect_url in time");
       retire (next, SOUP_WEBSOCKET_CLOSE_NORMAL);
     }
-    if (!queue.empty ())
+    if (!sendq.empty ())
       pump ();
     return G_SOURCE_CONTINUE;
   }
@@ -1437,67 +1333,10 @@ EventSubChat::send (const std::string &channel, const std::string &text,
     const std::string &reply_parent_id)
 {
   Impl &d = *impl_;
-  uint64_t id = d.next_id.fetch_add (1);
-  std::string ch, why;
-  GError *err = nullptr;
-  if (channel.empty ())
-    why = "no channel";
-  else if (!twitch_name_normalize (channel, true, "channel", &ch, &err))
-    why = err->message;
-  else if (!reply_parent_id.empty ()
-           && !twitch_message_id_validate (
-               reply_parent_id, "reply-parent-id", &err))
-    why = err->message;
-  else if (!irc_text_is_safe (text))
-    why = "text contains a line break or NUL";
-  else if (!g_utf8_validate (text.data (), text.size (), nullptr))
-    why = "text is not valid UTF-8";
-  g_clear_error (&err);
-  if (ch.empty ())
-    ch = channel;
-  const char *bad = why.empty () ? nullptr : why.c_str ();
-  auto pieces = bad ? std::vector<std::string> ()
-                    : chat_split_message (text, d.cfg.limits.max_message_chars);
-  if (!bad && pieces.empty ())
-    bad = "empty text";
-  bool full = false;
-  if (!bad) {
-    std::lock_guard<std::mutex> lk (d.mu);
-    full = d.stats.queued + d.inbox.size () >= d.cfg.max_queue;
-  }
-  if (bad || full) {
-    SendResult r;
-    r.id = id;
-    r.outcome = SendOutcome::FAILED;
-    r.channel = ch;
-    r.text = text;
-    r.reason = bad ? bad : "send queue full";
-    GST_WARNING (
-        "send %" G_GUINT64_FORMAT " refused: %s", id, r.reason.c_str ());
-    if (d.cb.on_send_result)
-      d.cb.on_send_result (r);
-    return id;
-  }
-  int64_t now = g_get_monotonic_time ();
-  {
-    std::lock_guard<std::mutex> lk (d.mu);
-    bool first = true;
-    for (auto &p : pieces) {
-      QueuedSend q;
-      q.id = id;
-      q.channel = ch;
-      q.text = p;
-      q.reply_parent = reply_parent_id;
-      q.enqueued_us = now;
-      if (first) {
-        q.book_pieces = (int)pieces.size ();
-        q.book_text = text;
-        first = false;
-      }
-      d.inbox.push_back (std::move (q));
-    }
-  }
-  d.wake ();
+  bool queued;
+  uint64_t id = d.sendq.submit (channel, text, reply_parent_id, {}, &queued);
+  if (queued)
+    d.wake ();
   return id;
 }
 
@@ -1546,6 +1385,8 @@ EventSubChat::stats () const
     std::lock_guard<std::mutex> lk (impl_->mu);
     s = impl_->stats;
   }
+  s.sent = impl_->sendq.sent ();
+  s.queued = impl_->sendq.queued ();
   s.messages_received = impl_->n_messages.load ();
   s.bytes_received = impl_->n_bytes.load ();
   s.duplicates_dropped = impl_->n_duplicates.load ();
