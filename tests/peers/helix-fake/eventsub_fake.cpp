@@ -1,4 +1,5 @@
 #include "eventsub_fake.h"
+#include "fake_json.h"
 
 #include <json-glib/json-glib.h>
 
@@ -42,38 +43,7 @@ constexpr size_t kHistory = 1000;
 std::string
 q (const std::string &s)
 {
-  std::string out;
-  out.reserve (s.size () + 2);
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf (buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char> (c);
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return json_quote (s);
 }
 
 /* RFC 3339 with nanoseconds, as Twitch's timestamps. */
