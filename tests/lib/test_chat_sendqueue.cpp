@@ -76,6 +76,11 @@ struct Fixture {
     EXPECT_TRUE (q->pump (now, transport, hold_after_write, &next));
     return next;
   }
+  void set_gate (SendGate::Kind kind, const std::string &reason)
+  {
+    transport.gate.kind = kind;
+    transport.gate.reason = reason;
+  }
   /* The server confirms every written piece. */
   void confirm_all ()
   {
@@ -84,6 +89,15 @@ struct Fixture {
     transport.written.clear ();
   }
 };
+
+/* A send's one outcome and its reason. */
+void
+expect_outcome (
+    const SendResult &r, SendOutcome outcome, const std::string &reason)
+{
+  EXPECT_EQ (r.outcome, outcome) << r.text;
+  EXPECT_EQ (r.reason, reason) << r.text;
+}
 
 } // namespace
 
@@ -160,8 +174,7 @@ TEST (ChatSendQueue, AFailedPieceEndsTheSend)
   f.q->finish (
       f.transport.written[0], SendOutcome::DROPPED, "msg_duplicate", {});
   ASSERT_EQ (f.results.size (), 1u);
-  EXPECT_EQ (f.results[0].outcome, SendOutcome::DROPPED);
-  EXPECT_EQ (f.results[0].reason, "msg_duplicate");
+  expect_outcome (f.results[0], SendOutcome::DROPPED, "msg_duplicate");
   EXPECT_TRUE (f.q->empty ()) << "the second piece still queued";
 }
 
@@ -198,8 +211,7 @@ TEST (ChatSendQueue, DropPolicyDropsWhatCannotGoAtOnce)
   f.pump ();
   ASSERT_EQ (f.transport.written.size (), 1u);
   ASSERT_EQ (f.results.size (), 1u);
-  EXPECT_EQ (f.results[0].outcome, SendOutcome::DROPPED);
-  EXPECT_EQ (f.results[0].reason, "policy");
+  expect_outcome (f.results[0], SendOutcome::DROPPED, "policy");
   EXPECT_EQ (f.results[0].text, "two");
 }
 
@@ -211,16 +223,13 @@ TEST (ChatSendQueue, ErrorPolicyFailsWithTheTransportsReason)
   f.send ("two");
   f.pump ();
   ASSERT_EQ (f.results.size (), 1u);
-  EXPECT_EQ (f.results[0].outcome, SendOutcome::FAILED);
-  EXPECT_EQ (f.results[0].reason, "rate limited");
+  expect_outcome (f.results[0], SendOutcome::FAILED, "rate limited");
 
-  f.transport.gate.kind = SendGate::NOT_READY;
-  f.transport.gate.reason = "not connected";
+  f.set_gate (SendGate::NOT_READY, "not connected");
   f.send ("three");
   f.pump ();
   ASSERT_EQ (f.results.size (), 2u);
-  EXPECT_EQ (f.results[1].outcome, SendOutcome::FAILED);
-  EXPECT_EQ (f.results[1].reason, "not connected");
+  expect_outcome (f.results[1], SendOutcome::FAILED, "not connected");
 }
 
 TEST (ChatSendQueue, HeldBehindAWriteAPieceWaitsInsteadOfTheDrop)
@@ -263,20 +272,17 @@ TEST (ChatSendQueue, BusyIsNotCannotGoAtOnceThePolicyAppliesAfterIt)
   EXPECT_EQ (f.results[0].text, "one");
   EXPECT_EQ (f.results[0].outcome, SendOutcome::SENT);
   EXPECT_EQ (f.results[1].text, "two");
-  EXPECT_EQ (f.results[1].outcome, SendOutcome::DROPPED);
-  EXPECT_EQ (f.results[1].reason, "policy");
+  expect_outcome (f.results[1], SendOutcome::DROPPED, "policy");
 }
 
 TEST (ChatSendQueue, RefusedByTheTransportIsFailed)
 {
   Fixture f;
-  f.transport.gate.kind = SendGate::REFUSE;
-  f.transport.gate.reason = "no such channel";
+  f.set_gate (SendGate::REFUSE, "no such channel");
   f.send ("one");
   f.pump ();
   ASSERT_EQ (f.results.size (), 1u);
-  EXPECT_EQ (f.results[0].outcome, SendOutcome::FAILED);
-  EXPECT_EQ (f.results[0].reason, "no such channel");
+  expect_outcome (f.results[0], SendOutcome::FAILED, "no such channel");
   EXPECT_TRUE (f.transport.written.empty ());
 }
 
@@ -292,8 +298,7 @@ TEST (ChatSendQueue, OldSendsExpire)
   f.pump ();
   EXPECT_TRUE (f.transport.written.empty ());
   ASSERT_EQ (f.results.size (), 1u);
-  EXPECT_EQ (f.results[0].outcome, SendOutcome::EXPIRED);
-  EXPECT_EQ (f.results[0].reason, "max-age");
+  expect_outcome (f.results[0], SendOutcome::EXPIRED, "max-age");
 }
 
 TEST (ChatSendQueue, TheQueueIsBounded)
@@ -308,8 +313,7 @@ TEST (ChatSendQueue, TheQueueIsBounded)
   f.send ("three", {}, {}, &queued);
   EXPECT_FALSE (queued);
   ASSERT_EQ (f.results.size (), 1u);
-  EXPECT_EQ (f.results[0].outcome, SendOutcome::FAILED);
-  EXPECT_EQ (f.results[0].reason, "send queue full");
+  expect_outcome (f.results[0], SendOutcome::FAILED, "send queue full");
 }
 
 TEST (ChatSendQueue, StopFailsEverythingAndWrittenPiecesCanGoAgain)
