@@ -803,7 +803,23 @@ eventsub_event_to_chat (std::string_view type, const Obj &event,
   thread_local std::string line, text;
   if (!eventsub_event_to_irc (type, event, timestamp_ms, line, text, error))
     return false;
-  if (!chat_message_parse (line, out, error))
+  /* chat_message_parse() without its copy of the line into raw, which
+   * an EventSub message does not keep. */
+  thread_local IrcMessage irc;
+  if (!irc_parse (line, irc, error))
+    return false;
+  /* Each event fills a new ChatMessage (it is handed over): the IRC
+   * model's per-place key cache is kept here between events instead, so
+   * that each key's typed field is not looked up again every time. */
+  thread_local std::vector<ChatMessage::PlacedKey> placed;
+  thread_local std::vector<int> fields;
+  out.placed_keys.swap (placed);
+  out.tag_fields.swap (fields);
+  out.tags.reserve (irc.tags.size ());
+  bool ok = chat_message_from_irc (irc, out, error);
+  out.placed_keys.swap (placed);
+  out.tag_fields.swap (fields);
+  if (!ok)
     return false;
   if (out.kind != ChatKind::CLEARCHAT && out.text != text) {
     /* A text with a line break or NUL: the real one, emotes against it. */
