@@ -4,6 +4,8 @@
 
 #include "gsttwitchapisrc-private.h"
 
+#include <gst/twitch/common/json-write.h>
+
 #include <json-glib/json-glib.h>
 
 #define GST_CAT_DEFAULT gst_twitch_api_src_debug
@@ -164,11 +166,7 @@ state_json (const ChannelState &s)
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out (text);
-  g_free (text);
-  json_node_unref (root);
+  std::string out = twitch::json_text (b);
   g_object_unref (b);
   return out;
 }

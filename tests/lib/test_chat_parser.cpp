@@ -428,3 +428,28 @@ TEST (ChatFormat, Template)
       "[ronni] {ronni} #0D4200 ");
   EXPECT_EQ (chat_format ("{unterminated", m), "{unterminated");
 }
+
+/* Found by fuzz-chat-parser: json-glib 1.6 writes U+0001..U+001F (but \b \f
+ * \n \r \t) raw inside strings; the recording of a chat line carrying one
+ * was refused by every strict reader, the library's own included, so the
+ * message was recorded but lost on replay. */
+TEST (ChatRecording, ControlCharactersRoundTrip)
+{
+  IrcMessage irc;
+  ASSERT_TRUE (irc_parse ("@color=#FF0000;x=a\\sb :n!n@n.tmi.twitch.tv "
+                          "PRIVMSG #c :unit\x1fseparator and \x02 bold",
+      irc, nullptr));
+  ChatMessage m;
+  ASSERT_TRUE (chat_message_from_irc (irc, m, nullptr));
+  std::string json = chat_message_to_json (m, 7);
+  for (char c : json)
+    EXPECT_GE (static_cast<unsigned char> (c), 0x20) << json;
+  ChatMessage back;
+  int64_t pts = 0;
+  GError *err = nullptr;
+  ASSERT_TRUE (chat_message_from_json (json, back, &pts, &err))
+      << (err ? err->message : "") << "\n" << json;
+  EXPECT_EQ (back.text, m.text);
+  EXPECT_EQ (back.tags, m.tags);
+  EXPECT_EQ (pts, 7);
+}

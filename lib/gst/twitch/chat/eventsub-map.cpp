@@ -8,7 +8,8 @@
 #include <gst/twitch/chat/names.h>
 #include <gst/twitch/common/json.h>
 
-#include <map>
+#include <algorithm>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -192,7 +193,52 @@ display_name_of (const Obj &o, const char *name, const std::string &login)
   return v.empty () ? login : v;
 }
 
-using Tags = std::map<std::string, std::string>;
+/* The tags of one line, keyed by literals: a handful per event, so a
+ * flat vector (no node or key allocation per tag, as std::map had: a
+ * tenth of a message's cost) sorted once when the line is written. */
+class Tags
+{
+ public:
+  Tags () { v_.reserve (32); }
+  std::string &operator[] (const char *key)
+  {
+    for (auto &kv : v_)
+      if (kv.first == key
+          || (kv.first[0] == key[0] && strcmp (kv.first, key) == 0))
+        return kv.second;
+    v_.emplace_back (key, std::string ());
+    return v_.back ().second;
+  }
+  /* In Twitch's order (alphabetical, as std::map<std::string> had it);
+   * the entries are sorted by pointer, their strings not moved. */
+  std::vector<const std::pair<const char *, std::string> *> sorted () const
+  {
+    std::vector<const std::pair<const char *, std::string> *> out;
+    out.reserve (v_.size ());
+    for (const auto &kv : v_)
+      out.push_back (&kv);
+    std::sort (out.begin (), out.end (), [] (const auto *a, const auto *b) {
+      return strcmp (a->first, b->first) < 0;
+    });
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<const char *, std::string>> v_;
+};
+
+/* Escaped as irc_escape_tag_value() does; most values need nothing,
+ * and are appended without a temporary. */
+void
+append_escaped (std::string &out, const std::string &value)
+{
+  for (char c : value)
+    if (c == ' ' || c == ';' || c == '\\' || c == '\r' || c == '\n') {
+      out += irc_escape_tag_value (value);
+      return;
+    }
+  out += value;
+}
 
 /* badges, badge-info, and the flags IRC derives from them. */
 void
@@ -400,11 +446,73 @@ EventSubFrame::event (simdjson::dom::object &out) const
          && payload["event"].get_object ().get (out) == simdjson::SUCCESS;
 }
 
+namespace
+{
+
+/* Digits s[pos..pos+n) as a number, or -1. */
+int
+digits_at (std::string_view s, size_t pos, size_t n)
+{
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (i >= s.size () || s[i] < '0' || s[i] > '9')
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+/* Twitch's own form, "2023-07-19T14:56:51.634234626Z" (fraction optional),
+ * read without GLib's general ISO 8601 parser (a GDateTime and a time
+ * zone per message); -1 for anything else, which GLib then reads. */
+int64_t
+parse_twitch_utc (std::string_view s)
+{
+  if (s.size () < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T'
+      || s[13] != ':' || s[16] != ':' || s.back () != 'Z')
+    return -1;
+  int y = digits_at (s, 0, 4), mo = digits_at (s, 5, 2),
+      d = digits_at (s, 8, 2), h = digits_at (s, 11, 2),
+      mi = digits_at (s, 14, 2), sec = digits_at (s, 17, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0
+      || mi > 59 || sec < 0 || sec > 59)
+    return -1;
+  if (d > g_date_get_days_in_month ((GDateMonth)mo, (GDateYear)y))
+    return -1;
+  int ms = 0;
+  size_t pos = 19;
+  if (s[pos] == '.') {
+    size_t n = 0;
+    for (++pos; pos < s.size () && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++n)
+      if (n < 3)
+        ms = ms * 10 + (s[pos] - '0');
+    if (n == 0)
+      return -1;
+    for (; n < 3; ++n)
+      ms *= 10;
+  }
+  if (pos != s.size () - 1)
+    return -1;
+  /* Days since 1970-01-01 (Howard Hinnant's days_from_civil). */
+  int yy = mo <= 2 ? y - 1 : y;
+  int era = yy / 400;
+  int yoe = yy - era * 400;
+  int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = (int64_t)era * 146097 + doe - 719468;
+  return ((days * 24 + h) * 60 + mi) * (int64_t)60000 + sec * 1000 + ms;
+}
+
+} // namespace
+
 int64_t
 eventsub_parse_timestamp (std::string_view s)
 {
   if (s.empty () || s.size () > 64)
     return -1;
+  int64_t fast = parse_twitch_utc (s);
+  if (fast >= 0)
+    return fast;
   std::string str (s);
   GDateTime *dt = g_date_time_new_from_iso8601 (str.c_str (), nullptr);
   if (!dt)
@@ -645,15 +753,20 @@ eventsub_event_to_irc (std::string_view type, const Obj &event,
   line.reserve (512 + text.size ());
   line += '@';
   bool first = true;
-  for (const auto &kv : tags) {
+  for (const auto *kv : tags.sorted ()) {
     if (!first)
       line += ';';
     first = false;
-    line += kv.first;
+    line += kv->first;
     line += '=';
-    line += irc_escape_tag_value (kv.second);
+    append_escaped (line, kv->second);
   }
-  line += " :" + prefix + " " + command + " #" + channel;
+  line += " :";
+  line += prefix;
+  line += ' ';
+  line += command;
+  line += " #";
+  line += channel;
   if (has_trailing) {
     line += " :";
     /* The text travels apart when one IRC line cannot hold it. */
@@ -686,10 +799,27 @@ bool
 eventsub_event_to_chat (std::string_view type, const Obj &event,
     int64_t timestamp_ms, ChatMessage &out, GError **error)
 {
-  std::string line, text;
+  /* Reused: a message's line is built without allocating it anew. */
+  thread_local std::string line, text;
   if (!eventsub_event_to_irc (type, event, timestamp_ms, line, text, error))
     return false;
-  if (!chat_message_parse (line, out, error))
+  /* chat_message_parse() without its copy of the line into raw, which
+   * an EventSub message does not keep. */
+  thread_local IrcMessage irc;
+  if (!irc_parse (line, irc, error))
+    return false;
+  /* Each event fills a new ChatMessage (it is handed over): the IRC
+   * model's per-place key cache is kept here between events instead, so
+   * that each key's typed field is not looked up again every time. */
+  thread_local std::vector<ChatMessage::PlacedKey> placed;
+  thread_local std::vector<int> fields;
+  out.placed_keys.swap (placed);
+  out.tag_fields.swap (fields);
+  out.tags.reserve (irc.tags.size ());
+  bool ok = chat_message_from_irc (irc, out, error);
+  out.placed_keys.swap (placed);
+  out.tag_fields.swap (fields);
+  if (!ok)
     return false;
   if (out.kind != ChatKind::CLEARCHAT && out.text != text) {
     /* A text with a line break or NUL: the real one, emotes against it. */

@@ -8,6 +8,7 @@
 #include <gst/twitch/chat/irc.h>
 #include <gst/twitch/chat/names.h>
 #include <gst/twitch/chat/sendqueue.h>
+#include <gst/twitch/common/json-write.h>
 #include <gst/twitch/common/json.h>
 #include <gst/twitch/common/secrets.h>
 #include <gst/twitch/helix/helix.h>
@@ -49,14 +50,7 @@ json_string_of (const std::function<void (JsonBuilder *)> &fill)
 {
   JsonBuilder *b = json_builder_new ();
   fill (b);
-  JsonNode *root = json_builder_get_root (b);
-  JsonGenerator *gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  gchar *s = json_generator_to_data (gen, nullptr);
-  std::string out (s ? s : "{}");
-  g_free (s);
-  g_object_unref (gen);
-  json_node_unref (root);
+  std::string out = json_text (b);
   g_object_unref (b);
   return out;
 }

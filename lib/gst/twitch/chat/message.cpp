@@ -5,6 +5,7 @@
 
 #include "chat-private.h"
 
+#include <gst/twitch/common/json-write.h>
 #include <gst/twitch/common/json.h>
 
 #include <json-glib/json-glib.h>
@@ -820,14 +821,7 @@ chat_message_to_json (const ChatMessage &m, int64_t pts)
   json_builder_end_object (b);
   json_builder_end_object (b);
 
-  JsonNode *root = json_builder_get_root (b);
-  JsonGenerator *gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  gchar *s = json_generator_to_data (gen, nullptr);
-  std::string out (s ? s : "{}");
-  g_free (s);
-  g_object_unref (gen);
-  json_node_unref (root);
+  std::string out = json_text (b);
   g_object_unref (b);
   return out;
 }

@@ -2,6 +2,7 @@
  * reader (common/json.h: size and depth bounds), written with json-glib. */
 #include "saved-login.h"
 
+#include <gst/twitch/common/json-write.h>
 #include <gst/twitch/common/json.h>
 
 #include <gio/gio.h>
@@ -127,20 +128,13 @@ saved_login_write (const SavedLogin &c, GError **error)
     json_builder_add_string_value (b, s.c_str ());
   json_builder_end_array (b);
   json_builder_end_object (b);
-  JsonGenerator *g = json_generator_new ();
-  JsonNode *root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  json_generator_set_pretty (g, TRUE);
-  gsize len = 0;
-  gchar *text = json_generator_to_data (g, &len);
-  json_node_unref (root);
-  g_object_unref (g);
+  std::string text = json_text (b, true);
   g_object_unref (b);
 
   std::string path = saved_login_path ();
-  gboolean ok = g_file_set_contents_full (path.c_str (), text,
-      static_cast<gssize> (len), G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
-  g_free (text);
+  gboolean ok = g_file_set_contents_full (path.c_str (), text.data (),
+      static_cast<gssize> (text.size ()), G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+      error);
   if (ok)
     g_chmod (path.c_str (), 0600);
   return ok;
