@@ -80,8 +80,8 @@ struct Result {
 double
 proc_cpu_s (int pid)
 {
-  std::string stat = twitch_test::read_file (
-      "/proc/" + std::to_string (pid) + "/stat");
+  std::string stat
+      = twitch_test::read_file ("/proc/" + std::to_string (pid) + "/stat");
   auto close = stat.rfind (')');
   if (close == std::string::npos)
     return 0;
@@ -106,8 +106,8 @@ print (const char *name, uint64_t n, const Result &r)
           " in %.2f s = %.0f messages/s",
       name, r.received, n, r.secs, r.secs > 0 ? r.received / r.secs : 0.0);
   if (r.rss_max > 0)
-    printf ("; RSS %.1f MiB before, max %.1f, end %.1f", r.rss_start,
-        r.rss_max, r.rss_end);
+    printf ("; RSS %.1f MiB before, max %.1f, end %.1f", r.rss_start, r.rss_max,
+        r.rss_end);
   if (r.cpu > 0)
     printf ("; CPU %.1f s", r.cpu);
   if (r.fake_cpu >= 0)
@@ -189,9 +189,9 @@ run_pipeline (GstElement *pipeline, uint64_t n)
     if (counter.n < n) {
       char buf[160];
       snprintf (buf, sizeof buf,
-          "element: received %" G_GUINT64_FORMAT ", duplicates %" G_GUINT64_FORMAT
-          ", parse errors %" G_GUINT64_FORMAT ", dropped for a slow downstream %"
-          G_GUINT64_FORMAT,
+          "element: received %" G_GUINT64_FORMAT
+          ", duplicates %" G_GUINT64_FORMAT ", parse errors %" G_GUINT64_FORMAT
+          ", dropped for a slow downstream %" G_GUINT64_FORMAT,
           received, dups, parse_errors, dropped);
       r.note += (r.note.empty () ? "" : "; ") + std::string (buf);
     }
@@ -221,8 +221,8 @@ irc_line (uint64_t n)
   gint64 now_ms = g_get_real_time () / 1000;
   for (uint64_t i = 0; i < 3000; i++) {
     gchar *id = g_uuid_string_random ();
-    lines.push_back (twitch_test::EventSubFake::blast_irc_line (
-        i, kChannel, id, now_ms));
+    lines.push_back (
+        twitch_test::EventSubFake::blast_irc_line (i, kChannel, id, now_ms));
     g_free (id);
   }
   TmiFlooder flooder (std::move (lines), kChannel.id);
@@ -233,10 +233,10 @@ irc_line (uint64_t n)
   }
   /* Anonymous, as chat-e2e-bench: no token for the IRC line. */
   g_unsetenv ("TWITCH_OAUTH_TOKEN");
-  std::string launch = "twitchchatsrc name=src channels=" + kChannel.login
-                       + " server=irc://127.0.0.1:"
-                       + std::to_string (flooder.port)
-                       + " ! fakesink name=sink sync=false";
+  std::string launch
+      = "twitchchatsrc name=src channels=" + kChannel.login
+        + " server=irc://127.0.0.1:" + std::to_string (flooder.port)
+        + " ! fakesink name=sink sync=false";
   GError *err = nullptr;
   GstElement *p = gst_parse_launch (launch.c_str (), &err);
   if (!p || err) {
@@ -255,8 +255,8 @@ irc_line (uint64_t n)
 /* ---- EventSub ------------------------------------------------------------ */
 
 std::unique_ptr<twitch_test::PeerProcess>
-start_fake (const std::string &exe, int port, uint64_t n,
-    const std::string &log)
+start_fake (
+    const std::string &exe, int port, uint64_t n, const std::string &log)
 {
   /* Its port line and any complaint go to @log, not between the figures. */
   auto p = std::make_unique<twitch_test::PeerProcess> ("helix-fake",
@@ -300,29 +300,29 @@ ceiling_line (int port, uint64_t n)
         if (!s->ws)
           return;
         g_signal_connect (s->ws, "message",
-            G_CALLBACK (+[] (SoupWebsocketConnection *, gint, GBytes *b,
-                            gpointer d2) {
-              auto *s2 = static_cast<State *> (d2);
-              gsize len = 0;
-              const char *data
-                  = static_cast<const char *> (g_bytes_get_data (b, &len));
-              if (s2->session_id.empty ()) {
-                /* The welcome: "...\"session\":{\"id\":\"ID\"..." */
-                std::string w (data, len);
-                auto pos = w.find ("\"session\":{\"id\":\"");
-                if (pos != std::string::npos) {
-                  pos += 17;
-                  s2->session_id = w.substr (pos, w.find ('"', pos) - pos);
-                }
-                return;
-              }
-              if (len > 40 && memmem (data, len, "\"notification\"", 14)) {
-                gint64 now = g_get_monotonic_time ();
-                if (s2->n++ == 0)
-                  s2->first = now;
-                s2->last = now;
-              }
-            }),
+            G_CALLBACK (
+                +[] (SoupWebsocketConnection *, gint, GBytes *b, gpointer d2) {
+                  auto *s2 = static_cast<State *> (d2);
+                  gsize len = 0;
+                  const char *data
+                      = static_cast<const char *> (g_bytes_get_data (b, &len));
+                  if (s2->session_id.empty ()) {
+                    /* The welcome: "...\"session\":{\"id\":\"ID\"..." */
+                    std::string w (data, len);
+                    auto pos = w.find ("\"session\":{\"id\":\"");
+                    if (pos != std::string::npos) {
+                      pos += 17;
+                      s2->session_id = w.substr (pos, w.find ('"', pos) - pos);
+                    }
+                    return;
+                  }
+                  if (len > 40 && memmem (data, len, "\"notification\"", 14)) {
+                    gint64 now = g_get_monotonic_time ();
+                    if (s2->n++ == 0)
+                      s2->first = now;
+                    s2->last = now;
+                  }
+                }),
             s);
       },
       &st);
@@ -334,10 +334,10 @@ ceiling_line (int port, uint64_t n)
   if (!st.ws || st.session_id.empty ()) {
     r.note = "cannot connect to the stand-in";
   } else {
-    SoupMessage *sub = soup_message_new ("POST",
-        ("http://127.0.0.1:" + std::to_string (port)
-            + "/helix/eventsub/subscriptions")
-            .c_str ());
+    SoupMessage *sub
+        = soup_message_new ("POST", ("http://127.0.0.1:" + std::to_string (port)
+                                        + "/helix/eventsub/subscriptions")
+                                        .c_str ());
     SoupMessageHeaders *h = soup_message_get_request_headers (sub);
     soup_message_headers_replace (
         h, "Authorization", (std::string ("Bearer ") + kToken).c_str ());
@@ -351,7 +351,8 @@ ceiling_line (int port, uint64_t n)
     GBytes *b = g_bytes_new (body.data (), body.size ());
     soup_message_set_request_body_from_bytes (sub, "application/json", b);
     g_bytes_unref (b);
-    GBytes *answer = soup_session_send_and_read (session, sub, nullptr, nullptr);
+    GBytes *answer
+        = soup_session_send_and_read (session, sub, nullptr, nullptr);
     if (answer)
       g_bytes_unref (answer);
     if (soup_message_get_status (sub) != 202)
@@ -371,7 +372,8 @@ ceiling_line (int port, uint64_t n)
     r.ran = st.n > 0;
     r.received = st.n;
     r.secs = (st.last - st.first) / 1e6;
-    soup_websocket_connection_close (st.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    soup_websocket_connection_close (
+        st.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
     deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
     while (soup_websocket_connection_get_state (st.ws)
                != SOUP_WEBSOCKET_STATE_CLOSED
@@ -549,7 +551,8 @@ main (int argc, char **argv)
       n);
   int port = twitch_test::free_loopback_port ();
   twitch_test::TempDir logs ("gst-twitch-chat-eventsub");
-  auto fake = start_fake (TWITCH_HELIX_FAKE, port, n, logs.file ("helix-fake.log"));
+  auto fake
+      = start_fake (TWITCH_HELIX_FAKE, port, n, logs.file ("helix-fake.log"));
   if (!fake)
     return 77;
 
@@ -582,12 +585,16 @@ main (int argc, char **argv)
   if (es.ran) {
     printf ("# targets (issue 12): ahead of twurple: %s (%.0f vs %.0f "
             "messages/s); within 2x of IRC: %s (%.2fx IRC's time)\n",
-        !tw.ran ? "n/a" : rate (es) > rate (tw) ? "yes" : "no", rate (es),
-        rate (tw), rate (irc) > 0 && rate (es) * 2 >= rate (irc) ? "yes" : "no",
+        !tw.ran                 ? "n/a"
+        : rate (es) > rate (tw) ? "yes"
+                                : "no",
+        rate (es), rate (tw),
+        rate (irc) > 0 && rate (es) * 2 >= rate (irc) ? "yes" : "no",
         rate (es) > 0 ? rate (irc) / rate (es) : 0.0);
   }
   fake->stop ();
   /* Every message delivered on the lines that ran (not a timing). */
-  bool complete = (!irc.ran || irc.received == n) && (!es.ran || es.received == n);
+  bool complete
+      = (!irc.ran || irc.received == n) && (!es.ran || es.received == n);
   return complete ? 0 : 1;
 }

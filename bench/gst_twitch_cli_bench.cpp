@@ -1,7 +1,7 @@
 /* Benchmark: `gst-twitch followers` of 100 000 followers from the Helix fake
  * into a file. Prints wall and CPU seconds, rows/s and the program's peak
- * memory (max RSS from wait4), for 10 000 and 100 000 followers (memory must not grow with the
- * row count), newest first and -d asc, tsv and json.
+ * memory (max RSS from wait4), for 10 000 and 100 000 followers (memory must
+ * not grow with the row count), newest first and -d asc, tsv and json.
  *
  *   meson test -C build --benchmark gst_twitch_cli_bench -v
  *   build/bench/gst_twitch_cli_bench [PATH/TO/gst-twitch]
@@ -158,8 +158,7 @@ main (int argc, char **argv)
       printf ("%-9" G_GINT64_FORMAT " %-5s %-4s %9" G_GINT64_FORMAT
               " %9.2f %9.2f %11.0f %12ld\n",
           followers, c.dir, c.fmt, rows, r.seconds, r.cpu_seconds,
-          rows / r.seconds,
-          r.max_rss_kb);
+          rows / r.seconds, r.max_rss_kb);
       fflush (stdout);
     }
     printf (

@@ -25,7 +25,8 @@ struct TmiFlooder {
   /* Seconds the writes took (0 until done). */
   std::atomic<double> write_secs{0};
 
-  explicit TmiFlooder (std::vector<std::string> lines, std::string room_id = "1")
+  explicit TmiFlooder (
+      std::vector<std::string> lines, std::string room_id = "1")
       : lines_ (std::move (lines)), room_id_ (std::move (room_id))
   {
   }
@@ -104,8 +105,8 @@ struct TmiFlooder {
     std::vector<size_t> id_at, line_end;
     for (const auto &l : lines_) {
       size_t p = l.find (";id=");
-      id_at.push_back (p == std::string::npos ? std::string::npos
-                                              : block.size () + p + 4);
+      id_at.push_back (
+          p == std::string::npos ? std::string::npos : block.size () + p + 4);
       block += l + "\r\n";
       line_end.push_back (block.size ());
     }
@@ -117,8 +118,8 @@ struct TmiFlooder {
       for (size_t at : id_at)
         if (at != std::string::npos)
           memcpy (&block[at], hex, 8);
-      size_t count = static_cast<size_t> (
-          std::min<guint64> (lines_.size (), n_ - sent));
+      size_t count
+          = static_cast<size_t> (std::min<guint64> (lines_.size (), n_ - sent));
       if (!g_output_stream_write_all (out, block.data (), line_end[count - 1],
               nullptr, cancel_, nullptr))
         break;
@@ -126,8 +127,8 @@ struct TmiFlooder {
     }
     write_secs = (g_get_monotonic_time () - t0) / 1e6;
     gchar *rest;
-    while ((rest = g_data_input_stream_read_line (
-                in, nullptr, cancel_, nullptr)))
+    while (
+        (rest = g_data_input_stream_read_line (in, nullptr, cancel_, nullptr)))
       g_free (rest);
     g_object_unref (in);
     g_object_unref (c);

@@ -29,8 +29,8 @@ constexpr int kWidth = 640, kHeight = 360, kFps = 30;
 constexpr int kRate = 44100, kSamples = 1024;
 
 struct Demo {
-  std::atomic<uint32_t> rgb {0x202020};
-  std::atomic<double> frequency {440.0};
+  std::atomic<uint32_t> rgb{0x202020};
+  std::atomic<double> frequency{440.0};
   guint64 frames = 0;
   guint64 samples = 0;
   double phase = 0;
@@ -73,7 +73,8 @@ need_video (GstAppSrc *src, guint, gpointer data)
 {
   auto *d = static_cast<Demo *> (data);
   uint32_t c = d->rgb;
-  GstBuffer *buf = gst_buffer_new_allocate (nullptr, kWidth * kHeight * 3, nullptr);
+  GstBuffer *buf
+      = gst_buffer_new_allocate (nullptr, kWidth * kHeight * 3, nullptr);
   GstMapInfo map;
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
   for (int i = 0; i < kWidth * kHeight; ++i) {
@@ -98,13 +99,14 @@ need_audio (GstAppSrc *src, guint, gpointer data)
   auto *s = reinterpret_cast<gint16 *> (map.data);
   double step = 2 * G_PI * d->frequency / kRate;
   for (int i = 0; i < kSamples; ++i) {
-    gint16 v = (gint16) (std::sin (d->phase) * 8000);
+    gint16 v = (gint16)(std::sin (d->phase) * 8000);
     s[2 * i] = s[2 * i + 1] = v;
     d->phase = std::fmod (d->phase + step, 2 * G_PI);
   }
   gst_buffer_unmap (buf, &map);
   GST_BUFFER_PTS (buf) = gst_util_uint64_scale (d->samples, GST_SECOND, kRate);
-  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (kSamples, GST_SECOND, kRate);
+  GST_BUFFER_DURATION (buf)
+      = gst_util_uint64_scale (kSamples, GST_SECOND, kRate);
   d->samples += kSamples;
   gst_app_src_push_buffer (src, buf);
 }
@@ -115,7 +117,8 @@ make_appsrc (const char *name, const char *caps, Demo *d, bool video)
   GstElement *e = gst_element_factory_make ("appsrc", name);
   GstCaps *c = gst_caps_from_string (caps);
   g_object_set (e, "caps", c, "format", GST_FORMAT_TIME, "is-live", TRUE,
-      "max-bytes", (guint64) (video ? kWidth * kHeight * 3 * 4 : 65536), nullptr);
+      "max-bytes", (guint64)(video ? kWidth * kHeight * 3 * 4 : 65536),
+      nullptr);
   gst_caps_unref (c);
   GstAppSrcCallbacks cb = {};
   cb.need_data = video ? need_video : need_audio;
@@ -130,7 +133,8 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
     GError *err = nullptr;
     gst_message_parse_error (msg, &err, nullptr);
-    g_printerr ("error from %s: %s\n", GST_OBJECT_NAME (msg->src), err->message);
+    g_printerr (
+        "error from %s: %s\n", GST_OBJECT_NAME (msg->src), err->message);
     g_error_free (err);
     g_main_loop_quit (d->loop);
   } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
@@ -152,23 +156,24 @@ main (int argc, char **argv)
   g_autofree gchar *server = nullptr;
   gint seconds = 0;
   GOptionEntry entries[] = {
-    {"channel", 'c', 0, G_OPTION_ARG_STRING, &channel,
-        "Chat channel to follow", "NAME"},
-    {"sink", 's', 0, G_OPTION_ARG_STRING, &sink,
-        "twitch (default: twitchsink, TWITCH_STREAM_KEY), an rtmp:// URL, "
-        "display, or null",
-        "SINK"},
-    {"server", 0, 0, G_OPTION_ARG_STRING, &server,
-        "twitchsink's server (ingest name or rtmp:// URL)", "URL"},
-    {"chat-server", 0, 0, G_OPTION_ARG_STRING, &chat_server,
-        "Chat server URI (default ircs://irc.chat.twitch.tv:6697)", "URI"},
-    {"login", 0, 0, G_OPTION_ARG_STRING, &login,
-        "Chat login (token in TWITCH_OAUTH_TOKEN)", "NAME"},
-    {"seconds", 0, 0, G_OPTION_ARG_INT, &seconds,
-        "Stop after this many seconds (0: run until interrupted)", "N"},
-    {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+      {"channel", 'c', 0, G_OPTION_ARG_STRING, &channel,
+          "Chat channel to follow", "NAME"},
+      {"sink", 's', 0, G_OPTION_ARG_STRING, &sink,
+          "twitch (default: twitchsink, TWITCH_STREAM_KEY), an rtmp:// URL, "
+          "display, or null",
+          "SINK"},
+      {"server", 0, 0, G_OPTION_ARG_STRING, &server,
+          "twitchsink's server (ingest name or rtmp:// URL)", "URL"},
+      {"chat-server", 0, 0, G_OPTION_ARG_STRING, &chat_server,
+          "Chat server URI (default ircs://irc.chat.twitch.tv:6697)", "URI"},
+      {"login", 0, 0, G_OPTION_ARG_STRING, &login,
+          "Chat login (token in TWITCH_OAUTH_TOKEN)", "NAME"},
+      {"seconds", 0, 0, G_OPTION_ARG_INT, &seconds,
+          "Stop after this many seconds (0: run until interrupted)", "N"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
-  GOptionContext *ctx = g_option_context_new ("- python-twitch-stream's colour demo");
+  GOptionContext *ctx
+      = g_option_context_new ("- python-twitch-stream's colour demo");
   g_option_context_add_main_entries (ctx, entries, nullptr);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   GError *err = nullptr;
@@ -187,10 +192,11 @@ main (int argc, char **argv)
   demo.loop = g_main_loop_new (nullptr, FALSE);
   GstElement *pipeline = gst_pipeline_new ("colour-demo");
   GstElement *vsrc = make_appsrc ("video",
-      "video/x-raw,format=RGB,width=640,height=360,framerate=30/1", &demo, true);
+      "video/x-raw,format=RGB,width=640,height=360,framerate=30/1", &demo,
+      true);
   GstElement *asrc = make_appsrc ("audio",
-      "audio/x-raw,format=S16LE,layout=interleaved,rate=44100,channels=2", &demo,
-      false);
+      "audio/x-raw,format=S16LE,layout=interleaved,rate=44100,channels=2",
+      &demo, false);
   GstElement *vconv = gst_element_factory_make ("videoconvert", nullptr);
   GstElement *aconv = gst_element_factory_make ("audioconvert", nullptr);
   gst_bin_add_many (GST_BIN (pipeline), vsrc, asrc, vconv, aconv, nullptr);
@@ -212,8 +218,8 @@ main (int argc, char **argv)
     if (server)
       g_object_set (ts, "server", server, nullptr);
     gst_bin_add (GST_BIN (pipeline), ts);
-    ok = gst_element_link_pads (vconv, nullptr, ts, "video") &&
-         gst_element_link_pads (aconv, nullptr, ts, "audio");
+    ok = gst_element_link_pads (vconv, nullptr, ts, "video")
+         && gst_element_link_pads (aconv, nullptr, ts, "audio");
   } else if (g_str_has_prefix (sink_kind.c_str (), "rtmp")) {
     GstElement *venc = gst_element_factory_make ("x264enc", nullptr);
     GstElement *aenc = gst_element_factory_make ("avenc_aac", nullptr);
@@ -229,9 +235,9 @@ main (int argc, char **argv)
     g_object_set (mux, "streamable", TRUE, nullptr);
     g_object_set (out, "location", sink_kind.c_str (), nullptr);
     gst_bin_add_many (GST_BIN (pipeline), venc, aenc, mux, out, nullptr);
-    ok = gst_element_link (vconv, venc) && gst_element_link (aconv, aenc) &&
-         gst_element_link (venc, mux) && gst_element_link (aenc, mux) &&
-         gst_element_link (mux, out);
+    ok = gst_element_link (vconv, venc) && gst_element_link (aconv, aenc)
+         && gst_element_link (venc, mux) && gst_element_link (aenc, mux)
+         && gst_element_link (mux, out);
   } else {
     bool display = sink_kind == "display";
     GstElement *vs = gst_element_factory_make (
@@ -262,7 +268,8 @@ main (int argc, char **argv)
   }
   twitch::ChatCallbacks cb;
   cb.on_message = [&demo] (twitch::ChatMessage &&m) { on_chat (&demo, m); };
-  cb.on_joined = [] (const std::string &c) { g_print ("joined #%s\n", c.c_str ()); };
+  cb.on_joined
+      = [] (const std::string &c) { g_print ("joined #%s\n", c.c_str ()); };
   cb.on_fatal = [&demo] (const GError *e) {
     g_printerr ("chat: %s\n", e->message);
     g_main_loop_quit (demo.loop);

@@ -15,13 +15,12 @@
 #   tsan    ThreadSanitizer build of the chat client, Helix client and
 #           twitchsink tests (g++ -fsanitize=thread, build-tsan); by name
 #           only, not in CI until it runs clean
-#   format  clang-format 14 --dry-run --Werror over our C/C++ sources: fatal
-#           for the files in .ci/format-checked.txt (all with FORMAT_STRICT=1),
-#           printed for the others
+#   format  clang-format 14 --dry-run --Werror over every C/C++ source of
+#           the tree (.clang-format): any file not clean fails the lane
 #
 # Environment: TEST_JOBS (2), BUILD_JOBS (the asan lane's ninja -j; ninja's
 # default when unset), FUZZ_SECONDS (60), ASAN_BUILDDIR, FUZZ_BUILDDIR,
-# TSAN_BUILDDIR, FORMAT_STRICT. Crashes found by the fuzzers are kept in
+# TSAN_BUILDDIR. Crashes found by the fuzzers are kept in
 # build-fuzz/fuzz-artifacts/; copy each into tests/fuzz/corpus/<target>/ so
 # the normal suite replays it. Each lane prints its time; the last line is
 # "N passed, N failed" over every test and fuzz target the lanes ran, and the
@@ -264,33 +263,20 @@ lane_tsan () {
 lane_format () {
   local cf=clang-format-14
   command -v "$cf" >/dev/null || cf=clang-format
-  local strict=() f bad_strict=0 bad_other=0
-  if [ "${FORMAT_STRICT:-0}" != 1 ] && [ -f .ci/format-checked.txt ]; then
-    mapfile -t strict < <(grep -v '^\s*\(#\|$\)' .ci/format-checked.txt)
-  fi
+  local f bad=0 checked=0
   lane_passed=0 lane_failed=0
+  # Every C and C++ file of the tree (.clang-format at the top says how).
   while IFS= read -r f; do
-    if "$cf" --dry-run --Werror "$f" >/dev/null 2>&1; then
-      continue
-    fi
-    local fatal=0 s
-    if [ "${FORMAT_STRICT:-0}" = 1 ]; then
-      fatal=1
-    else
-      for s in "${strict[@]}"; do [ "$s" = "$f" ] && fatal=1; done
-    fi
-    if [ "$fatal" = 1 ]; then
-      bad_strict=$((bad_strict + 1))
+    checked=$((checked + 1))
+    if ! "$cf" --dry-run --Werror "$f" >/dev/null 2>&1; then
+      bad=$((bad + 1))
       echo "format: $f is not clang-format clean (clang-format -i $f)"
-    else
-      bad_other=$((bad_other + 1))
-      echo "format (not enforced yet): $f"
     fi
   done < <(git ls-files -- 'gst/*' 'lib/*' 'tools/*' 'tests/*' 'bench/*' 'examples/*' \
              | grep -E '\.(c|cc|cpp|cxx|h|hh|hpp)$')
-  echo "format: $bad_strict enforced file(s) and $bad_other other file(s) need clang-format"
-  [ "$bad_strict" = 0 ] && lane_passed=1 || lane_failed=1
-  [ "$bad_strict" = 0 ]
+  echo "format: $bad of $checked file(s) need clang-format"
+  [ "$bad" = 0 ] && lane_passed=1 || lane_failed=1
+  [ "$bad" = 0 ]
 }
 
 lanes=("$@")

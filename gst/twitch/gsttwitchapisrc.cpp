@@ -9,8 +9,8 @@
  * category as genre, and the custom tags `twitch-viewers`, `twitch-followers`,
  * `twitch-live`, `twitch-channel`), a serialized custom downstream event
  * named `twitchapi-state` carrying the whole state, and posts element
- * messages on the bus: `twitchapisrc-online` and `twitchapisrc-offline` when the
- * channel goes live or offline (and for the first state), and
+ * messages on the bus: `twitchapisrc-online` and `twitchapisrc-offline` when
+ * the channel goes live or offline (and for the first state), and
  * `twitchapisrc-changed` on every change. Each message's structure holds
  * `channel`, `user-id`, `display-name`, `live`, `title`, `category`,
  * `category-id`, `language`, `viewer-count`, `follower-count`, `started-at`

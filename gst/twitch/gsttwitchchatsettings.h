@@ -1,8 +1,8 @@
 /* The connection settings twitchchatsrc and twitchchatsink share, in one
  * place: the GstTwitchChatSettingsHandler interface installs the
  * properties (oauth-token, login, server, tls-ca-file, send-policy,
- * max-age, delivery, transport) with their docs; each element overrides them and
- * keeps their values in one GstTwitchChatSettings, checked as they are set
+ * max-age, delivery, transport) with their docs; each element overrides them
+ * and keeps their values in one GstTwitchChatSettings, checked as they are set
  * (chat/names.h), with the TWITCH_OAUTH_TOKEN fallback resolved at start.
  * The model is rtmp2's GstRtmpLocationHandler. */
 #pragma once

@@ -129,7 +129,8 @@ class ChatFakeTest : public ::testing::Test
   }
 
   /* Joins @channels; with @auth logs in as testbot. Quick reconnects. */
-  twitch::ChatConfig config (std::vector<std::string> channels, bool auth = false)
+  twitch::ChatConfig config (
+      std::vector<std::string> channels, bool auth = false)
   {
     twitch::ChatConfig c;
     GError *err = nullptr;

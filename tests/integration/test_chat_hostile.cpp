@@ -69,8 +69,8 @@ TEST_F (ChatHostileTest, SilentTwitchLikeServerKeepsOneConnection)
         return fake.count_lines ("PING ") >= 8 && fake.stat ("pongs") >= 2;
       },
       60000))
-      << fake.count_lines ("PING ") << " client PINGs, "
-      << fake.stat ("pongs") << " PONGs";
+      << fake.count_lines ("PING ") << " client PINGs, " << fake.stat ("pongs")
+      << " PONGs";
   EXPECT_GE (g_get_monotonic_time () - t0, 8 * G_USEC_PER_SEC);
   EXPECT_EQ (fake.stat ("connections"), 1);
   EXPECT_EQ (rec.connected_count (), 1);

@@ -38,7 +38,8 @@ class ApiSrc : public ApiSrcTest
       if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT) {
         const GstStructure *s = gst_message_get_structure (m);
         std::string name = gst_structure_get_name (s);
-        if (name.rfind ("twitchapisrc-", 0) == 0 && name != "twitchapisrc-changed")
+        if (name.rfind ("twitchapisrc-", 0) == 0
+            && name != "twitchapisrc-changed")
           transitions.push_back (name);
         if (name == "twitchapisrc-changed")
           changes++;

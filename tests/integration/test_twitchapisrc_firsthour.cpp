@@ -57,7 +57,6 @@ class ApiSrcFirstHour : public ApiSrcTest
     }
     return n;
   }
-
 };
 
 bool

@@ -164,12 +164,12 @@ TEST_F (TwitchSinkResilience, DetectsAStalledIngestDropsByPriorityAndRecovers)
   NginxRtmpPeer ingest;
   ASSERT_TRUE (ingest.start ());
   const gint64 kBitrateKbps = 3000;
-  GstElement *p = parse (live_source (1280, 720) + "twitchsink name=t server="
-                         + ingest.url () + " stream-key=" + kKey
-                         + " bitrate=" + std::to_string (kBitrateKbps)
-                         + " speed-preset=ultrafast "
-                           "retry-delay=500 stall-timeout=2000"
-                         + kLiveTone);
+  GstElement *p = parse (
+      live_source (1280, 720) + "twitchsink name=t server=" + ingest.url ()
+      + " stream-key=" + kKey + " bitrate=" + std::to_string (kBitrateKbps)
+      + " speed-preset=ultrafast "
+        "retry-delay=500 stall-timeout=2000"
+      + kLiveTone);
   GstElement *t = gst_bin_get_by_name (GST_BIN (p), "t");
   RunResult r;
   bool paused = false, resumed = false;

@@ -216,10 +216,10 @@ TEST_F (EventSubClient, SubscribesTheFiveChatTypesAfterTheWelcome)
   ASSERT_TRUE (wait ([&] { return !seen.joined.empty (); }));
   auto types = fake->eventsub_subscription_types ();
   std::sort (types.begin (), types.end ());
-  EXPECT_EQ (types,
-      (std::vector<std::string>{"channel.chat.clear",
-          "channel.chat.clear_user_messages", "channel.chat.message",
-          "channel.chat.message_delete", "channel.chat.notification"}));
+  EXPECT_EQ (
+      types, (std::vector<std::string>{"channel.chat.clear",
+                 "channel.chat.clear_user_messages", "channel.chat.message",
+                 "channel.chat.message_delete", "channel.chat.notification"}));
   EXPECT_EQ (client->state (), ChatState::CONNECTED);
   EXPECT_EQ (client->nick (), "twitchdev");
   /* The broadcaster's id came from one batched users lookup. */
@@ -256,7 +256,8 @@ TEST_F (EventSubClient, WatchdogStartsANewSessionWhenNothingArrives)
   EXPECT_TRUE (got ("after the watchdog"));
 }
 
-TEST_F (EventSubClient, SessionReconnectMovesWithoutLossDuplicatesOrResubscribing)
+TEST_F (
+    EventSubClient, SessionReconnectMovesWithoutLossDuplicatesOrResubscribing)
 {
   start ();
   ASSERT_TRUE (wait ([&] { return !seen.joined.empty (); }));
@@ -266,7 +267,8 @@ TEST_F (EventSubClient, SessionReconnectMovesWithoutLossDuplicatesOrResubscribin
   /* During the overlap: still delivered once. */
   say ("during");
   ASSERT_TRUE (wait_fake ([&] {
-    return fake->eventsub_connections () == 2 && fake->eventsub_sessions () == 1;
+    return fake->eventsub_connections () == 2
+           && fake->eventsub_sessions () == 1;
   }));
   say ("after");
   ASSERT_TRUE (got ("after"));
@@ -312,16 +314,16 @@ TEST_F (EventSubClient, DuplicatesDroppedAcrossSessions)
   start ();
   ASSERT_TRUE (wait ([&] { return !seen.joined.empty (); }));
   const std::string ev = event ("once", "dup-1");
-  fake->eventsub_notify_with_id ("channel.chat.message", ev,
-      "2a7c0b7e-0000-4000-8000-00000000d0d0");
+  fake->eventsub_notify_with_id (
+      "channel.chat.message", ev, "2a7c0b7e-0000-4000-8000-00000000d0d0");
   ASSERT_TRUE (got ("once"));
-  fake->eventsub_notify_with_id ("channel.chat.message", ev,
-      "2a7c0b7e-0000-4000-8000-00000000d0d0");
+  fake->eventsub_notify_with_id (
+      "channel.chat.message", ev, "2a7c0b7e-0000-4000-8000-00000000d0d0");
   fake->eventsub_close (4006);
   ASSERT_TRUE (wait ([&] { return seen.joined.size () >= 2; }));
   /* Twitch may deliver it again on the new session. */
-  fake->eventsub_notify_with_id ("channel.chat.message", ev,
-      "2a7c0b7e-0000-4000-8000-00000000d0d0");
+  fake->eventsub_notify_with_id (
+      "channel.chat.message", ev, "2a7c0b7e-0000-4000-8000-00000000d0d0");
   say ("marker");
   ASSERT_TRUE (got ("marker"));
   EXPECT_EQ (texts (), (std::vector<std::string>{"once", "marker"}));
@@ -403,7 +405,8 @@ TEST_F (EventSubClient, SendsKeepToTheRateLimiterAndPolicy)
   std::map<std::string, SendResult> by_text;
   for (const auto &r : seen.sends)
     by_text[r.text] = r;
-  EXPECT_EQ (by_text["one"].outcome, SendOutcome::SENT) << by_text["one"].reason;
+  EXPECT_EQ (by_text["one"].outcome, SendOutcome::SENT)
+      << by_text["one"].reason;
   EXPECT_EQ (by_text["two"].outcome, SendOutcome::DROPPED);
   EXPECT_EQ (by_text["two"].reason, "policy");
   EXPECT_EQ (by_text["three"].outcome, SendOutcome::SENT);
@@ -420,8 +423,8 @@ TEST_F (EventSubClient, AnonymousIsRefusedAtStart)
   EXPECT_FALSE (anon.start (&error));
   ASSERT_NE (error, nullptr);
   EXPECT_EQ (error->code, TWITCH_CHAT_ERROR_SETTINGS);
-  EXPECT_NE (std::string (error->message).find ("user:read:chat"),
-      std::string::npos);
+  EXPECT_NE (
+      std::string (error->message).find ("user:read:chat"), std::string::npos);
   g_error_free (error);
 }
 
@@ -468,5 +471,6 @@ TEST_F (EventSubClientSlowHelix, StopReportsEverySendOnce)
     per_text[r.text]++;
     EXPECT_NE (r.outcome, SendOutcome::SENT) << r.text;
   }
-  EXPECT_EQ (per_text, (std::map<std::string, int>{{"a", 1}, {"b", 1}, {"c", 1}}));
+  EXPECT_EQ (
+      per_text, (std::map<std::string, int>{{"a", 1}, {"b", 1}, {"c", 1}}));
 }

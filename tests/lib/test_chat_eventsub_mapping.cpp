@@ -99,11 +99,11 @@ TEST (EventSubMapping, MessageIsPrivmsgWithCodePointEmotesReplyBadges)
   EXPECT_EQ (m.emotes[0].start, 10);
   EXPECT_EQ (m.emotes[0].end, 14);
   EXPECT_EQ (m.text.substr (m.emotes[0].byte_start,
-                m.emotes[0].byte_end - m.emotes[0].byte_start),
+                 m.emotes[0].byte_end - m.emotes[0].byte_start),
       "Kappa");
   EXPECT_EQ (m.emotes[1].start, 19);
   EXPECT_EQ (m.text.substr (m.emotes[1].byte_start,
-                m.emotes[1].byte_end - m.emotes[1].byte_start),
+                 m.emotes[1].byte_end - m.emotes[1].byte_start),
       "Kappa");
   ASSERT_EQ (m.badges.size (), 3u);
   EXPECT_EQ (m.badges[0].name, "moderator");

@@ -448,7 +448,8 @@ TEST (ChatRecording, ControlCharactersRoundTrip)
   int64_t pts = 0;
   GError *err = nullptr;
   ASSERT_TRUE (chat_message_from_json (json, back, &pts, &err))
-      << (err ? err->message : "") << "\n" << json;
+      << (err ? err->message : "") << "\n"
+      << json;
   EXPECT_EQ (back.text, m.text);
   EXPECT_EQ (back.tags, m.tags);
   EXPECT_EQ (pts, 7);

@@ -63,7 +63,7 @@ main (int argc, char **argv)
 
   std::string contents = twitch_test::read_file (log);
   bool leaked = contents.find ("SeCrEt") != std::string::npos
-      || contents.find ("A11CE") != std::string::npos
+                || contents.find ("A11CE") != std::string::npos
                 || contents.find ("53 65 43 72") != std::string::npos;
   bool redacted
       = contents.find ("Creating stream '<redacted>'") != std::string::npos;

@@ -289,11 +289,11 @@ TEST (TwitchSinkConnection, RefusedKeyRecognised)
  * connection a stall cut off, so it is retried, never a refused key. */
 TEST (TwitchSinkConnection, StreamStillPublishedIsRetriedNotRefused)
 {
-  GError *e = g_error_new_literal (GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_FAILED,
-      "Failed to connect: publish denied; stream already exists: { "
-      "\"level\": \"error\", \"code\": \"NetStream.Publish.BadName\", "
-      "\"description\": \"Already publishing\" }");
+  GError *e
+      = g_error_new_literal (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+          "Failed to connect: publish denied; stream already exists: { "
+          "\"level\": \"error\", \"code\": \"NetStream.Publish.BadName\", "
+          "\"description\": \"Already publishing\" }");
   EXPECT_FALSE (twitchsink::output_error_is_refused_key (e));
   EXPECT_TRUE (twitchsink::output_error_is_stream_in_use (e));
   g_error_free (e);

@@ -213,8 +213,7 @@ class Loop
     }
     Http out;
     GError *err = nullptr;
-    GBytes *answer
-        = soup_session_send_and_read (session_, msg, nullptr, &err);
+    GBytes *answer = soup_session_send_and_read (session_, msg, nullptr, &err);
     if (answer) {
       gsize n = 0;
       const char *d = static_cast<const char *> (g_bytes_get_data (answer, &n));
@@ -255,8 +254,8 @@ class Client
       g_signal_handlers_disconnect_by_data (ws_, this);
       if (soup_websocket_connection_get_state (ws_)
           == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (ws_, SOUP_WEBSOCKET_CLOSE_NORMAL,
-            nullptr);
+        soup_websocket_connection_close (
+            ws_, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
       g_object_unref (ws_);
     }
   }
@@ -317,8 +316,8 @@ class Client
   {
     auto *self = static_cast<Client *> (data);
     GError *err = nullptr;
-    self->ws_ = soup_session_websocket_connect_finish (
-        SOUP_SESSION (src), res, &err);
+    self->ws_
+        = soup_session_websocket_connect_finish (SOUP_SESSION (src), res, &err);
     if (err) {
       self->error_ = err->message;
       g_error_free (err);
@@ -390,8 +389,8 @@ class EventSubFakeTest : public ::testing::Test
     return loop.http ("POST", subs_url (), token (), client_id (),
         sub_body (type, session_id));
   }
-  Loop::Http send_chat (const std::string &message,
-      const std::string &extra = {})
+  Loop::Http send_chat (
+      const std::string &message, const std::string &extra = {})
   {
     return loop.http ("POST", fake->helix_url () + "/chat/messages", token (),
         client_id (),
@@ -404,9 +403,9 @@ class EventSubFakeTest : public ::testing::Test
   std::unique_ptr<HelixFake> fake;
 };
 
-const std::vector<std::string> kChatTypes
-    = {"channel.chat.message", "channel.chat.notification", "channel.chat.clear",
-        "channel.chat.clear_user_messages", "channel.chat.message_delete"};
+const std::vector<std::string> kChatTypes = {"channel.chat.message",
+    "channel.chat.notification", "channel.chat.clear",
+    "channel.chat.clear_user_messages", "channel.chat.message_delete"};
 
 TEST_F (EventSubFakeTest, WelcomeInTwitchsShape)
 {
@@ -417,9 +416,8 @@ TEST_F (EventSubFakeTest, WelcomeInTwitchsShape)
   Json w (c.next ());
   ASSERT_TRUE (w.ok ());
   EXPECT_EQ (w.keys (""), (std::vector<std::string>{"metadata", "payload"}));
-  EXPECT_EQ (w.keys ("metadata"),
-      (std::vector<std::string>{
-          "message_id", "message_timestamp", "message_type"}));
+  EXPECT_EQ (w.keys ("metadata"), (std::vector<std::string>{"message_id",
+                                      "message_timestamp", "message_type"}));
   EXPECT_EQ (w.str ("metadata.message_type"), "session_welcome");
   EXPECT_TRUE (twitch_stamp (w.str ("metadata.message_timestamp")))
       << w.str ("metadata.message_timestamp");
@@ -449,8 +447,8 @@ TEST_F (EventSubFakeTest, KeepaliveTimeoutFromTheUrlAndKeepalives)
 
   /* Numeric values out of range are clamped (to 600 at the top, as Twitch). */
   Client big (loop, fake->eventsub_url () + "?keepalive_timeout_seconds=9999");
-  EXPECT_EQ (Json (big.welcome ()).num (
-                 "payload.session.keepalive_timeout_seconds"),
+  EXPECT_EQ (
+      Json (big.welcome ()).num ("payload.session.keepalive_timeout_seconds"),
       600);
   /* Anything else fails the handshake. */
   Client bad (loop, fake->eventsub_url () + "?keepalive_timeout_seconds=soon");
@@ -531,7 +529,8 @@ TEST_F (EventSubFakeTest, CreateListDeleteSubscriptions)
     ids.push_back (j.str ("data.0.id"));
   }
   EXPECT_EQ (fake->eventsub_subscriptions (), 5u);
-  EXPECT_EQ (sorted (fake->eventsub_subscription_types (sid)), sorted (kChatTypes));
+  EXPECT_EQ (
+      sorted (fake->eventsub_subscription_types (sid)), sorted (kChatTypes));
 
   auto list = loop.http ("GET", subs_url (), token (), client_id ());
   ASSERT_EQ (list.status, 200u) << list.body;
@@ -539,8 +538,8 @@ TEST_F (EventSubFakeTest, CreateListDeleteSubscriptions)
   EXPECT_EQ (l.len ("data"), 5u);
   EXPECT_EQ (l.num ("total"), 5);
   EXPECT_TRUE (l.has ("pagination"));
-  auto by_type = loop.http ("GET", subs_url () + "?type=channel.chat.clear",
-      token (), client_id ());
+  auto by_type = loop.http (
+      "GET", subs_url () + "?type=channel.chat.clear", token (), client_id ());
   EXPECT_EQ (Json (by_type.body).len ("data"), 1u);
 
   auto del = loop.http (
@@ -549,7 +548,7 @@ TEST_F (EventSubFakeTest, CreateListDeleteSubscriptions)
   EXPECT_EQ (del.body, "");
   EXPECT_EQ (fake->eventsub_subscriptions (), 4u);
   EXPECT_EQ (loop.http ("DELETE", subs_url () + "?id=" + ids[2], token (),
-                 client_id ())
+                     client_id ())
                  .status,
       404u);
   EXPECT_EQ (
@@ -572,30 +571,33 @@ TEST_F (EventSubFakeTest, SubscriptionChecks)
       post ("fake-token-nobody", sub_body ("channel.chat.message", sid)).status,
       401u);
   /* An unknown session. */
-  auto r = post (token (), sub_body ("channel.chat.message", "AQoQnotasession"));
+  auto r
+      = post (token (), sub_body ("channel.chat.message", "AQoQnotasession"));
   EXPECT_EQ (r.status, 400u);
   EXPECT_NE (r.body.find ("does not exist"), std::string::npos) << r.body;
   /* Types outside the five, and versions other than 1. */
   EXPECT_EQ (post (token (), sub_body ("channel.follow", sid)).status, 400u);
-  EXPECT_EQ (post (token (), sub_body ("channel.chat.message", sid, kMainId,
-                                 kMainId, "2"))
+  EXPECT_EQ (post (token (),
+                 sub_body ("channel.chat.message", sid, kMainId, kMainId, "2"))
                  .status,
       400u);
   /* Another user's condition, and a broadcaster who is nobody. */
-  r = post (token (), sub_body ("channel.chat.message", sid, kMainId, "44322889"));
+  r = post (
+      token (), sub_body ("channel.chat.message", sid, kMainId, "44322889"));
   EXPECT_EQ (r.status, 403u);
-  EXPECT_EQ (post (token (),
-                 sub_body ("channel.chat.message", sid, "999999999999", kMainId))
+  EXPECT_EQ (post (token (), sub_body ("channel.chat.message", sid,
+                                 "999999999999", kMainId))
                  .status,
       400u);
   /* Malformed, too deep, too big. */
   EXPECT_EQ (post (token (), "{\"type\":").status, 400u);
   EXPECT_EQ (post (token (), "[1]").status, 400u);
-  EXPECT_EQ (post (token (), std::string (10000, '[') + std::string (10000, ']'))
-                 .status,
+  EXPECT_EQ (
+      post (token (), std::string (10000, '[') + std::string (10000, ']'))
+          .status,
       400u);
-  EXPECT_EQ (post (token (), "{\"type\":\"" + std::string (70000, 'x') + "\"}")
-                 .status,
+  EXPECT_EQ (
+      post (token (), "{\"type\":\"" + std::string (70000, 'x') + "\"}").status,
       400u);
   EXPECT_EQ (post (token (), std::string (2 * 1024 * 1024, ' ')).status, 413u);
   /* Webhooks are not what this fake serves. */
@@ -606,7 +608,8 @@ TEST_F (EventSubFakeTest, SubscriptionChecks)
   EXPECT_EQ (fake->eventsub_subscriptions (), 0u);
 
   /* A duplicate. */
-  EXPECT_EQ (post (token (), sub_body ("channel.chat.message", sid)).status, 202u);
+  EXPECT_EQ (
+      post (token (), sub_body ("channel.chat.message", sid)).status, 202u);
   r = post (token (), sub_body ("channel.chat.message", sid));
   EXPECT_EQ (r.status, 409u);
   EXPECT_NE (r.body.find ("subscription already exists"), std::string::npos);
@@ -626,17 +629,19 @@ TEST_F (EventSubFakeTest, AppTokenCannotUseWebsockets)
   /* An app token from the client-credentials flow. */
   SoupMessage *msg
       = soup_message_new ("POST", (fake->auth_url () + "/token").c_str ());
-  std::string form = "client_id=" + client_id () + "&client_secret="
-                     + fake->options ().client_secret
+  std::string form = "client_id=" + client_id ()
+                     + "&client_secret=" + fake->options ().client_secret
                      + "&grant_type=client_credentials";
   GBytes *fb = g_bytes_new (form.data (), form.size ());
   soup_message_set_request_body_from_bytes (
       msg, "application/x-www-form-urlencoded", fb);
   g_bytes_unref (fb);
-  GBytes *b = soup_session_send_and_read (loop.session (), msg, nullptr, nullptr);
+  GBytes *b
+      = soup_session_send_and_read (loop.session (), msg, nullptr, nullptr);
   ASSERT_NE (b, nullptr);
-  Json t (std::string (static_cast<const char *> (g_bytes_get_data (b, nullptr)),
-      g_bytes_get_size (b)));
+  Json t (
+      std::string (static_cast<const char *> (g_bytes_get_data (b, nullptr)),
+          g_bytes_get_size (b)));
   g_bytes_unref (b);
   g_object_unref (msg);
   std::string app = t.str ("access_token");
@@ -653,7 +658,8 @@ TEST_F (EventSubFakeTest, NotificationsInTwitchsShape)
   ASSERT_EQ (r.status, 202u);
   std::string sub_id = Json (r.body).str ("data.0.id");
 
-  fake->eventsub_chat_message ("twitchdev", "chatter0007", "hello \"chat\" \xF0\x9F\x98\x82");
+  fake->eventsub_chat_message (
+      "twitchdev", "chatter0007", "hello \"chat\" \xF0\x9F\x98\x82");
   Json n (c.next_of ("notification"));
   ASSERT_TRUE (n.ok ());
   EXPECT_EQ (n.keys ("metadata"),
@@ -664,15 +670,17 @@ TEST_F (EventSubFakeTest, NotificationsInTwitchsShape)
   EXPECT_TRUE (twitch_stamp (n.str ("metadata.message_timestamp")));
   EXPECT_EQ (n.str ("payload.subscription.id"), sub_id);
   EXPECT_EQ (n.str ("payload.subscription.status"), "enabled");
-  EXPECT_EQ (n.str ("payload.subscription.transport.session_id"),
-      c.session_id ());
-  EXPECT_EQ (n.str ("payload.subscription.condition.broadcaster_user_id"), kMainId);
+  EXPECT_EQ (
+      n.str ("payload.subscription.transport.session_id"), c.session_id ());
+  EXPECT_EQ (
+      n.str ("payload.subscription.condition.broadcaster_user_id"), kMainId);
   EXPECT_EQ (n.str ("payload.event.broadcaster_user_login"), "twitchdev");
   EXPECT_EQ (n.str ("payload.event.broadcaster_user_name"), "TwitchDev");
   EXPECT_EQ (n.str ("payload.event.chatter_user_id"), "500000007");
   EXPECT_EQ (n.str ("payload.event.chatter_user_login"), "chatter0007");
   EXPECT_EQ (n.str ("payload.event.chatter_user_name"), "Chatter0007");
-  EXPECT_EQ (n.str ("payload.event.message.text"), "hello \"chat\" \xF0\x9F\x98\x82");
+  EXPECT_EQ (
+      n.str ("payload.event.message.text"), "hello \"chat\" \xF0\x9F\x98\x82");
   EXPECT_EQ (n.str ("payload.event.message.fragments.0.type"), "text");
   EXPECT_TRUE (n.is_null ("payload.event.message.fragments.0.emote"));
   EXPECT_EQ (n.str ("payload.event.message_type"), "text");
@@ -729,8 +737,8 @@ TEST_F (EventSubFakeTest, FixturesAreDeliveredAsTheyAre)
     EXPECT_EQ (n.str ("metadata.message_timestamp"),
         f.str ("metadata.message_timestamp"));
     EXPECT_EQ (n.str ("metadata.subscription_type"), type);
-    EXPECT_EQ (n.str ("payload.subscription.transport.session_id"),
-        c.session_id ());
+    EXPECT_EQ (
+        n.str ("payload.subscription.transport.session_id"), c.session_id ());
     if (type == "channel.chat.notification") {
       std::string kind = f.str ("payload.event.notice_type");
       notice_types.push_back (kind);
@@ -759,15 +767,16 @@ TEST (EventSubFixtures, ConversationIrcMirrorsTheNotifications)
     if (!g_str_has_suffix (name, ".json"))
       continue;
     gchar *text = nullptr;
-    ASSERT_TRUE (g_file_get_contents ((dir + name).c_str (), &text, nullptr, nullptr));
+    ASSERT_TRUE (
+        g_file_get_contents ((dir + name).c_str (), &text, nullptr, nullptr));
     by_time.emplace_back (Json (text).str ("metadata.message_timestamp"), text);
     g_free (text);
   }
   g_dir_close (d);
   std::sort (by_time.begin (), by_time.end ());
   gchar *irc = nullptr;
-  ASSERT_TRUE (g_file_get_contents ((dir + "conversation.irc").c_str (), &irc,
-      nullptr, nullptr));
+  ASSERT_TRUE (g_file_get_contents (
+      (dir + "conversation.irc").c_str (), &irc, nullptr, nullptr));
   std::vector<std::string> lines;
   gchar **parts = g_strsplit (irc, "\n", -1);
   for (gchar **p = parts; *p; p++)
@@ -796,28 +805,35 @@ TEST (EventSubFixtures, ConversationIrcMirrorsTheNotifications)
         std::to_string (g_date_time_to_unix (t) * 1000
                         + g_date_time_get_microsecond (t) / 1000));
     g_date_time_unref (t);
-    EXPECT_EQ (tag (line, "room-id"), n.str ("payload.event.broadcaster_user_id"));
+    EXPECT_EQ (
+        tag (line, "room-id"), n.str ("payload.event.broadcaster_user_id"));
     std::string type = n.str ("metadata.subscription_type");
     auto trailing = line.find (" :", line.find (" :") + 2);
-    std::string text = trailing == std::string::npos ? std::string ()
-                                                     : line.substr (trailing + 2);
+    std::string text = trailing == std::string::npos
+                           ? std::string ()
+                           : line.substr (trailing + 2);
     if (type == "channel.chat.message" || type == "channel.chat.notification") {
       EXPECT_EQ (tag (line, "id"), n.str ("payload.event.message_id"));
-      EXPECT_EQ (tag (line, "user-id"), n.str ("payload.event.chatter_user_id"));
+      EXPECT_EQ (
+          tag (line, "user-id"), n.str ("payload.event.chatter_user_id"));
       EXPECT_EQ (tag (line, "color"), n.str ("payload.event.color"));
       EXPECT_EQ (text, n.str ("payload.event.message.text"));
-      EXPECT_NE (line.find (type == "channel.chat.message" ? " PRIVMSG #twitchdev"
-                                                            : " USERNOTICE #twitchdev"),
+      EXPECT_NE (
+          line.find (type == "channel.chat.message" ? " PRIVMSG #twitchdev"
+                                                    : " USERNOTICE #twitchdev"),
           std::string::npos);
     } else if (type == "channel.chat.clear_user_messages") {
-      EXPECT_EQ (tag (line, "target-user-id"), n.str ("payload.event.target_user_id"));
+      EXPECT_EQ (
+          tag (line, "target-user-id"), n.str ("payload.event.target_user_id"));
       EXPECT_EQ (text, n.str ("payload.event.target_user_login"));
     } else if (type == "channel.chat.clear") {
       EXPECT_NE (line.find (" CLEARCHAT #twitchdev"), std::string::npos);
       EXPECT_EQ (tag (line, "target-user-id"), "<none>");
     } else if (type == "channel.chat.message_delete") {
-      EXPECT_EQ (tag (line, "target-msg-id"), n.str ("payload.event.message_id"));
-      EXPECT_EQ (tag (line, "login"), n.str ("payload.event.target_user_login"));
+      EXPECT_EQ (
+          tag (line, "target-msg-id"), n.str ("payload.event.message_id"));
+      EXPECT_EQ (
+          tag (line, "login"), n.str ("payload.event.target_user_login"));
     }
   }
 }
@@ -832,8 +848,10 @@ TEST_F (EventSubFakeTest, NotifyWithIdGivesEverySessionTheSameId)
       = "{\"broadcaster_user_id\":\"141981764\",\"broadcaster_user_login\":"
         "\"twitchdev\",\"broadcaster_user_name\":\"TwitchDev\"}";
   fake->eventsub_notify_with_id ("channel.chat.clear", ev, "dup-1");
-  EXPECT_EQ (Json (a.next_of ("notification")).str ("metadata.message_id"), "dup-1");
-  EXPECT_EQ (Json (b.next_of ("notification")).str ("metadata.message_id"), "dup-1");
+  EXPECT_EQ (
+      Json (a.next_of ("notification")).str ("metadata.message_id"), "dup-1");
+  EXPECT_EQ (
+      Json (b.next_of ("notification")).str ("metadata.message_id"), "dup-1");
   fake->eventsub_notify ("channel.chat.clear", ev);
   EXPECT_NE (Json (a.next_of ("notification")).str ("metadata.message_id"),
       Json (b.next_of ("notification")).str ("metadata.message_id"));
@@ -856,7 +874,8 @@ TEST_F (EventSubFakeTest, ReconnectMovesTheSessionAndItsSubscriptions)
 
   /* Until the new connection is welcomed, the old one gets the messages. */
   fake->eventsub_chat_message ("twitchdev", "chatter0001", "before");
-  EXPECT_EQ (Json (old.next_of ("notification")).str ("payload.event.message.text"),
+  EXPECT_EQ (
+      Json (old.next_of ("notification")).str ("payload.event.message.text"),
       "before");
 
   Client neu (loop, url);
@@ -870,12 +889,14 @@ TEST_F (EventSubFakeTest, ReconnectMovesTheSessionAndItsSubscriptions)
   EXPECT_EQ (old.close_code (), SOUP_WEBSOCKET_CLOSE_NORMAL);
   EXPECT_EQ (fake->eventsub_sessions (), 1u);
   EXPECT_EQ (fake->eventsub_subscriptions (), 5u);
-  EXPECT_EQ (sorted (fake->eventsub_subscription_types (sid)), sorted (kChatTypes));
+  EXPECT_EQ (
+      sorted (fake->eventsub_subscription_types (sid)), sorted (kChatTypes));
   /* Resubscribing on the moved session is a duplicate. */
   EXPECT_EQ (subscribe ("channel.chat.message", sid).status, 409u);
 
   fake->eventsub_chat_message ("twitchdev", "chatter0001", "after");
-  EXPECT_EQ (Json (neu.next_of ("notification")).str ("payload.event.message.text"),
+  EXPECT_EQ (
+      Json (neu.next_of ("notification")).str ("payload.event.message.text"),
       "after");
 
   /* A reconnect URL is good once. */
@@ -899,7 +920,8 @@ TEST_F (EventSubFakeTest, ReconnectNotFollowedEndsWith4004)
   EXPECT_EQ (c.close_reason (), "Reconnect grace time expired");
   EXPECT_EQ (fake->eventsub_subscriptions (), 0u);
   auto l = loop.http ("GET", subs_url (), token (), client_id ());
-  EXPECT_EQ (Json (l.body).str ("data.0.status"), "websocket_failed_to_reconnect");
+  EXPECT_EQ (
+      Json (l.body).str ("data.0.status"), "websocket_failed_to_reconnect");
 }
 
 TEST_F (EventSubFakeTest, CloseCodesEndSessionsAndDisableSubscriptions)
@@ -910,7 +932,8 @@ TEST_F (EventSubFakeTest, CloseCodesEndSessionsAndDisableSubscriptions)
   for (const auto &code : codes) {
     SCOPED_TRACE (code.first);
     Client c (loop, fake->eventsub_url ());
-    ASSERT_EQ (subscribe ("channel.chat.message", c.session_id ()).status, 202u);
+    ASSERT_EQ (
+        subscribe ("channel.chat.message", c.session_id ()).status, 202u);
     EXPECT_EQ (fake->eventsub_subscriptions (), 1u);
     fake->eventsub_close (code.first);
     ASSERT_TRUE (c.wait_closed ());
@@ -936,7 +959,8 @@ TEST_F (EventSubFakeTest, UnusedSessionClosedWith4003)
   start (opt);
   Client unused (loop, fake->eventsub_url ());
   Client used (loop, fake->eventsub_url ());
-  ASSERT_EQ (subscribe ("channel.chat.message", used.session_id ()).status, 202u);
+  ASSERT_EQ (
+      subscribe ("channel.chat.message", used.session_id ()).status, 202u);
   ASSERT_TRUE (unused.wait_closed ());
   EXPECT_EQ (unused.close_code (), 4003);
   EXPECT_EQ (unused.close_reason (), "Connection unused");
@@ -1012,11 +1036,11 @@ TEST_F (EventSubFakeTest, SendChatMessageIsSentAndEchoed)
   ASSERT_EQ (r.status, 200u) << r.body;
   Json re (c.next_of ("notification"));
   EXPECT_EQ (re.str ("payload.event.reply.parent_message_id"), id);
-  EXPECT_EQ (re.str ("payload.event.reply.parent_message_body"),
-      "hello from the bot");
+  EXPECT_EQ (
+      re.str ("payload.event.reply.parent_message_body"), "hello from the bot");
   EXPECT_EQ (re.str ("payload.event.reply.parent_user_login"), "twitchdev");
-  EXPECT_EQ (send_chat ("x", ",\"reply_parent_message_id\":\"nope\"").status,
-      400u);
+  EXPECT_EQ (
+      send_chat ("x", ",\"reply_parent_message_id\":\"nope\"").status, 400u);
 }
 
 TEST_F (EventSubFakeTest, SendChatMessageDropReason)
@@ -1037,7 +1061,8 @@ TEST_F (EventSubFakeTest, SendChatMessageDropReason)
   EXPECT_TRUE (fake->sent_chat_messages ().empty ());
   r = send_chat ("again, later");
   EXPECT_EQ (Json (r.body).compact ("data.0.is_sent"), "true");
-  EXPECT_EQ (Json (c.next_of ("notification")).str ("payload.event.message.text"),
+  EXPECT_EQ (
+      Json (c.next_of ("notification")).str ("payload.event.message.text"),
       "again, later");
 }
 
@@ -1063,7 +1088,7 @@ TEST_F (EventSubFakeTest, SendChatMessageChecks)
     emoji += "\xF0\x9F\x98\x82";
   EXPECT_EQ (send_chat (emoji).status, 200u);
   EXPECT_EQ (loop.http ("GET", fake->helix_url () + "/chat/messages", token (),
-                 client_id ())
+                     client_id ())
                  .status,
       405u);
   /* Without user:write:chat. */
@@ -1083,8 +1108,8 @@ TEST_F (EventSubFakeTest, SendChatMessageIsRateLimitedLikeHelix)
   EXPECT_EQ (two.remaining, "0");
   auto three = send_chat ("three");
   EXPECT_EQ (three.status, 429u);
-  EXPECT_EQ (fake->sent_chat_messages (),
-      (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ (
+      fake->sent_chat_messages (), (std::vector<std::string>{"one", "two"}));
 }
 
 TEST_F (EventSubFakeTest, BlastSendsEveryNotification)
@@ -1116,9 +1141,11 @@ TEST_F (EventSubFakeTest, BlastSendsEveryNotification)
         {"141981764", "twitchdev", "TwitchDev"}, "id-" + std::to_string (i),
         1717243200000);
     std::string text = j.str ("payload.event.message.text");
-    EXPECT_TRUE (g_str_has_suffix (line.c_str (), (" PRIVMSG #twitchdev :" + text).c_str ()))
+    EXPECT_TRUE (g_str_has_suffix (
+        line.c_str (), (" PRIVMSG #twitchdev :" + text).c_str ()))
         << line;
-    EXPECT_NE (line.find (";user-id=" + j.str ("payload.event.chatter_user_id") + ";"),
+    EXPECT_NE (
+        line.find (";user-id=" + j.str ("payload.event.chatter_user_id") + ";"),
         std::string::npos);
     EXPECT_NE (line.find (";color=" + j.str ("payload.event.color") + ";"),
         std::string::npos);
@@ -1219,8 +1246,8 @@ TEST_F (EventSubFakeTest, ScriptingOverHttpForTheStandaloneProgram)
   Client c (loop, fake->eventsub_url ());
   ASSERT_EQ (subscribe ("channel.chat.message", c.session_id ()).status, 202u);
   auto control = [&] (const std::string &what) {
-    return loop.http ("GET", fake->base_url () + "/_fake/eventsub/" + what, {},
-        client_id ());
+    return loop.http (
+        "GET", fake->base_url () + "/_fake/eventsub/" + what, {}, client_id ());
   };
   EXPECT_EQ (control ("chat?chatter=chatter0003&text=hi%20there").status, 200u);
   Json n (c.next_of ("notification"));
@@ -1250,9 +1277,11 @@ TEST_F (EventSubFakeTest, ConnectionsPerUserAreLimited)
   for (int i = 0; i < 4; i++)
     clients.push_back (std::make_unique<Client> (loop, fake->eventsub_url ()));
   for (int i = 0; i < 3; i++)
-    EXPECT_EQ (subscribe ("channel.chat.message", clients[i]->session_id ()).status,
+    EXPECT_EQ (
+        subscribe ("channel.chat.message", clients[i]->session_id ()).status,
         202u);
-  EXPECT_EQ (subscribe ("channel.chat.message", clients[3]->session_id ()).status,
+  EXPECT_EQ (
+      subscribe ("channel.chat.message", clients[3]->session_id ()).status,
       429u);
 }
 

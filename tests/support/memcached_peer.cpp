@@ -31,20 +31,22 @@ bool
 MemcachedPeer::start (GError **error)
 {
   std::string prog = find_program_or_error ("memcached", "memcached", error);
-  return !prog.empty () && start_on_port (
-      process_, port_,
-      [&] (int port) {
-        std::vector<std::string> argv = {prog, "-l", "127.0.0.1", "-p",
-            std::to_string (port), "-U", "0"};
-        /* memcached refuses to run as root unless told which user to be. */
-        if (geteuid () == 0) {
-          argv.push_back ("-u");
-          argv.push_back ("root");
-        }
-        return std::make_unique<PeerProcess> (
-            "memcached", argv, dir_.file ("memcached.log"));
-      },
-      20000, error);
+  return !prog.empty ()
+         && start_on_port (
+             process_, port_,
+             [&] (int port) {
+               std::vector<std::string> argv = {prog, "-l", "127.0.0.1", "-p",
+                   std::to_string (port), "-U", "0"};
+               /* memcached refuses to run as root unless told which user to be.
+                */
+               if (geteuid () == 0) {
+                 argv.push_back ("-u");
+                 argv.push_back ("root");
+               }
+               return std::make_unique<PeerProcess> (
+                   "memcached", argv, dir_.file ("memcached.log"));
+             },
+             20000, error);
 }
 
 } // namespace twitch_test

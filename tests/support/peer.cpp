@@ -54,8 +54,7 @@ RefusedPort::~RefusedPort ()
 std::string
 RefusedPort::url (const char *scheme, const char *path) const
 {
-  return std::string (scheme) + "://127.0.0.1:" + std::to_string (port_)
-         + path;
+  return std::string (scheme) + "://127.0.0.1:" + std::to_string (port_) + path;
 }
 
 /* Inodes of the sockets listening on @address:@port (/proc/net/tcp). */
@@ -99,8 +98,7 @@ process_listens_on (int pid, int port, const std::string &address)
     return false;
   bool found = false;
   while (const char *name = g_dir_read_name (dir)) {
-    gchar *target
-        = g_file_read_link ((fd_dir + "/" + name).c_str (), nullptr);
+    gchar *target = g_file_read_link ((fd_dir + "/" + name).c_str (), nullptr);
     if (target) {
       for (const auto &inode : inodes)
         found |= ("socket:[" + inode + "]") == target;
@@ -146,7 +144,8 @@ start_on_port (std::unique_ptr<PeerProcess> &proc, int &port,
     proc = make (port);
     if (!proc->start (error))
       return false;
-    Listening l = wait_until_listening (*proc, {{"127.0.0.1", port}}, timeout_ms);
+    Listening l
+        = wait_until_listening (*proc, {{"127.0.0.1", port}}, timeout_ms);
     if (l == Listening::kYes)
       return true;
     proc->kill_hard ();

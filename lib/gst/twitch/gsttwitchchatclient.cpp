@@ -110,7 +110,8 @@ gst_twitch_chat_client_set_property (
   GstTwitchChatClient *self = GST_TWITCH_CHAT_CLIENT (object);
   std::lock_guard<std::mutex> guard (*self->lock);
   if (prop_id == PROP_TRANSPORT) {
-    self->settings->transport = (GstTwitchChatTransport)g_value_get_enum (value);
+    self->settings->transport
+        = (GstTwitchChatTransport)g_value_get_enum (value);
     return;
   }
   const char *str = g_value_get_string (value);

@@ -582,7 +582,8 @@ GST_START_TEST (test_token_never_in_debug_output)
   twitch_test::TempDir dir;
   std::string log = dir.file ("debug.log");
   std::string server = "server=" + fake->uri ();
-  std::string out_file = dir.file ("stdout.txt"), err_file = dir.file ("stderr.txt");
+  std::string out_file = dir.file ("stdout.txt"),
+              err_file = dir.file ("stderr.txt");
   /* gst-launch runs until the chat has flowed through it (not for a fixed
    * time: a slow machine or a sanitizer build must not empty the test);
    * `timeout` only bounds a hang, and relays the SIGINT sent below. */
@@ -607,14 +608,18 @@ GST_START_TEST (test_token_never_in_debug_output)
   bool joined_x = poll_until ([&] { return fake->joined ("x"); }, 60000);
   if (joined_x)
     fake->control ("privmsg x 3");
-  bool seen = joined_x && poll_until ([&] {
-    std::string l = twitch_test::read_file (log);
-    size_t n = 0;
-    for (size_t at = l.find ("PRIVMSG #x"); at != std::string::npos;
-         at = l.find ("PRIVMSG #x", at + 1))
-      n++;
-    return n >= 3;
-  }, 60000);
+  bool seen
+      = joined_x
+        && poll_until (
+            [&] {
+              std::string l = twitch_test::read_file (log);
+              size_t n = 0;
+              for (size_t at = l.find ("PRIVMSG #x"); at != std::string::npos;
+                   at = l.find ("PRIVMSG #x", at + 1))
+                n++;
+              return n >= 3;
+            },
+            60000);
   kill (pid, SIGINT);
   int wstatus = 0;
   waitpid (pid, &wstatus, 0);
@@ -684,8 +689,7 @@ GST_START_TEST (test_max_pending_overflow_drops_oldest_and_counts)
   guint64 dropped = stats_u64 (chat, "dropped-overflow");
   for (int settled = 0; settled < 30; settled++) {
     bool changed = poll_until (
-        [&] { return stats_u64 (chat, "dropped-overflow") != dropped; },
-        1500);
+        [&] { return stats_u64 (chat, "dropped-overflow") != dropped; }, 1500);
     if (!changed)
       break;
     dropped = stats_u64 (chat, "dropped-overflow");
@@ -715,7 +719,8 @@ GST_START_TEST (test_max_pending_overflow_drops_oldest_and_counts)
    * batch it took from the queue (+ the ones downstream and the room's own
    * events). */
   fail_unless (delivered >= 1 && delivered <= 2 * 100 + 2 + 10,
-      "%u delivered: at most max-pending=100 queued and one batch of as many being pushed, plus the ones downstream",
+      "%u delivered: at most max-pending=100 queued and one batch of as many "
+      "being pushed, plus the ones downstream",
       delivered);
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (chat);

@@ -32,7 +32,8 @@ start_helix (const std::vector<std::string> *scopes = nullptr)
   auto fake = std::make_unique<HelixFake> ();
   GError *err = nullptr;
   bool ok = fake->start (&err);
-  fail_unless (ok, "the Helix fake did not start: %s", err ? err->message : "?");
+  fail_unless (
+      ok, "the Helix fake did not start: %s", err ? err->message : "?");
   if (scopes)
     fake->set_user_scopes (*scopes);
   for (const char *v : {"TWITCH_REFRESH_TOKEN", "TWITCH_CLIENT_ID",
@@ -50,8 +51,8 @@ start_helix (const std::vector<std::string> *scopes = nullptr)
 static std::string
 pull_json (GstElement *sink)
 {
-  GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-      10 * GST_SECOND);
+  GstSample *s
+      = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_SECOND);
   if (!s)
     return {};
   GstBuffer *b = gst_sample_get_buffer (s);
@@ -171,7 +172,8 @@ GST_START_TEST (test_src_reads_chat_over_eventsub)
   gst_object_unref (out);
   gst_object_unref (p);
   /* Stopping closed the WebSocket. */
-  fail_unless (poll_until ([&] { return fake->eventsub_sessions () == 0; }, 10000));
+  fail_unless (
+      poll_until ([&] { return fake->eventsub_sessions () == 0; }, 10000));
 }
 GST_END_TEST;
 
@@ -207,18 +209,19 @@ GST_START_TEST (test_missing_scope_is_one_clear_error)
   std::vector<std::string> scopes = {"user:write:chat"};
   auto fake = start_helix (&scopes);
   GstElement *p = gst_parse_launch (
-      "twitchchatsrc channels=twitchdev transport=eventsub ! fakesink", nullptr);
+      "twitchchatsrc channels=twitchdev transport=eventsub ! fakesink",
+      nullptr);
   gst_element_set_state (p, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus (p);
-  GstMessage *m = gst_bus_timed_pop_filtered (
-      bus, 20 * GST_SECOND, GST_MESSAGE_ERROR);
+  GstMessage *m
+      = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND, GST_MESSAGE_ERROR);
   fail_unless (m != nullptr, "no error");
   GError *err = nullptr;
   gst_message_parse_error (m, &err, nullptr);
   fail_unless (err->domain == GST_RESOURCE_ERROR);
   fail_unless_equals_int (err->code, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
-  fail_unless (strstr (err->message, "user:read:chat") != nullptr, "%s",
-      err->message);
+  fail_unless (
+      strstr (err->message, "user:read:chat") != nullptr, "%s", err->message);
   g_error_free (err);
   gst_message_unref (m);
   /* No WebSocket was opened, nothing retried. */
@@ -272,8 +275,8 @@ GST_START_TEST (test_same_records_over_irc_and_eventsub)
   TmiFakeOptions o;
   GError *err = nullptr;
   bool ok = tmi->start (o, &err);
-  fail_unless (ok, "the fake TMI server did not start: %s",
-      err ? err->message : "?");
+  fail_unless (
+      ok, "the fake TMI server did not start: %s", err ? err->message : "?");
   std::vector<std::string> irc = records (
       "twitchchatsrc channels=twitchdev server=" + tmi->uri (), kRecords,
       [&] {
@@ -304,7 +307,8 @@ GST_START_TEST (test_same_records_over_irc_and_eventsub)
   fail_unless_equals_int ((int)irc.size (), kRecords);
   fail_unless_equals_int ((int)es.size (), kRecords);
   for (int i = 0; i < kRecords; ++i) {
-    std::string ti = member (irc[i], "transport"), te = member (es[i], "transport");
+    std::string ti = member (irc[i], "transport"),
+                te = member (es[i], "transport");
     fail_unless_equals_string (ti.c_str (), "irc");
     fail_unless_equals_string (te.c_str (), "eventsub");
     std::string a = without_transport (irc[i]);
@@ -313,7 +317,6 @@ GST_START_TEST (test_same_records_over_irc_and_eventsub)
   }
 }
 GST_END_TEST;
-
 
 /* At GST_DEBUG=*:9 the token appears nowhere (the WebSocket, the Helix
  * calls, the subscriptions and sends are all logged). */
@@ -348,7 +351,8 @@ GST_START_TEST (test_token_never_in_debug_output)
   g_spawn_close_pid (pid);
   fail_unless (subscribed, "gst-launch never subscribed");
   std::string l = twitch_test::read_file (log);
-  fail_unless (l.find ("subscribed to the chat of twitchdev") != std::string::npos,
+  fail_unless (
+      l.find ("subscribed to the chat of twitchdev") != std::string::npos,
       "the debug log does not show the session");
   fail_unless (l.find (fake->current_user_token ()) == std::string::npos,
       "the token is in the debug log");

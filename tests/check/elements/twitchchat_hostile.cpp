@@ -390,9 +390,7 @@ GST_START_TEST (test_failure_warns_once_and_recovery_once)
   /* A server's RECONNECT is routine, not a failure. */
   fake->control ("reconnect");
   fail_unless (poll_until (
-      [&] {
-        return fake->stat ("connections") == 3 && fake->joined ("room");
-      },
+      [&] { return fake->stat ("connections") == 3 && fake->joined ("room"); },
       30000));
   msgs = collect (p, GST_MESSAGE_WARNING, GST_MESSAGE_ERROR, 500);
   fail_unless_equals_int (count_type (msgs, GST_MESSAGE_WARNING), 0);

@@ -6,14 +6,13 @@
 
 #include <string.h>
 
-typedef struct
-{
-  GPtrArray *buffers;           /* encoded frames, in order */
+typedef struct {
+  GPtrArray *buffers; /* encoded frames, in order */
   GstCaps *caps;
 } Encoded;
 
 static void
-encoded_free (Encoded * e)
+encoded_free (Encoded *e)
 {
   g_ptr_array_unref (e->buffers);
   gst_caps_unref (e->caps);
@@ -22,30 +21,30 @@ encoded_free (Encoded * e)
 
 /* Runs @desc (ending in "appsink name=out") and keeps what it produced. */
 static Encoded *
-encode (const gchar * desc)
+encode (const gchar *desc)
 {
   GError *err = NULL;
   GstElement *p = gst_parse_launch (desc, &err);
   fail_unless (p != NULL, "%s", err ? err->message : "");
   GstElement *out = gst_bin_get_by_name (GST_BIN (p), "out");
   Encoded *e = g_new0 (Encoded, 1);
-  e->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_buffer_unref);
+  e->buffers
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_buffer_unref);
   gst_element_set_state (p, GST_STATE_PLAYING);
   GstSample *s;
-  while ((s = gst_app_sink_try_pull_sample (GST_APP_SINK (out),
-              10 * GST_SECOND))) {
+  while ((
+      s = gst_app_sink_try_pull_sample (GST_APP_SINK (out), 10 * GST_SECOND))) {
     if (e->caps == NULL)
       e->caps = gst_caps_ref (gst_sample_get_caps (s));
     /* Encoders put their segment 1000 h in (room for negative DTS): keep
      * the running time, which is what the harness's segment expects. */
     GstBuffer *b = gst_buffer_copy (gst_sample_get_buffer (s));
     const GstSegment *seg = gst_sample_get_segment (s);
-    GST_BUFFER_PTS (b) = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
-        GST_BUFFER_PTS (b));
+    GST_BUFFER_PTS (b) = gst_segment_to_running_time (
+        seg, GST_FORMAT_TIME, GST_BUFFER_PTS (b));
     if (GST_BUFFER_DTS_IS_VALID (b))
-      GST_BUFFER_DTS (b) = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
-          GST_BUFFER_DTS (b));
+      GST_BUFFER_DTS (b) = gst_segment_to_running_time (
+          seg, GST_FORMAT_TIME, GST_BUFFER_DTS (b));
     g_ptr_array_add (e->buffers, b);
     gst_sample_unref (s);
   }
@@ -59,12 +58,14 @@ encode (const gchar * desc)
 static Encoded *
 h264_frames (guint n, guint gop)
 {
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+  gchar *desc = g_strdup_printf (
+      "videotestsrc num-buffers=%u ! "
       "video/x-raw,width=160,height=120,framerate=30/1 ! "
       "x264enc key-int-max=%u speed-preset=ultrafast tune=zerolatency "
       "option-string=scenecut=0 ! "
       "video/x-h264,stream-format=byte-stream,alignment=au ! "
-      "appsink name=out sync=false", n, gop);
+      "appsink name=out sync=false",
+      n, gop);
   Encoded *e = encode (desc);
   g_free (desc);
   return e;
@@ -73,25 +74,26 @@ h264_frames (guint n, guint gop)
 static Encoded *
 aac_frames (guint n)
 {
-  gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=%u "
+  gchar *desc = g_strdup_printf (
+      "audiotestsrc num-buffers=%u "
       "samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! "
-      "avenc_aac ! aacparse ! appsink name=out sync=false", n);
+      "avenc_aac ! aacparse ! appsink name=out sync=false",
+      n);
   Encoded *e = encode (desc);
   g_free (desc);
   return e;
 }
 
 /* One FLV tag. */
-typedef struct
-{
-  guint8 type;                  /* 8 audio, 9 video, 18 script */
+typedef struct {
+  guint8 type; /* 8 audio, 9 video, 18 script */
   guint32 size;
   const guint8 *data;
 } FlvTag;
 
 /* Parses an FLV byte stream into tags; returns FALSE on garbage. */
 static gboolean
-flv_parse (const guint8 * d, gsize n, GArray * tags, guint8 * flags)
+flv_parse (const guint8 *d, gsize n, GArray *tags, guint8 *flags)
 {
   if (n < 13 || memcmp (d, "FLV", 3) != 0)
     return FALSE;
@@ -110,10 +112,9 @@ flv_parse (const guint8 * d, gsize n, GArray * tags, guint8 * flags)
   return pos == n;
 }
 
-typedef struct
-{
-  GstHarness *h;                /* video (or only) pad */
-  GstHarness *ha;               /* audio pad, or NULL */
+typedef struct {
+  GstHarness *h;  /* video (or only) pad */
+  GstHarness *ha; /* audio pad, or NULL */
   GstElement *appsink;
   GstBus *bus;
 } Fixture;
@@ -121,14 +122,14 @@ typedef struct
 /* twitchsink with an appsink as its network sink, set up with the given
  * properties (NULL-terminated) before the harness starts it. */
 static Fixture
-fixture_new (const gchar * first_pad, gboolean audio_too,
-    const gchar * appsink_props, const gchar * first_prop, ...)
+fixture_new (const gchar *first_pad, gboolean audio_too,
+    const gchar *appsink_props, const gchar *first_prop, ...)
 {
-  Fixture f = { 0 };
+  Fixture f = {0};
   GstElement *e = gst_element_factory_make ("twitchsink", NULL);
   fail_unless (e != NULL);
-  gchar *desc = g_strdup_printf ("appsink sync=false %s",
-      appsink_props ? appsink_props : "");
+  gchar *desc = g_strdup_printf (
+      "appsink sync=false %s", appsink_props ? appsink_props : "");
   f.appsink = gst_parse_launch (desc, NULL);
   g_free (desc);
   fail_unless (f.appsink != NULL);
@@ -153,7 +154,7 @@ fixture_new (const gchar * first_pad, gboolean audio_too,
 }
 
 static void
-fixture_free (Fixture * f)
+fixture_free (Fixture *f)
 {
   if (f->ha)
     gst_harness_teardown (f->ha);
@@ -164,12 +165,12 @@ fixture_free (Fixture * f)
 
 /* Pulls FLV until EOS; returns the concatenated bytes. */
 static GByteArray *
-pull_flv (GstElement * appsink)
+pull_flv (GstElement *appsink)
 {
   GByteArray *all = g_byte_array_new ();
   GstSample *s;
-  while ((s = gst_app_sink_try_pull_sample (GST_APP_SINK (appsink),
-              10 * GST_SECOND))) {
+  while ((s = gst_app_sink_try_pull_sample (
+              GST_APP_SINK (appsink), 10 * GST_SECOND))) {
     GstBuffer *b = gst_sample_get_buffer (s);
     GstMapInfo map;
     gst_buffer_map (b, &map, GST_MAP_READ);
@@ -181,20 +182,20 @@ pull_flv (GstElement * appsink)
 }
 
 static GstMessage *
-pop_error (GstBus * bus)
+pop_error (GstBus *bus)
 {
   return gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
 }
 
 static gboolean
-bin_has_factory (GstElement * bin, const gchar * factory)
+bin_has_factory (GstElement *bin, const gchar *factory)
 {
   gboolean found = FALSE;
   GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
   GValue v = G_VALUE_INIT;
   while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-    GstElementFactory *f =
-        gst_element_get_factory (GST_ELEMENT (g_value_get_object (&v)));
+    GstElementFactory *f
+        = gst_element_get_factory (GST_ELEMENT (g_value_get_object (&v)));
     if (f && g_str_equal (GST_OBJECT_NAME (f), factory))
       found = TRUE;
     g_value_reset (&v);
@@ -208,11 +209,11 @@ GST_START_TEST (test_raw_video_is_encoded_into_flv)
 {
   Fixture f = fixture_new ("video", FALSE, NULL, NULL);
   /* An enum: set by its nick, as gst-launch does. */
-  gst_util_set_object_arg (G_OBJECT (f.h->element), "speed-preset",
-      "ultrafast");
+  gst_util_set_object_arg (
+      G_OBJECT (f.h->element), "speed-preset", "ultrafast");
   gst_harness_play (f.h);
-  gst_harness_set_src_caps_str (f.h,
-      "video/x-raw,format=I420,width=320,height=240,framerate=30/1");
+  gst_harness_set_src_caps_str (
+      f.h, "video/x-raw,format=I420,width=320,height=240,framerate=30/1");
   for (guint i = 0; i < 90; i++) {
     GstBuffer *b = gst_harness_create_buffer (f.h, 320 * 240 * 3 / 2);
     gst_buffer_memset (b, 0, i, 320 * 240 * 3 / 2);
@@ -227,25 +228,25 @@ GST_START_TEST (test_raw_video_is_encoded_into_flv)
   GArray *tags = g_array_new (FALSE, FALSE, sizeof (FlvTag));
   guint8 flags = 0;
   fail_unless (flv_parse (flv->data, flv->len, tags, &flags));
-  fail_unless_equals_int (flags, 0x01);      /* video only */
+  fail_unless_equals_int (flags, 0x01); /* video only */
   guint video = 0, keyframes = 0;
   gboolean seq_header_first = FALSE;
   for (guint i = 0; i < tags->len; i++) {
     FlvTag *t = &g_array_index (tags, FlvTag, i);
     if (t->type != 9)
       continue;
-    fail_unless_equals_int (t->data[0] & 0x0f, 7);   /* AVC */
+    fail_unless_equals_int (t->data[0] & 0x0f, 7); /* AVC */
     if (video == 0 && !seq_header_first)
-      seq_header_first = t->data[1] == 0;     /* AVCDecoderConfigurationRecord */
+      seq_header_first = t->data[1] == 0; /* AVCDecoderConfigurationRecord */
     if (t->data[1] == 1) {
       if ((t->data[0] >> 4) == 1)
         keyframes++;
-      video++;                  /* frames (AVCPacketType 1) */
+      video++; /* frames (AVCPacketType 1) */
     }
   }
   fail_unless (seq_header_first);
   fail_unless_equals_int (video, 90);
-  fail_unless_equals_int (keyframes, 2);        /* 2 s GOP at 30 fps: 0, 60 */
+  fail_unless_equals_int (keyframes, 2); /* 2 s GOP at 30 fps: 0, 60 */
   g_array_unref (tags);
   g_byte_array_unref (flv);
   fixture_free (&f);
@@ -266,12 +267,13 @@ GST_START_TEST (test_h264_and_aac_pass_through)
     if (i < v->buffers->len) {
       GstBuffer *b = g_ptr_array_index (v->buffers, i);
       video_bytes += gst_buffer_get_size (b);
-      fail_unless_equals_int (gst_harness_push (f.h, gst_buffer_ref (b)),
-          GST_FLOW_OK);
+      fail_unless_equals_int (
+          gst_harness_push (f.h, gst_buffer_ref (b)), GST_FLOW_OK);
     }
     if (i < a->buffers->len)
-      fail_unless_equals_int (gst_harness_push (f.ha,
-              gst_buffer_ref (g_ptr_array_index (a->buffers, i))),
+      fail_unless_equals_int (
+          gst_harness_push (
+              f.ha, gst_buffer_ref (g_ptr_array_index (a->buffers, i))),
           GST_FLOW_OK);
   }
   gst_harness_push_event (f.h, gst_event_new_eos ());
@@ -283,14 +285,14 @@ GST_START_TEST (test_h264_and_aac_pass_through)
   GArray *tags = g_array_new (FALSE, FALSE, sizeof (FlvTag));
   guint8 flags = 0;
   fail_unless (flv_parse (flv->data, flv->len, tags, &flags));
-  fail_unless_equals_int (flags, 0x05);      /* audio + video */
+  fail_unless_equals_int (flags, 0x05); /* audio + video */
   guint video = 0, audio = 0;
   for (guint i = 0; i < tags->len; i++) {
     FlvTag *t = &g_array_index (tags, FlvTag, i);
     if (t->type == 9 && t->data[1] == 1)
       video++;
     if (t->type == 8) {
-      fail_unless_equals_int (t->data[0] >> 4, 10);  /* AAC */
+      fail_unless_equals_int (t->data[0] >> 4, 10); /* AAC */
       if (t->data[1] == 1)
         audio++;
     }
@@ -310,7 +312,8 @@ GST_END_TEST;
  * buffer, no alignment field) goes straight to flvmux: no h264parse. */
 GST_START_TEST (test_demuxed_avc_needs_no_parser)
 {
-  Encoded *v = encode ("videotestsrc num-buffers=20 ! "
+  Encoded *v = encode (
+      "videotestsrc num-buffers=20 ! "
       "video/x-raw,width=160,height=120,framerate=30/1 ! "
       "x264enc key-int-max=10 speed-preset=ultrafast tune=zerolatency "
       "option-string=scenecut=0 ! h264parse ! "
@@ -322,8 +325,10 @@ GST_START_TEST (test_demuxed_avc_needs_no_parser)
   gst_harness_play (f.h);
   gst_harness_set_src_caps (f.h, caps);
   for (guint i = 0; i < v->buffers->len; i++)
-    fail_unless_equals_int (gst_harness_push (f.h,
-            gst_buffer_ref (g_ptr_array_index (v->buffers, i))), GST_FLOW_OK);
+    fail_unless_equals_int (
+        gst_harness_push (
+            f.h, gst_buffer_ref (g_ptr_array_index (v->buffers, i))),
+        GST_FLOW_OK);
   gst_harness_push_event (f.h, gst_event_new_eos ());
   fail_if (bin_has_factory (f.h->element, "h264parse"));
 
@@ -335,7 +340,7 @@ GST_START_TEST (test_demuxed_avc_needs_no_parser)
   for (guint i = 0; i < tags->len; i++) {
     FlvTag *t = &g_array_index (tags, FlvTag, i);
     if (t->type == 9 && t->data[1] == 0)
-      headers++;                /* AVC sequence header (codec data) */
+      headers++; /* AVC sequence header (codec data) */
     if (t->type == 9 && t->data[1] == 1)
       frames++;
   }
@@ -352,8 +357,8 @@ GST_END_TEST;
 GST_START_TEST (test_unstreamable_caps_are_a_negotiation_error)
 {
   const gchar *cases[][2] = {
-    {"video", "video/x-vp8,width=320,height=240,framerate=30/1"},
-    {"audio", "audio/x-opus,channels=2,rate=48000"},
+      {"video", "video/x-vp8,width=320,height=240,framerate=30/1"},
+      {"audio", "audio/x-opus,channels=2,rate=48000"},
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     Fixture f = fixture_new (cases[i][0], FALSE, NULL, NULL);
@@ -369,8 +374,9 @@ GST_START_TEST (test_unstreamable_caps_are_a_negotiation_error)
     fail_unless (msg != NULL);
     GError *err = NULL;
     gst_message_parse_error (msg, &err, NULL);
-    fail_unless (g_error_matches (err, GST_CORE_ERROR,
-            GST_CORE_ERROR_NEGOTIATION), "%s", err->message);
+    fail_unless (
+        g_error_matches (err, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION), "%s",
+        err->message);
     fail_unless (strstr (err->message, "H.264") != NULL);
     g_error_free (err);
     gst_message_unref (msg);
@@ -381,14 +387,14 @@ GST_START_TEST (test_unstreamable_caps_are_a_negotiation_error)
 GST_END_TEST;
 
 static void
-count_signal (GstElement * sink, gint * counter)
+count_signal (GstElement *sink, gint *counter)
 {
-  (void) sink;
+  (void)sink;
   g_atomic_int_inc (counter);
 }
 
 static gboolean
-wait_for_counter (gint * counter, gint at_least)
+wait_for_counter (gint *counter, gint at_least)
 {
   for (guint i = 0; i < 200 && g_atomic_int_get (counter) < at_least; i++)
     g_usleep (20000);
@@ -406,14 +412,14 @@ GST_START_TEST (test_blocked_sink_levels_signals_and_priority_dropping)
    * couple of frames, the queue the rest. */
   Encoded *v = h264_frames (180, 30);
   Fixture f = fixture_new ("video", FALSE, "max-buffers=1 drop=false",
-      "low-watermark", (guint64) (200 * GST_MSECOND), "high-watermark",
-      (guint64) (500 * GST_MSECOND), "max-queue-time",
-      (guint64) (10 * GST_SECOND), NULL);
+      "low-watermark", (guint64)(200 * GST_MSECOND), "high-watermark",
+      (guint64)(500 * GST_MSECOND), "max-queue-time",
+      (guint64)(10 * GST_SECOND), NULL);
   gint low = 0, high = 0;
-  g_signal_connect (f.h->element, "buffer-low", G_CALLBACK (count_signal),
-      &low);
-  g_signal_connect (f.h->element, "buffer-high", G_CALLBACK (count_signal),
-      &high);
+  g_signal_connect (
+      f.h->element, "buffer-low", G_CALLBACK (count_signal), &low);
+  g_signal_connect (
+      f.h->element, "buffer-high", G_CALLBACK (count_signal), &high);
   gst_harness_use_testclock (f.h);
   gst_harness_play (f.h);
   /* Everything pushed below is already due: the sink is behind. */
@@ -423,8 +429,8 @@ GST_START_TEST (test_blocked_sink_levels_signals_and_priority_dropping)
   for (guint i = 0; i < v->buffers->len; i++) {
     GstBuffer *b = g_ptr_array_index (v->buffers, i);
     keyframes += !GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
-    fail_unless_equals_int (gst_harness_push (f.h, gst_buffer_ref (b)),
-        GST_FLOW_OK);
+    fail_unless_equals_int (
+        gst_harness_push (f.h, gst_buffer_ref (b)), GST_FLOW_OK);
   }
   fail_unless_equals_int (keyframes, 6);
 
@@ -478,16 +484,16 @@ GST_END_TEST;
 
 /* Waits for a twitchsink-@name element message on @bus, up to 60 s. */
 static gboolean
-wait_element_message (GstBus * bus, const gchar * name)
+wait_element_message (GstBus *bus, const gchar *name)
 {
   gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < end) {
-    GstMessage *m = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
-        GST_MESSAGE_ELEMENT);
+    GstMessage *m = gst_bus_timed_pop_filtered (
+        bus, 100 * GST_MSECOND, GST_MESSAGE_ELEMENT);
     if (m == NULL)
       continue;
-    gboolean found = gst_structure_has_name (gst_message_get_structure (m),
-        name);
+    gboolean found
+        = gst_structure_has_name (gst_message_get_structure (m), name);
     gst_message_unref (m);
     if (found)
       return TRUE;
@@ -496,7 +502,7 @@ wait_element_message (GstBus * bus, const gchar * name)
 }
 
 static guint64
-video_dropped (GstElement * sink)
+video_dropped (GstElement *sink)
 {
   GstStructure *stats = NULL;
   guint64 dropped = 0;
@@ -509,7 +515,7 @@ video_dropped (GstElement * sink)
 /* Pushes encoded frame @i of @v again as the @k-th 50 ms frame, every one
  * already due on the clock; returns the frames dropped so far. */
 static guint64
-push_frame (Fixture * f, Encoded * v, guint i, guint k, gboolean droppable)
+push_frame (Fixture *f, Encoded *v, guint i, guint k, gboolean droppable)
 {
   GstBuffer *b = gst_buffer_copy (g_ptr_array_index (v->buffers, i));
   GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = k * 50 * GST_MSECOND;
@@ -528,7 +534,8 @@ push_frame (Fixture * f, Encoded * v, guint i, guint k, gboolean droppable)
  * the next keyframe is kept. */
 GST_START_TEST (test_drop_thresholds_are_700_and_900_ms)
 {
-  Encoded *v = encode ("videotestsrc num-buffers=30 ! "
+  Encoded *v = encode (
+      "videotestsrc num-buffers=30 ! "
       "video/x-raw,width=160,height=120,framerate=20/1 ! "
       "x264enc key-int-max=300 speed-preset=ultrafast tune=zerolatency "
       "option-string=scenecut=0 ! h264parse ! "
@@ -537,16 +544,16 @@ GST_START_TEST (test_drop_thresholds_are_700_and_900_ms)
   fail_unless (v->buffers->len >= 2);
   GstBuffer *key = g_ptr_array_index (v->buffers, 0);
   fail_if (GST_BUFFER_FLAG_IS_SET (key, GST_BUFFER_FLAG_DELTA_UNIT));
-  fail_unless (GST_BUFFER_FLAG_IS_SET (g_ptr_array_index (v->buffers, 1),
-          GST_BUFFER_FLAG_DELTA_UNIT));
+  fail_unless (GST_BUFFER_FLAG_IS_SET (
+      g_ptr_array_index (v->buffers, 1), GST_BUFFER_FLAG_DELTA_UNIT));
 
   /* Nothing listens on the discard port: the connection is refused, the
    * queue holds, and the next attempt is ten minutes away. */
   GstElement *e = gst_element_factory_make ("twitchsink", NULL);
   g_object_set (e, "server", "rtmp://127.0.0.1:9/app", "stream-key",
       "live_0000_thresholds", "retry-delay", 600000, "max-queue-time",
-      (guint64) (10 * GST_SECOND), NULL);
-  Fixture f = { 0 };
+      (guint64)(10 * GST_SECOND), NULL);
+  Fixture f = {0};
   f.bus = gst_bus_new ();
   gst_element_set_bus (e, f.bus);
   f.h = gst_harness_new_with_element (e, "video", NULL);
@@ -597,25 +604,25 @@ GST_END_TEST;
  * a bitrate that is set wins. */
 GST_START_TEST (test_bitrate_zero_is_twitchs_figure)
 {
-  struct
-  {
+  struct {
     gint w, h, fps;
     guint bitrate, want;
   } cases[] = {
-    {1920, 1080, 60, 0, 6000},
-    {1280, 720, 60, 0, 4500},
-    {1280, 720, 30, 0, 3000},
-    {1280, 720, 30, 2500, 2500},
+      {1920, 1080, 60, 0, 6000},
+      {1280, 720, 60, 0, 4500},
+      {1280, 720, 30, 0, 3000},
+      {1280, 720, 30, 2500, 2500},
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    Fixture f = fixture_new ("video", FALSE, NULL, "bitrate",
-        cases[i].bitrate, NULL);
+    Fixture f
+        = fixture_new ("video", FALSE, NULL, "bitrate", cases[i].bitrate, NULL);
     /* An enum: set by its nick, as gst-launch does. */
-    gst_util_set_object_arg (G_OBJECT (f.h->element), "speed-preset",
-        "ultrafast");
+    gst_util_set_object_arg (
+        G_OBJECT (f.h->element), "speed-preset", "ultrafast");
     gst_harness_play (f.h);
     gchar *caps = g_strdup_printf ("video/x-raw,format=I420,width=%d,"
-        "height=%d,framerate=%d/1", cases[i].w, cases[i].h, cases[i].fps);
+                                   "height=%d,framerate=%d/1",
+        cases[i].w, cases[i].h, cases[i].fps);
     gst_harness_set_src_caps_str (f.h, caps);
     g_free (caps);
     gsize size = cases[i].w * cases[i].h * 3 / 2;
@@ -646,8 +653,8 @@ GST_END_TEST;
 GST_START_TEST (test_stream_key_is_write_only)
 {
   GstElement *e = gst_element_factory_make ("twitchsink", NULL);
-  GParamSpec *pspec =
-      g_object_class_find_property (G_OBJECT_GET_CLASS (e), "stream-key");
+  GParamSpec *pspec
+      = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "stream-key");
   fail_unless (pspec != NULL);
   fail_unless (pspec->flags & G_PARAM_WRITABLE);
   fail_if (pspec->flags & G_PARAM_READABLE);
@@ -662,19 +669,20 @@ GST_START_TEST (test_bad_server_is_a_settings_error)
   GstElement *e = gst_element_factory_make ("twitchsink", NULL);
   GstBus *bus = gst_bus_new ();
   gst_element_set_bus (e, bus);
-  g_object_set (e, "server", "http://example.invalid/app",
-      "stream-key", "live_0000_badserver", NULL);
+  g_object_set (e, "server", "http://example.invalid/app", "stream-key",
+      "live_0000_badserver", NULL);
   GstPad *pad = gst_element_request_pad_simple (e, "video");
   fail_unless (pad != NULL);
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (
+      gst_element_set_state (e, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
   GstMessage *msg = pop_error (bus);
   fail_unless (msg != NULL);
   GError *err = NULL;
   gchar *dbg = NULL;
   gst_message_parse_error (msg, &err, &dbg);
-  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_SETTINGS), "%s", err->message);
+  fail_unless (
+      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS),
+      "%s", err->message);
   fail_unless (strstr (err->message, "rtmp") != NULL, "%s", err->message);
   fail_if (strstr (err->message, "badserver") != NULL);
   fail_if (dbg && strstr (dbg, "badserver") != NULL);

@@ -13,8 +13,8 @@
 static guint
 dead_port (void)
 {
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
+  GSocket *s = g_socket_new (
+      G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
   fail_unless (g_socket_bind (s, addr, FALSE, NULL));
@@ -28,10 +28,10 @@ dead_port (void)
   return port;
 }
 
-static void check_object (GObject * obj, GHashTable * seen);
+static void check_object (GObject *obj, GHashTable *seen);
 
 static void
-check_value (const GValue * v, GHashTable * seen, const gchar * where)
+check_value (const GValue *v, GHashTable *seen, const gchar *where)
 {
   gchar *text = g_strdup_value_contents (v);
   fail_if (strstr (text, KEY) != NULL, "%s holds the key: %s", where, text);
@@ -46,7 +46,7 @@ check_value (const GValue * v, GHashTable * seen, const gchar * where)
 }
 
 static void
-check_pad (GstPad * pad, GHashTable * seen)
+check_pad (GstPad *pad, GHashTable *seen)
 {
   check_object (G_OBJECT (pad), seen);
   GstPad *peer = gst_pad_get_peer (pad);
@@ -63,21 +63,21 @@ check_pad (GstPad * pad, GHashTable * seen)
 
 /* Every readable property, then what the object leads to. */
 static void
-check_object (GObject * obj, GHashTable * seen)
+check_object (GObject *obj, GHashTable *seen)
 {
   if (!g_hash_table_add (seen, obj))
     return;
   guint n = 0;
-  GParamSpec **specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (obj),
-      &n);
+  GParamSpec **specs
+      = g_object_class_list_properties (G_OBJECT_GET_CLASS (obj), &n);
   for (guint i = 0; i < n; i++) {
     if (!(specs[i]->flags & G_PARAM_READABLE))
       continue;
     GValue v = G_VALUE_INIT;
     g_value_init (&v, specs[i]->value_type);
     g_object_get_property (obj, specs[i]->name, &v);
-    gchar *where = g_strdup_printf ("%s::%s", G_OBJECT_TYPE_NAME (obj),
-        specs[i]->name);
+    gchar *where
+        = g_strdup_printf ("%s::%s", G_OBJECT_TYPE_NAME (obj), specs[i]->name);
     check_value (&v, seen, where);
     g_free (where);
     g_value_unset (&v);
@@ -93,10 +93,10 @@ check_object (GObject * obj, GHashTable * seen)
   if (GST_IS_ELEMENT (obj)) {
     GList *pads;
     GST_OBJECT_LOCK (obj);
-    pads = g_list_copy_deep (GST_ELEMENT (obj)->pads,
-        (GCopyFunc) gst_object_ref, NULL);
+    pads = g_list_copy_deep (
+        GST_ELEMENT (obj)->pads, (GCopyFunc)gst_object_ref, NULL);
     GST_OBJECT_UNLOCK (obj);
-    for (GList * l = pads; l; l = l->next)
+    for (GList *l = pads; l; l = l->next)
       check_pad (GST_PAD (l->data), seen);
     g_list_free_full (pads, gst_object_unref);
     GstClock *clock = gst_element_get_clock (GST_ELEMENT (obj));
@@ -122,25 +122,26 @@ check_object (GObject * obj, GHashTable * seen)
   if (GST_IS_BIN (obj)) {
     GList *children;
     GST_OBJECT_LOCK (obj);
-    children = g_list_copy_deep (GST_BIN (obj)->children,
-        (GCopyFunc) gst_object_ref, NULL);
+    children = g_list_copy_deep (
+        GST_BIN (obj)->children, (GCopyFunc)gst_object_ref, NULL);
     GST_OBJECT_UNLOCK (obj);
-    for (GList * l = children; l; l = l->next)
+    for (GList *l = children; l; l = l->next)
       check_object (G_OBJECT (l->data), seen);
     g_list_free_full (children, gst_object_unref);
   }
 }
 
 static void
-assert_key_unreachable (GstElement * pipeline)
+assert_key_unreachable (GstElement *pipeline)
 {
   gchar *dot = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
       GST_DEBUG_GRAPH_SHOW_ALL | GST_DEBUG_GRAPH_SHOW_FULL_PARAMS);
   fail_unless (dot != NULL);
-  fail_unless (strstr (dot, "twitchsink") != NULL || strstr (dot,
-          "TwitchSink") != NULL);
+  fail_unless (
+      strstr (dot, "twitchsink") != NULL || strstr (dot, "TwitchSink") != NULL);
   fail_if (strstr (dot, KEY) != NULL, "the graph dump holds the key");
-  fail_if (strstr (dot, "KeyThatMustNeverShow") != NULL, "the graph dump holds the key");
+  fail_if (strstr (dot, "KeyThatMustNeverShow") != NULL,
+      "the graph dump holds the key");
   g_free (dot);
   GHashTable *seen = g_hash_table_new (NULL, NULL);
   check_object (G_OBJECT (pipeline), seen);
@@ -152,12 +153,12 @@ assert_key_unreachable (GstElement * pipeline)
 /* Waits for twitchsink's first warning: its first connection attempt has
  * failed, so the output stage was configured with the key and tried. */
 static gboolean
-wait_for_attempt (GstBus * bus)
+wait_for_attempt (GstBus *bus)
 {
   gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < end) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
-        GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+    GstMessage *msg = gst_bus_timed_pop_filtered (
+        bus, 100 * GST_MSECOND, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
     if (msg == NULL)
       continue;
     gboolean warning = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING;
@@ -179,7 +180,8 @@ wait_for_attempt (GstBus * bus)
 
 GST_START_TEST (test_key_unreadable_from_the_pipeline)
 {
-  gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+  gchar *desc = g_strdup_printf (
+      "videotestsrc is-live=true ! "
       "video/x-raw,width=160,height=120,framerate=15/1 ! "
       "twitchsink name=t server=rtmp://127.0.0.1:%u/app speed-preset=ultrafast "
       "retry-delay=60000 stream-key=" KEY "  audiotestsrc is-live=true ! t.",
@@ -188,8 +190,8 @@ GST_START_TEST (test_key_unreadable_from_the_pipeline)
   g_free (desc);
   fail_unless (pipeline != NULL);
   GstBus *bus = gst_element_get_bus (pipeline);
-  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+           == GST_STATE_CHANGE_FAILURE);
   gboolean attempted = wait_for_attempt (bus);
   assert_key_unreachable (pipeline);
   fail_unless (attempted, "twitchsink tried to connect");

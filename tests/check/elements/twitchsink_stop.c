@@ -5,8 +5,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
-typedef struct
-{
+typedef struct {
   GMutex lock;
   GCond cond;
   gboolean done;
@@ -30,14 +29,15 @@ GST_START_TEST (test_stop_with_a_blocked_network_sink)
   GstElement *e = gst_element_factory_make ("twitchsink", NULL);
   /* Takes one buffer and blocks, as a stalled socket does. */
   GstElement *appsink = gst_parse_launch ("appsink sync=false max-buffers=1 "
-      "drop=false", NULL);
+                                          "drop=false",
+      NULL);
   g_object_set (e, "sink", appsink, "stall-timeout", 0, NULL);
   gst_util_set_object_arg (G_OBJECT (e), "speed-preset", "ultrafast");
   GstHarness *h = gst_harness_new_with_element (e, "video", NULL);
   gst_object_unref (e);
   gst_harness_play (h);
-  gst_harness_set_src_caps_str (h,
-      "video/x-raw,format=I420,width=64,height=48,framerate=30/1");
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=30/1");
   for (guint i = 0; i < 30; i++) {
     GstBuffer *b = gst_harness_create_buffer (h, 64 * 48 * 3 / 2);
     gst_buffer_memset (b, 0, i, 64 * 48 * 3 / 2);
@@ -55,7 +55,7 @@ GST_START_TEST (test_stop_with_a_blocked_network_sink)
   if (sample)
     gst_sample_unref (sample);
 
-  Stopper s = { 0 };
+  Stopper s = {0};
   g_mutex_init (&s.lock);
   g_cond_init (&s.cond);
   s.h = h;

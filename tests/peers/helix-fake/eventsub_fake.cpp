@@ -129,8 +129,8 @@ JsonNode *
 parse_object (const std::string &text, size_t max_bytes, std::string &why)
 {
   if (text.size () > max_bytes) {
-    why = "The request body is larger than "
-          + std::to_string (max_bytes / 1024) + " KiB";
+    why = "The request body is larger than " + std::to_string (max_bytes / 1024)
+          + " KiB";
     return nullptr;
   }
   if (!depth_ok (text, kMaxDepth)) {
@@ -181,9 +181,8 @@ std::string
 error_body (unsigned status, const std::string &message)
 {
   const char *reason = soup_status_get_phrase (status);
-  return "{\"error\":" + q (reason ? reason : "Error")
-         + ",\"status\":" + std::to_string (status)
-         + ",\"message\":" + q (message) + "}";
+  return "{\"error\":" + q (reason ? reason : "Error") + ",\"status\":"
+         + std::to_string (status) + ",\"message\":" + q (message) + "}";
 }
 
 const char *
@@ -242,8 +241,8 @@ dispatch_ready (GSource *, GSourceFunc cb, gpointer data)
 {
   return cb ? cb (data) : G_SOURCE_REMOVE;
 }
-GSourceFuncs ready_funcs = {nullptr, nullptr, dispatch_ready, nullptr,
-    nullptr, nullptr};
+GSourceFuncs ready_funcs
+    = {nullptr, nullptr, dispatch_ready, nullptr, nullptr, nullptr};
 
 /* Text of the blast's messages: Twitch-like chat with emoji and accents. */
 const char *const kBlastTexts[] = {"hello chat",
@@ -261,8 +260,8 @@ const char *const kBlastParentId = "b34ccfc7-4977-403a-8a94-33c6bac34fb8";
 const char *const kBlastParentText = "hello chat";
 /* Named colours Twitch assigns, as #RRGGBB. */
 const char *const kColors[] = {"#FF0000", "#0000FF", "#008000", "#B22222",
-    "#FF7F50", "#9ACD32", "#FF4500", "#2E8B57", "#DAA520", "#D2691E",
-    "#5F9EA0", "#1E90FF", "#FF69B4", "#8A2BE2", "#00FF7F"};
+    "#FF7F50", "#9ACD32", "#FF4500", "#2E8B57", "#DAA520", "#D2691E", "#5F9EA0",
+    "#1E90FF", "#FF69B4", "#8A2BE2", "#00FF7F"};
 
 } // namespace
 
@@ -278,7 +277,7 @@ struct Session {
   std::string id;
   int keepalive_s = 10;
   std::string connected_at;
-  Conn *conn = nullptr; /* gets the session's messages */
+  Conn *conn = nullptr;     /* gets the session's messages */
   std::string reconnect_id; /* set while a session_reconnect is pending */
   GSource *unused = nullptr;
   GSource *grace = nullptr;
@@ -408,9 +407,8 @@ struct EventSubFake::State {
   std::string session_json (const Session &s, const char *status,
       const std::string &reconnect_url) const
   {
-    std::string ka = reconnect_url.empty ()
-                         ? std::to_string (s.keepalive_s)
-                         : std::string ("null");
+    std::string ka = reconnect_url.empty () ? std::to_string (s.keepalive_s)
+                                            : std::string ("null");
     return "{\"id\":" + q (s.id) + ",\"status\":\"" + status
            + "\",\"connected_at\":\"" + s.connected_at
            + "\",\"keepalive_timeout_seconds\":" + ka + ",\"reconnect_url\":"
@@ -427,8 +425,8 @@ struct EventSubFake::State {
 
   std::string sub_json (const Sub &s, bool with_connected_at) const
   {
-    std::string t = "{\"method\":\"websocket\",\"session_id\":"
-                    + q (s.session_id);
+    std::string t
+        = "{\"method\":\"websocket\",\"session_id\":" + q (s.session_id);
     if (with_connected_at)
       t += ",\"connected_at\":\"" + s.connected_at + "\"";
     if (!s.disconnected_at.empty () && with_connected_at)
@@ -436,10 +434,9 @@ struct EventSubFake::State {
     t += "}";
     return "{\"id\":" + q (s.id) + ",\"status\":" + q (s.status)
            + ",\"type\":" + q (s.type) + ",\"version\":" + q (s.version)
-           + ",\"condition\":{\"broadcaster_user_id\":"
-           + q (s.broadcaster_id) + ",\"user_id\":" + q (s.user_id)
-           + "},\"transport\":" + t + ",\"created_at\":\"" + s.created_at
-           + "\",\"cost\":0}";
+           + ",\"condition\":{\"broadcaster_user_id\":" + q (s.broadcaster_id)
+           + ",\"user_id\":" + q (s.user_id) + "},\"transport\":" + t
+           + ",\"created_at\":\"" + s.created_at + "\",\"cost\":0}";
   }
 
   std::string notification (const Sub &s, const std::string &event_json,
@@ -508,7 +505,8 @@ struct EventSubFake::State {
     size_t disabled = 0;
     for (const auto &s : subs)
       disabled += s.status != "enabled";
-    for (auto it = subs.begin (); it != subs.end () && disabled > kMaxDisabledKept;) {
+    for (auto it = subs.begin ();
+         it != subs.end () && disabled > kMaxDisabledKept;) {
       if (it->status != "enabled") {
         it = subs.erase (it);
         disabled--;
@@ -577,8 +575,8 @@ struct EventSubFake::State {
   {
     auto *c = static_cast<Conn *> (data);
     State *st = c->st;
-    gint64 limit = 2 * static_cast<gint64> (st->opt.eventsub_ping_s)
-                   * G_USEC_PER_SEC;
+    gint64 limit
+        = 2 * static_cast<gint64> (st->opt.eventsub_ping_s) * G_USEC_PER_SEC;
     if (g_get_monotonic_time () - c->last_pong_us > limit) {
       g_source_unref (c->ping_check);
       c->ping_check = nullptr;
@@ -649,8 +647,8 @@ struct EventSubFake::State {
     if (v.empty ())
       return opt.eventsub_keepalive_s;
     gint64 n = g_ascii_strtoll (v.c_str (), nullptr, 10);
-    return static_cast<int> (
-        std::clamp<gint64> (n, std::max (1, opt.eventsub_keepalive_min_s), 600));
+    return static_cast<int> (std::clamp<gint64> (
+        n, std::max (1, opt.eventsub_keepalive_min_s), 600));
   }
 
   static Params query_of (SoupServerMessage *msg)
@@ -687,8 +685,7 @@ struct EventSubFake::State {
   static void on_early (SoupServer *, SoupServerMessage *msg, const char *,
       GHashTable *, gpointer)
   {
-    std::string v
-        = param_of (query_of (msg), "keepalive_timeout_seconds");
+    std::string v = param_of (query_of (msg), "keepalive_timeout_seconds");
     if (!v.empty () && !numeric (v)) {
       std::string body = error_body (400,
           "keepalive_timeout_seconds must be a whole number between 10 and "
@@ -825,8 +822,8 @@ struct EventSubFake::State {
       auto it = sessions.find (sub.session_id);
       if (it == sessions.end () || !it->second->conn)
         continue;
-      send (it->second->conn,
-          notification (sub, event_json, message_id, stamp));
+      send (
+          it->second->conn, notification (sub, event_json, message_id, stamp));
       notifications++;
     }
   }
@@ -871,8 +868,8 @@ struct EventSubFake::State {
     std::string type = str_member (meta, "subscription_type");
     std::string id = str_member (meta, "message_id");
     std::string stamp = str_member (meta, "message_timestamp");
-    JsonNode *event = payload ? json_object_get_member (payload, "event")
-                              : nullptr;
+    JsonNode *event
+        = payload ? json_object_get_member (payload, "event") : nullptr;
     std::string ev;
     if (event && JSON_NODE_HOLDS_OBJECT (event)) {
       gchar *compact = json_to_string (event, FALSE);
@@ -907,13 +904,13 @@ struct EventSubFake::State {
              "\"source_broadcaster_user_login\":null,"
              "\"source_broadcaster_user_name\":null,\"chatter_user_id\":"
            + q (u.id) + ",\"chatter_user_login\":" + q (u.login)
-           + ",\"chatter_user_name\":" + q (u.name) + ",\"message_id\":"
-           + q (message_id)
+           + ",\"chatter_user_name\":" + q (u.name)
+           + ",\"message_id\":" + q (message_id)
            + ",\"source_message_id\":null,\"is_source_only\":null,"
              "\"message\":{\"text\":"
-           + q (text) + ",\"fragments\":" + frags + "},\"color\":"
-           + q (EventSubFake::color_of (u.id)) + ",\"badges\":"
-           + (badges.empty () ? std::string ("[]") : badges)
+           + q (text) + ",\"fragments\":" + frags
+           + "},\"color\":" + q (EventSubFake::color_of (u.id))
+           + ",\"badges\":" + (badges.empty () ? std::string ("[]") : badges)
            + ",\"source_badges\":null,\"message_type\":\"text\","
              "\"cheer\":null,\"reply\":"
            + (reply.empty () ? std::string ("null") : reply)
@@ -921,7 +918,8 @@ struct EventSubFake::State {
              "\"channel_points_animation_id\":null}";
   }
 
-  std::string reply_json (const ChatRecord &parent, const std::string &parent_id) const
+  std::string reply_json (
+      const ChatRecord &parent, const std::string &parent_id) const
   {
     return "{\"parent_message_id\":" + q (parent_id)
            + ",\"parent_message_body\":" + q (parent.text)
@@ -1003,9 +1001,8 @@ struct EventSubFake::State {
       if (it == sessions.end ())
         continue;
       send (it->second->conn,
-          "{\"metadata\":" + metadata ("revocation")
-              + ",\"subscription_type\":" + q (sub.type)
-              + ",\"subscription_version\":" + q (sub.version)
+          "{\"metadata\":" + metadata ("revocation") + ",\"subscription_type\":"
+              + q (sub.type) + ",\"subscription_version\":" + q (sub.version)
               + "},\"payload\":{\"subscription\":" + sub_json (sub, false)
               + "}}");
     }
@@ -1030,8 +1027,8 @@ struct EventSubFake::State {
    * ids and time, so that the fake outruns the clients it measures. */
   static constexpr uint64_t kBlastPeriod = 3000;
 
-  const std::string &blast_next (Conn *c, const Sub &sub,
-      const std::string &stamp)
+  const std::string &blast_next (
+      Conn *c, const Sub &sub, const std::string &stamp)
   {
     if (c->blast_tpl_sub != sub.id) {
       c->blast_tpl.clear ();
@@ -1052,8 +1049,8 @@ struct EventSubFake::State {
     /* Unique ids: the cycle number over the first 8 hex digits of each
      * template's own random UUIDs. */
     char hex[9];
-    snprintf (hex, sizeof hex, "%08x",
-        static_cast<unsigned> (i / kBlastPeriod));
+    snprintf (
+        hex, sizeof hex, "%08x", static_cast<unsigned> (i / kBlastPeriod));
     t.text.replace (t.meta_id, 8, hex, 8);
     t.text.replace (t.event_id, 8, hex, 8);
     if (stamp.size () == 30)
@@ -1061,8 +1058,8 @@ struct EventSubFake::State {
     return t.text;
   }
 
-  std::string blast_message (Conn *c, const Sub &sub, uint64_t i,
-      const std::string &message_id)
+  std::string blast_message (
+      Conn *c, const Sub &sub, uint64_t i, const std::string &message_id)
   {
     EventSubFake::BlastItem it = EventSubFake::blast_item (i);
     const EventSubUser &bu = c->blast_user;
@@ -1080,8 +1077,8 @@ struct EventSubFake::State {
       badges = "[{\"set_id\":\"subscriber\",\"id\":\"12\",\"info\":\"14\"},"
                "{\"set_id\":\"premium\",\"id\":\"1\",\"info\":\"\"}]";
     if (it.reply) {
-      ChatRecord parent{bu.id, "500000001", "chatter0001", "Chatter0001",
-          kBlastParentText};
+      ChatRecord parent{
+          bu.id, "500000001", "chatter0001", "Chatter0001", kBlastParentText};
       reply = reply_json (parent, kBlastParentId);
     }
     return notification (
@@ -1151,8 +1148,8 @@ struct EventSubFake::State {
     g_source_attach (c->blast_src, context);
   }
 
-  void blast_session (const Session &s, const std::string &broadcaster_id,
-      uint64_t count)
+  void blast_session (
+      const Session &s, const std::string &broadcaster_id, uint64_t count)
   {
     Conn *c = s.conn;
     if (!c || count == 0)
@@ -1169,7 +1166,8 @@ struct EventSubFake::State {
   {
     auto b = hooks.user_by_login (broadcaster_login);
     if (!b) {
-      g_warning ("eventsub_blast: no such user: %s", broadcaster_login.c_str ());
+      g_warning (
+          "eventsub_blast: no such user: %s", broadcaster_login.c_str ());
       return;
     }
     for (const auto &sub : subs) {
@@ -1247,7 +1245,8 @@ struct EventSubFake::State {
       return fail (400, "Missing required parameter \"transport.method\"");
     if (method != "websocket")
       return fail (400, "The fake serves only the websocket transport "
-                        "(method \"" + method + "\")");
+                        "(method \""
+                            + method + "\")");
     bool known = std::find_if (std::begin (kChatTypes), std::end (kChatTypes),
                      [&] (const char *t) { return type == t; })
                  != std::end (kChatTypes);
@@ -1277,8 +1276,8 @@ struct EventSubFake::State {
         return fail (409, "subscription already exists");
       in_session += s.session_id == session_id;
       if (s.user_id == user_id
-          && std::find (user_sessions.begin (), user_sessions.end (),
-                 s.session_id)
+          && std::find (
+                 user_sessions.begin (), user_sessions.end (), s.session_id)
                  == user_sessions.end ())
         user_sessions.push_back (s.session_id);
     }
@@ -1308,8 +1307,8 @@ struct EventSubFake::State {
       if (b && b->id == broadcaster)
         blast_session (*sit->second, broadcaster, opt.eventsub_blast);
     }
-    return answer (202, "{\"data\":[" + sub_json (sub, true) + "]"
-                            + totals (user_id) + "}");
+    return answer (202,
+        "{\"data\":[" + sub_json (sub, true) + "]" + totals (user_id) + "}");
   }
 
   EventSubFake::Answer list (const Params &query, const std::string &user_id)
@@ -1379,8 +1378,8 @@ struct EventSubFake::State {
     if (sender != user_id)
       return fail (403, "The sender_id must match the user ID in the access "
                         "token");
-    if (!g_utf8_validate (message.data (), static_cast<gssize> (message.size ()),
-            nullptr))
+    if (!g_utf8_validate (
+            message.data (), static_cast<gssize> (message.size ()), nullptr))
       return fail (400, "The message is not valid UTF-8");
     if (g_utf8_strlen (message.data (), static_cast<gssize> (message.size ()))
         > kMaxChatChars)
@@ -1449,8 +1448,8 @@ EventSubFake::detach ()
     return;
   for (Conn *c : st.all_conns ()) {
     if (State::open (c))
-      soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-          nullptr);
+      soup_websocket_connection_close (
+          c->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
     st.forget (c);
   }
   for (auto &kv : st.sessions) {
@@ -1541,8 +1540,8 @@ EventSubFake::blast_irc_line (uint64_t i, const EventSubUser &broadcaster,
   tags += ";first-msg=0;id=" + message_id + ";mod=0";
   if (it.reply)
     tags += ";reply-parent-display-name=Chatter0001;reply-parent-msg-body="
-            + irc_tag (kBlastParentText) + ";reply-parent-msg-id="
-            + kBlastParentId
+            + irc_tag (kBlastParentText)
+            + ";reply-parent-msg-id=" + kBlastParentId
             + ";reply-parent-user-id=500000001;reply-parent-user-login="
               "chatter0001;reply-thread-parent-display-name=Chatter0001;"
               "reply-thread-parent-msg-id="
@@ -1607,7 +1606,8 @@ void
 EventSubFake::chat_message (const std::string &broadcaster_login,
     const std::string &chatter_login, const std::string &text)
 {
-  s_->run_sync ([&] { s_->chat_message (broadcaster_login, chatter_login, text); });
+  s_->run_sync (
+      [&] { s_->chat_message (broadcaster_login, chatter_login, text); });
 }
 
 void
@@ -1635,7 +1635,8 @@ EventSubFake::silence (bool on)
 }
 
 void
-EventSubFake::set_drop_reason (const std::string &code, const std::string &message)
+EventSubFake::set_drop_reason (
+    const std::string &code, const std::string &message)
 {
   s_->run_sync ([&] {
     s_->drop_code = code;

@@ -294,14 +294,13 @@ struct HelixFake::Impl {
   explicit Impl (HelixFakeOptions o) : opt (std::move (o))
   {
     /* The user table is read-only after construction: no lock needed. */
-    eventsub = std::make_unique<EventSubFake> (opt,
-        EventSubFake::Hooks{
-            [this] (const std::string &login) {
-              return es_user (user_by_login (login));
-            },
-            [this] (const std::string &id) {
-              return es_user (user_by_id (id));
-            }});
+    eventsub = std::make_unique<EventSubFake> (
+        opt, EventSubFake::Hooks{[this] (const std::string &login) {
+                                   return es_user (user_by_login (login));
+                                 },
+                 [this] (const std::string &id) {
+                   return es_user (user_by_id (id));
+                 }});
     std::string dir = opt.fixtures_dir;
     if (dir.empty ()) {
 #ifdef TWITCH_TEST_FIXTURES
@@ -1433,8 +1432,8 @@ struct HelixFake::Impl {
         add_rate_headers (out, tok, false, 0);
       } else {
         if (EventSubFake::is_eventsub_path (path)) {
-          auto a = eventsub->helix (method, path, q, raw_body,
-              it->second.user_id, it->second.scopes);
+          auto a = eventsub->helix (
+              method, path, q, raw_body, it->second.user_id, it->second.scopes);
           out = json (a.status, a.body);
         } else {
           out = helix (path, q, it->second);
@@ -1511,8 +1510,8 @@ struct HelixFake::Impl {
      * /eventsub/subscriptions (twurple's eventsub-ws with mockServerPort). */
     if (p == "/eventsub/subscriptions")
       p = "/helix" + p;
-    Response r = self->handle (method, p, q, form, raw,
-        soup_server_message_get_request_headers (msg));
+    Response r = self->handle (
+        method, p, q, form, raw, soup_server_message_get_request_headers (msg));
     soup_server_message_set_status (msg, r.status, nullptr);
     SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
     for (const auto &kv : r.headers)

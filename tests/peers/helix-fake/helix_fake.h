@@ -207,9 +207,9 @@ class HelixFake
    * @type (empty: all), which takes @status (e.g. authorization_revoked). */
   void eventsub_revoke (const std::string &type, const std::string &status);
 
-  size_t eventsub_sessions () const;       /* open sessions */
-  uint64_t eventsub_connections () const;  /* WebSocket connections ever */
-  size_t eventsub_subscriptions () const;  /* enabled subscriptions */
+  size_t eventsub_sessions () const;      /* open sessions */
+  uint64_t eventsub_connections () const; /* WebSocket connections ever */
+  size_t eventsub_subscriptions () const; /* enabled subscriptions */
   /* Types of the enabled subscriptions of @session_id (empty: all). */
   std::vector<std::string> eventsub_subscription_types (
       const std::string &session_id = {}) const;

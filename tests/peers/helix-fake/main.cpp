@@ -200,10 +200,11 @@ main (int argc, char **argv)
     opt.user_token.clear ();
   if (es_keepalive < 1 || es_keepalive > 600 || es_unused < 0 || es_grace < 1
       || es_blast < 0 || es_ping < 0) {
-    g_printerr ("helix-fake: --eventsub-keepalive must be 1..600, "
-                "--eventsub-unused-close, --eventsub-ping and --eventsub-blast at "
-                "least 0, "
-                "--eventsub-reconnect-grace at least 1\n");
+    g_printerr (
+        "helix-fake: --eventsub-keepalive must be 1..600, "
+        "--eventsub-unused-close, --eventsub-ping and --eventsub-blast at "
+        "least 0, "
+        "--eventsub-reconnect-grace at least 1\n");
     return 2;
   }
   opt.eventsub_keepalive_s = es_keepalive;

@@ -380,14 +380,16 @@ add_notice_params (const Obj &event, const std::string &notice, Tags &tags)
     set_if (tags, "msg-param-multimonth-duration",
         int_str (member_int (o, "duration_months", 0, 1200)));
     set_if (tags, "msg-param-sub-plan", sub_plan (o));
-    tags["msg-param-was-gifted"] = member_bool (o, "is_gift") ? "true" : "false";
+    tags["msg-param-was-gifted"]
+        = member_bool (o, "is_gift") ? "true" : "false";
   } else if (notice == "sub_gift") {
     set_if (tags, "msg-param-gift-months",
         int_str (member_int (o, "duration_months", 0, 1200)));
     set_if (tags, "msg-param-sender-count",
         int_str (member_int (o, "cumulative_total", 0, kBig)));
     std::string rl = login_of (o, "recipient_user_login");
-    set_if (tags, "msg-param-recipient-id", user_id_of (o, "recipient_user_id"));
+    set_if (
+        tags, "msg-param-recipient-id", user_id_of (o, "recipient_user_id"));
     set_if (tags, "msg-param-recipient-user-name", rl);
     if (!rl.empty ())
       tags["msg-param-recipient-display-name"]
@@ -406,7 +408,8 @@ add_notice_params (const Obj &event, const std::string &notice, Tags &tags)
     std::string gl = login_of (o, "gifter_user_login");
     set_if (tags, "msg-param-sender-login", gl);
     if (!gl.empty ())
-      tags["msg-param-sender-name"] = display_name_of (o, "gifter_user_name", gl);
+      tags["msg-param-sender-name"]
+          = display_name_of (o, "gifter_user_name", gl);
   } else if (notice == "prime_paid_upgrade") {
     set_if (tags, "msg-param-sub-plan", sub_plan (o));
   } else if (notice == "raid") {
@@ -428,12 +431,13 @@ add_notice_params (const Obj &event, const std::string &notice, Tags &tags)
       tags["msg-param-color"] = c;
     }
   } else if (notice == "bits_badge_tier") {
-    set_if (tags, "msg-param-threshold",
-        int_str (member_int (o, "tier", 0, kBig)));
+    set_if (
+        tags, "msg-param-threshold", int_str (member_int (o, "tier", 0, kBig)));
   } else if (notice == "pay_it_forward") {
     std::string gl = login_of (o, "gifter_user_login");
     set_if (tags, "msg-param-prior-gifter-user-name", gl);
-    set_if (tags, "msg-param-prior-gifter-id", user_id_of (o, "gifter_user_id"));
+    set_if (
+        tags, "msg-param-prior-gifter-id", user_id_of (o, "gifter_user_id"));
   }
 }
 
@@ -536,8 +540,8 @@ eventsub_frame_parse (std::string_view text, EventSubFrame &out, GError **error)
    * every byte (a fifth of a frame's cost) is not needed here. */
   if (text.size () > kEventSubMaxFrameBytes) {
     g_set_error (error, TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_PARSE,
-        "EventSub message of %" G_GSIZE_FORMAT " bytes, more than the %"
-        G_GSIZE_FORMAT " a chat event takes",
+        "EventSub message of %" G_GSIZE_FORMAT
+        " bytes, more than the %" G_GSIZE_FORMAT " a chat event takes",
         text.size (), kEventSubMaxFrameBytes);
     return false;
   }
@@ -610,18 +614,18 @@ std::string
 eventsub_notice_msg_id (std::string_view t)
 {
   static const std::pair<const char *, const char *> kMap[] = {
-    {"sub", "sub"},
-    {"resub", "resub"},
-    {"sub_gift", "subgift"},
-    {"community_sub_gift", "submysterygift"},
-    {"gift_paid_upgrade", "giftpaidupgrade"},
-    {"prime_paid_upgrade", "primepaidupgrade"},
-    {"raid", "raid"},
-    {"unraid", "unraid"},
-    {"pay_it_forward", "standardpayforward"},
-    {"announcement", "announcement"},
-    {"bits_badge_tier", "bitsbadgetier"},
-    {"charity_donation", "charitydonation"},
+      {"sub", "sub"},
+      {"resub", "resub"},
+      {"sub_gift", "subgift"},
+      {"community_sub_gift", "submysterygift"},
+      {"gift_paid_upgrade", "giftpaidupgrade"},
+      {"prime_paid_upgrade", "primepaidupgrade"},
+      {"raid", "raid"},
+      {"unraid", "unraid"},
+      {"pay_it_forward", "standardpayforward"},
+      {"announcement", "announcement"},
+      {"bits_badge_tier", "bitsbadgetier"},
+      {"charity_donation", "charitydonation"},
   };
   for (const auto &kv : kMap)
     if (t == kv.first)
@@ -638,8 +642,8 @@ eventsub_event_to_irc (std::string_view type, const Obj &event,
   std::string channel = login_of (event, "broadcaster_user_login");
   std::string room = user_id_of (event, "broadcaster_user_id");
   if (channel.empty () || room.empty ())
-    return fail (error, type,
-        "no valid broadcaster_user_login / broadcaster_user_id");
+    return fail (
+        error, type, "no valid broadcaster_user_login / broadcaster_user_id");
   Tags tags;
   tags["room-id"] = room;
   if (timestamp_ms >= 0)
@@ -686,12 +690,14 @@ eventsub_event_to_irc (std::string_view type, const Obj &event,
           std::string pl = login_of (r, "parent_user_login");
           std::string tl = login_of (r, "thread_user_login");
           tags["reply-parent-msg-id"] = pid;
-          set_if (tags, "reply-parent-user-id", user_id_of (r, "parent_user_id"));
+          set_if (
+              tags, "reply-parent-user-id", user_id_of (r, "parent_user_id"));
           set_if (tags, "reply-parent-user-login", pl);
           if (!pl.empty ())
             tags["reply-parent-display-name"]
                 = display_name_of (r, "parent_user_name", pl);
-          tags["reply-parent-msg-body"] = member_string (r, "parent_message_body");
+          tags["reply-parent-msg-body"]
+              = member_string (r, "parent_message_body");
           set_if (tags, "reply-thread-parent-msg-id",
               message_id_of (r, "thread_message_id"));
           set_if (tags, "reply-thread-parent-user-id",
@@ -713,7 +719,8 @@ eventsub_event_to_irc (std::string_view type, const Obj &event,
         tags["msg-id"] = "gigantified-emote-message";
       else if (mt == "power_ups_message_effect")
         tags["msg-id"] = "animated-message";
-      std::string reward = member_string (event, "channel_points_custom_reward_id");
+      std::string reward
+          = member_string (event, "channel_points_custom_reward_id");
       if (twitch_message_id_validate (reward, "reward", nullptr))
         tags["custom-reward-id"] = reward;
     } else {
@@ -777,9 +784,8 @@ eventsub_event_to_irc (std::string_view type, const Obj &event,
 }
 
 bool
-eventsub_event_json_to_chat (std::string_view type,
-    std::string_view event_json, int64_t timestamp_ms, ChatMessage &out,
-    GError **error)
+eventsub_event_json_to_chat (std::string_view type, std::string_view event_json,
+    int64_t timestamp_ms, ChatMessage &out, GError **error)
 {
   JsonLimits limits;
   limits.max_bytes = kEventSubMaxFrameBytes;

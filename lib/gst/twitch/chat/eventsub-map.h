@@ -25,11 +25,11 @@ namespace twitch
 
 /* The five chat subscription types, in the order subscribed. */
 inline constexpr const char *kEventSubChatTypes[] = {
-  "channel.chat.message",
-  "channel.chat.notification",
-  "channel.chat.clear",
-  "channel.chat.clear_user_messages",
-  "channel.chat.message_delete",
+    "channel.chat.message",
+    "channel.chat.notification",
+    "channel.chat.clear",
+    "channel.chat.clear_user_messages",
+    "channel.chat.message_delete",
 };
 
 /* Largest EventSub frame read: Twitch's chat notifications are a few KB
@@ -43,8 +43,8 @@ inline constexpr size_t kEventSubMaxDepth = 16;
  * the rest of the path); reuse one frame to reuse the parser's buffers. */
 struct GST_TWITCH_API EventSubFrame {
   std::string message_id;
-  std::string message_type; /* session_welcome, notification, ... */
-  int64_t timestamp_ms = -1; /* metadata.message_timestamp */
+  std::string message_type;      /* session_welcome, notification, ... */
+  int64_t timestamp_ms = -1;     /* metadata.message_timestamp */
   std::string subscription_type; /* notifications and revocations */
   /* Valid until the next parse with this frame. */
   simdjson::dom::object payload;
@@ -71,8 +71,9 @@ struct EventSubSessionInfo {
   int keepalive_timeout_s = 0; /* 0 when absent (reconnect) */
   std::string reconnect_url;
 };
-GST_TWITCH_API bool eventsub_session_parse (const simdjson::dom::object &payload,
-    EventSubSessionInfo &out, GError **error);
+GST_TWITCH_API bool eventsub_session_parse (
+    const simdjson::dom::object &payload, EventSubSessionInfo &out,
+    GError **error);
 
 /* RFC 3339 (Twitch: "2023-07-19T14:56:51.634234626Z") to ms since the
  * epoch; -1 when it is not one. */
@@ -84,14 +85,14 @@ GST_TWITCH_API int64_t eventsub_parse_timestamp (std::string_view s);
  * (returned apart: an EventSub text may hold what one IRC line cannot).
  * False with TWITCH_CHAT_ERROR_INVALID naming what is missing or bad. */
 GST_TWITCH_API bool eventsub_event_to_irc (std::string_view type,
-    const simdjson::dom::object &event, int64_t timestamp_ms,
-    std::string &line, std::string &text_out, GError **error);
+    const simdjson::dom::object &event, int64_t timestamp_ms, std::string &line,
+    std::string &text_out, GError **error);
 
 /* eventsub_event_to_irc() then the IRC model: @out is what IRC gives for
  * the same chat event, with transport EVENTSUB. */
 GST_TWITCH_API bool eventsub_event_to_chat (std::string_view type,
-    const simdjson::dom::object &event, int64_t timestamp_ms,
-    ChatMessage &out, GError **error);
+    const simdjson::dom::object &event, int64_t timestamp_ms, ChatMessage &out,
+    GError **error);
 /* The same from an event object's JSON text (bounded as a frame). */
 GST_TWITCH_API bool eventsub_event_json_to_chat (std::string_view type,
     std::string_view event_json, int64_t timestamp_ms, ChatMessage &out,

@@ -218,13 +218,13 @@ struct EventSubChat::Impl : SendTransport {
   void run_job (std::function<void (GCancellable *)> work,
       std::function<void ()> done, bool done_when_stopping = false)
   {
-    auto *job = new Job{
-        this, std::move (work), std::move (done), done_when_stopping};
+    auto *job
+        = new Job{this, std::move (work), std::move (done), done_when_stopping};
     ++pending_jobs;
     GTask *task = g_task_new (nullptr, cancel, &Impl::job_done, job);
     g_task_set_task_data (task, job, nullptr);
-    g_task_run_in_thread (task,
-        [] (GTask *t, gpointer, gpointer data, GCancellable *c) {
+    g_task_run_in_thread (
+        task, [] (GTask *t, gpointer, gpointer data, GCancellable *c) {
           static_cast<Job *> (data)->work (c);
           g_task_return_boolean (t, TRUE);
         });
@@ -250,8 +250,7 @@ struct EventSubChat::Impl : SendTransport {
     };
     auto r = std::make_shared<Result> ();
     Helix *h = helix.get ();
-    run_job (
-        [h, r] (GCancellable *c) { r->info = h->validate (c, &r->error); },
+    run_job ([h, r] (GCancellable *c) { r->info = h->validate (c, &r->error); },
         [this, r] () {
           if (!r->info || r->info->user_id.empty ()) {
             GError *e = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_LOGIN,
@@ -275,8 +274,8 @@ struct EventSubChat::Impl : SendTransport {
             g_error_free (e);
             return;
           }
-          can_send = std::find (sc.begin (), sc.end (), kWriteScope)
-                     != sc.end ();
+          can_send
+              = std::find (sc.begin (), sc.end (), kWriteScope) != sc.end ();
           user_id = r->info->user_id;
           std::string login;
           if (!twitch_name_normalize (
@@ -288,7 +287,10 @@ struct EventSubChat::Impl : SendTransport {
           }
           validated = true;
           GST_INFO ("EventSub chat as %s (%s)%s", login.c_str (),
-              user_id.c_str (), can_send ? "" : ", read-only (no " "user:write:chat)");
+              user_id.c_str (),
+              can_send ? ""
+                       : ", read-only (no "
+                         "user:write:chat)");
           lookup_channels ();
           connect (url);
           pump ();
@@ -394,8 +396,8 @@ struct EventSubChat::Impl : SendTransport {
 
   static void on_connected (GObject *src, GAsyncResult *res, gpointer data)
   {
-    auto *p = static_cast<std::pair<Impl *, std::pair<uint64_t, bool>> *> (
-        data);
+    auto *p
+        = static_cast<std::pair<Impl *, std::pair<uint64_t, bool>> *> (data);
     Impl *self = p->first;
     uint64_t serial = p->second.first;
     bool as_reconnect = p->second.second;
@@ -442,7 +444,8 @@ struct EventSubChat::Impl : SendTransport {
       return;
     }
     if (self->stopping || (!as_reconnect && serial != self->connect_serial)) {
-      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+      soup_websocket_connection_close (
+          ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
       g_object_unref (ws);
       return;
     }
@@ -533,7 +536,9 @@ struct EventSubChat::Impl : SendTransport {
           return G_SOURCE_REMOVE;
         },
         new std::pair<Impl *, Socket *> (self, s),
-        [] (gpointer d) { delete static_cast<std::pair<Impl *, Socket *> *> (d); });
+        [] (gpointer d) {
+          delete static_cast<std::pair<Impl *, Socket *> *> (d);
+        });
     g_source_attach (idle, self->ctx);
     g_source_unref (idle);
     if (self->stopping || self->fatal)
@@ -623,8 +628,8 @@ struct EventSubChat::Impl : SendTransport {
     g_source_attach (retry_source, ctx);
   }
 
-  static void on_ws_message (SoupWebsocketConnection *, gint type,
-      GBytes *message, gpointer data)
+  static void on_ws_message (
+      SoupWebsocketConnection *, gint type, GBytes *message, gpointer data)
   {
     auto *s = static_cast<Socket *> (data);
     Impl *self = s->self;
@@ -748,8 +753,8 @@ struct EventSubChat::Impl : SendTransport {
   {
     if (is_duplicate (f.message_id)) {
       n_duplicates.fetch_add (1, std::memory_order_relaxed);
-      GST_DEBUG ("dropping duplicate EventSub message %s",
-          f.message_id.c_str ());
+      GST_DEBUG (
+          "dropping duplicate EventSub message %s", f.message_id.c_str ());
       return;
     }
     simdjson::dom::object ev;
@@ -759,7 +764,8 @@ struct EventSubChat::Impl : SendTransport {
         || !eventsub_event_to_chat (
             f.subscription_type, ev, f.timestamp_ms, m, &err)) {
       n_parse_errors.fetch_add (1, std::memory_order_relaxed);
-      GST_WARNING ("%s", err ? err->message : "EventSub notification without event");
+      GST_WARNING (
+          "%s", err ? err->message : "EventSub notification without event");
       g_clear_error (&err);
       return;
     }
@@ -827,8 +833,8 @@ struct EventSubChat::Impl : SendTransport {
               json_builder_end_object (b);
               json_builder_end_object (b);
             });
-            auto a = h->send_json ("POST", "eventsub/subscriptions", {}, body,
-                true, c, &r->error);
+            auto a = h->send_json (
+                "POST", "eventsub/subscriptions", {}, body, true, c, &r->error);
             if (!a)
               return;
             if (a->status == 409)
@@ -952,8 +958,8 @@ struct EventSubChat::Impl : SendTransport {
       } else if (channels.count (j.first)) {
         unsubscribe (channels[j.first].subscription_ids);
         channels.erase (j.first);
-        channel_order.erase (std::remove (channel_order.begin (),
-                                 channel_order.end (), j.first),
+        channel_order.erase (
+            std::remove (channel_order.begin (), channel_order.end (), j.first),
             channel_order.end ());
       }
     }
@@ -1101,7 +1107,8 @@ struct EventSubChat::Impl : SendTransport {
       std::string c (json_string_or (dr, "code"));
       bool ok = !c.empty () && c.size () <= 64;
       for (char ch : c)
-        ok = ok && (g_ascii_isalnum (ch) || ch == '_' || ch == '-' || ch == ':');
+        ok = ok
+             && (g_ascii_isalnum (ch) || ch == '_' || ch == '-' || ch == ':');
       if (ok)
         code = c;
     }
@@ -1115,18 +1122,18 @@ struct EventSubChat::Impl : SendTransport {
   {
     int64_t now = g_get_monotonic_time ();
     if (cur && !stopping && !fatal) {
-      int64_t limit = cur->welcomed
-                          ? cur->keepalive_s * G_USEC_PER_SEC * 11 / 10
-                                + G_USEC_PER_SEC
-                          : kWelcomeTimeoutUs;
+      int64_t limit
+          = cur->welcomed
+                ? cur->keepalive_s * G_USEC_PER_SEC * 11 / 10 + G_USEC_PER_SEC
+                : kWelcomeTimeoutUs;
       if (now - cur->last_rx_us > limit) {
-        GError *e = g_error_new (TWITCH_CHAT_ERROR,
-            TWITCH_CHAT_ERROR_CONNECTION,
-            cur->welcomed
-                ? "Nothing from EventSub, not even a keepalive, for %d s: "
-                  "the connection is lost"
-                : "No session_welcome from EventSub within %d s",
-            (int)(limit / G_USEC_PER_SEC));
+        GError *e
+            = g_error_new (TWITCH_CHAT_ERROR, TWITCH_CHAT_ERROR_CONNECTION,
+                cur->welcomed
+                    ? "Nothing from EventSub, not even a keepalive, for %d s: "
+                      "the connection is lost"
+                    : "No session_welcome from EventSub within %d s",
+                (int)(limit / G_USEC_PER_SEC));
         GST_WARNING ("%s", e->message);
         bool working = cur->welcomed;
         schedule_new_session (e, working);
@@ -1158,7 +1165,9 @@ struct EventSubChat::Impl : SendTransport {
     self->tick_source = g_timeout_source_new (200);
     g_source_set_callback (
         self->tick_source,
-        [] (gpointer d) -> gboolean { return static_cast<Impl *> (d)->tick (); },
+        [] (gpointer d) -> gboolean {
+          return static_cast<Impl *> (d)->tick ();
+        },
         self, nullptr);
     g_source_attach (self->tick_source, self->ctx);
     self->begin ();

@@ -21,7 +21,7 @@ namespace twitch
 GST_TWITCH_API std::string json_text (JsonNode *root, bool pretty = false);
 
 /* The text of @builder's root (json_text()); the builder is left as is. */
-GST_TWITCH_API std::string json_text (JsonBuilder *builder,
-    bool pretty = false);
+GST_TWITCH_API std::string json_text (
+    JsonBuilder *builder, bool pretty = false);
 
 } // namespace twitch

@@ -272,8 +272,8 @@ stored_login_save (const std::string &path, const Token &t)
     }
   }
   if (e != nullptr) {
-    GST_WARNING ("could not store the refreshed token in %s: %s",
-        path.c_str (), e->message);
+    GST_WARNING ("could not store the refreshed token in %s: %s", path.c_str (),
+        e->message);
     g_error_free (e);
   }
 }

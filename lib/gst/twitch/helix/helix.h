@@ -273,9 +273,8 @@ class GST_TWITCH_API Helix
    * @idempotent: a 5xx or a dropped connection after the request went out
    * is not sent again (Twitch may have acted on it). */
   std::optional<HelixResponse> send_json (const char *method,
-      const std::string &path, const Query &query,
-      const std::string &json_body, bool idempotent,
-      GCancellable *cancellable, GError **error);
+      const std::string &path, const Query &query, const std::string &json_body,
+      bool idempotent, GCancellable *cancellable, GError **error);
 
   /* ---- Endpoints --------------------------------------------------------- */
   /* GET /users by ids and logins, batched 100 a request. Unknown ones are
